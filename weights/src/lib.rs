@@ -1,0 +1,1 @@
+//! Scores to chain-ready weights.
