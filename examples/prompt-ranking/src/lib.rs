@@ -1,0 +1,1 @@
+//! Prompt-ranking example.
