@@ -1,5 +1,110 @@
-//! # imr-guest: write an incentive mechanism for imr
+//! # imr-guest: write a Bittensor incentive mechanism for imr
 //!
-//! (guide written below)
+//! A mechanism is a pure function of the epoch and of the state it returned
+//! last time. Write it as a type implementing [`Mechanism`], export it with
+//! [`export_mechanism!`], and build it with `imr build`:
+//!
+//! ```
+//! use imr_guest::{export_mechanism, Epoch, Mechanism, MechanismError, Outcome};
+//!
+//! #[derive(serde::Deserialize, Default)]
+//! struct Params {
+//!     #[serde(default)]
+//!     bonus_uid: Option<u16>,
+//! }
+//!
+//! /// Scores every miner that answered, and doubles one chosen uid.
+//! pub struct Answered;
+//!
+//! impl Mechanism for Answered {
+//!     fn score(epoch: &Epoch, _state: &[u8]) -> Result<Outcome, MechanismError> {
+//!         let params: Params = epoch.params()?;
+//!         let mut scores = std::collections::BTreeMap::new();
+//!         for response in &epoch.responses {
+//!             let bonus = if params.bonus_uid == Some(response.uid) { 2.0 } else { 1.0 };
+//!             scores.insert(response.uid, bonus);
+//!         }
+//!         Ok(Outcome::new(scores))
+//!     }
+//! }
+//!
+//! export_mechanism!(Answered);
+//!
+//! // The same code runs natively, so it can be unit-tested with `cargo test`:
+//! let epoch = imr_guest::epoch_file::parse(br#"{
+//!     "netuid": 1, "block": 10, "seed": "0000000000000000000000000000000000000000000000000000000000000000",
+//!     "neurons": [{"uid": 0, "hotkey": "a", "registered_at_block": 0},
+//!                 {"uid": 1, "hotkey": "b", "registered_at_block": 0}],
+//!     "responses": [{"uid": 0, "payload": 1}, {"uid": 1, "payload": 2}],
+//!     "params": {"bonus_uid": 1}
+//! }"#).unwrap();
+//! let outcome = Answered::score(&epoch, &[]).unwrap();
+//! assert_eq!(outcome.scores[1].score, 2.0);
+//! ```
+//!
+//! ## What the SDK gives you
+//!
+//! * [`Epoch`], [`Neuron`], [`Response`], [`Outcome`]: plain Rust types mirroring
+//!   the WIT contract (`wit/mechanism.wit`); the generated bindings stay hidden.
+//! * Typed decoding of `task`, `params` and response payloads with serde
+//!   ([`Epoch::task`], [`Epoch::params`], [`Response::payload`]), with errors that
+//!   name the field; [`state::decode`] and [`canonical_json`] for the state.
+//! * [`Rng`]: a deterministic generator seeded from the epoch seed, the only
+//!   randomness a mechanism may use.
+//! * [`log`]: lines recorded by the host in the run's log.
+//! * [`helpers`]: deterministic scoring helpers (compensated sums, pinned libm,
+//!   explicit NaN and tie rules).
+//! * [`epoch_file`]: the epoch file format, parsed exactly as the host parses it,
+//!   so a mechanism can be tested and benchmarked natively on the same files.
+//!
+//! ## Determinism rules for authors
+//!
+//! The component runs on `wasm32-unknown-unknown` with no WASI: there is no
+//! clock (`SystemTime::now()` panics), no file system and no ambient randomness.
+//! Use `BTreeMap` for anything you serialize, the helpers' compensated sums for
+//! reductions, and [`Rng`] for sampling.
 
+extern crate self as imr_guest;
+
+pub mod epoch_file;
 pub mod helpers;
+mod json;
+pub mod log;
+mod mechanism;
+mod rng;
+pub mod state;
+mod types;
+
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod bindings;
+
+pub use json::canonical_json;
+pub use mechanism::Mechanism;
+pub use rng::Rng;
+pub use types::{Epoch, MechanismError, Neuron, Outcome, Response, Scored};
+
+/// Exports a [`Mechanism`] implementation as the component's `score` function.
+///
+/// On `wasm32` this generates the component glue (and installs a panic hook that
+/// sends the panic message to the host's log before the trap). On any other
+/// target it expands to nothing, so the same crate builds and tests natively.
+#[macro_export]
+macro_rules! export_mechanism {
+    ($ty:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            struct __ImrMechanismExport;
+            impl $crate::bindings::Guest for __ImrMechanismExport {
+                fn score(
+                    epoch: $crate::bindings::Epoch,
+                    state: ::std::vec::Vec<u8>,
+                ) -> ::std::result::Result<$crate::bindings::Outcome, $crate::bindings::MechanismError>
+                {
+                    $crate::bindings::run::<$ty>(epoch, state)
+                }
+            }
+            $crate::bindings::__export_mechanism_raw!(__ImrMechanismExport with_types_in $crate::bindings);
+        };
+    };
+}
