@@ -147,16 +147,22 @@ pub fn epoch_seed(k: usize) -> String {
     ))
 }
 
-/// A fictional hotkey shaped like an ss58 address (no valid checksum): `5` then 47 base58 characters, each
-/// `ALPHABET[next_u64 % 58]` of SplitMix64 seeded with `0x4B45_5900 + 16·uid + generation`.
+/// A fictional but well-formed ss58 hotkey (prefix 42): the 32-byte public key is four SplitMix64 outputs
+/// (little-endian) of the stream seeded `0x4B45_5900 + 16·uid + generation`; the checksum is the first two bytes of
+/// BLAKE2b-512(`"SS58PRE"` ‖ 42 ‖ key); the address is base58(42 ‖ key ‖ checksum).
 pub fn hotkey(uid: u16, generation: u64) -> String {
-    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    use blake2::{Blake2b512, Digest as _};
     let mut rng = SplitMix64::new(0x4B45_5900 + 16 * u64::from(uid) + generation);
-    let mut s = String::from("5");
-    for _ in 0..47 {
-        s.push(ALPHABET[(rng.next_u64() % 58) as usize] as char);
+    let mut body = vec![42u8];
+    for _ in 0..4 {
+        body.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
-    s
+    let mut h = Blake2b512::new();
+    h.update(b"SS58PRE");
+    h.update(&body);
+    let checksum = h.finalize();
+    body.extend_from_slice(&checksum[..2]);
+    bs58::encode(body).into_string()
 }
 
 /// Rounds to cents: `round(x·100)/100`, half away from zero.
