@@ -1,1 +1,24 @@
-//! Yuma consensus simulator.
+//! Subtensor's Yuma consensus epoch, bit-exact in fixed point, and a multi-epoch driver.
+//!
+//! [`epoch::run_epoch`] replays `epoch_mechanism` (the live sparse path of
+//! `opentensor/subtensor`) on an [`EpochInput`] and [`Hyperparams`], with substrate-fixed's
+//! I32F32/I64F64/I96F32 arithmetic, and returns what the chain would store ([`EpochOutput`]).
+//! [`driver`] chains epochs, carrying bonds and permits forward.
+
+pub mod bonds;
+pub mod driver;
+pub mod emission;
+pub mod epoch;
+pub mod error;
+pub mod fixed;
+pub mod hyperparams;
+pub mod median;
+pub mod sparse;
+pub mod state;
+pub mod table;
+
+pub use driver::{run_epochs, EpochRecord, WeightsSchedule};
+pub use epoch::{run_epoch, run_epoch_traced};
+pub use error::YumaError;
+pub use hyperparams::Hyperparams;
+pub use state::{EpochInput, EpochOutput, StateFile};
