@@ -1,1 +1,276 @@
-//! Time-series example.
+//! # The time-series example mechanism
+//!
+//! Price point and interval forecasts, scored when the truth arrives (spec/scoring-helpers.md §3.1, the
+//! `ts-forecast` module: Precog + TSPS + Synth).
+//!
+//! Each epoch's `task` opens requests (`request_id`, `base_price`, `opened_block`) and resolves earlier ones
+//! (`realized`: `horizon` values). Miners answer an open request with a payload
+//! `{"request_id", "points": [horizon numbers], "intervals": [[lo, hi] × horizon]}`; the usable parts are kept in
+//! the state until the request resolves. Then every miner registered (with its current hotkey) when the request
+//! opened is scored: MAPE of the points, the scale-free interval score of the intervals (`+inf` when missing or
+//! invalid), each turned into a reward by Precog's tie-averaged `0.8^position` decay (invalid → 0), averaged,
+//! divided by the best, and zeroed for the newer of two identical point forecasts. The rewards feed a per-miner
+//! EMA (α = 0.05) that only moves when the miner is scored; the weights are the normalized EMA, capped, with an
+//! optional burn to the owner uid.
+//!
+//! ```
+//! use imr_example_time_series::TimeSeries;
+//! use imr_guest::Mechanism;
+//! let epoch = imr_guest::epoch_file::parse(br#"{
+//!   "netuid": 7, "block": 1000, "seed": "0000000000000000000000000000000000000000000000000000000000000000",
+//!   "neurons": [{"uid": 0, "hotkey": "owner", "registered_at_block": 0},
+//!               {"uid": 1, "hotkey": "m1", "registered_at_block": 0}],
+//!   "task": {"epoch": 0, "asset": "X", "horizon": 1,
+//!            "open_requests": [{"request_id": "r0", "base_price": 100, "opened_block": 1000}], "resolutions": []},
+//!   "responses": [{"uid": 1, "payload": {"request_id": "r0", "points": [101], "intervals": [[95, 105]]}}]
+//! }"#).unwrap();
+//! let first = TimeSeries::score(&epoch, &[]).unwrap();
+//! // Nothing resolved yet: all weight to the burn uid (0).
+//! assert_eq!(first.score_map()[&0], 1.0);
+//! ```
+
+pub mod input;
+pub mod scoring;
+pub mod shaping;
+pub mod state;
+pub mod validity;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use imr_guest::{export_mechanism, log, Epoch, Mechanism, MechanismError, Outcome};
+
+use crate::input::{Params, Submission, Task};
+use crate::scoring::{Eligible, RequestScore};
+use crate::state::{Pending, State};
+
+/// The time-series forecasting mechanism.
+pub struct TimeSeries;
+
+export_mechanism!(TimeSeries);
+
+/// What the mechanism reports about one epoch (the outcome's `diagnostics`).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Diagnostics {
+    /// `task.epoch`.
+    pub epoch: u64,
+    /// Uids whose record was reset (new hotkey) or created, and uids dropped from the state.
+    pub replaced: Vec<u16>,
+    /// Uids that appeared in the metagraph.
+    pub added: Vec<u16>,
+    /// Uids that left the metagraph.
+    pub dropped: Vec<u16>,
+    /// Requests scored in this epoch, by request id.
+    pub resolved: BTreeMap<String, RequestScore>,
+    /// Resolutions for requests that were not pending (never opened, already resolved, or pruned).
+    pub unknown_resolutions: Vec<String>,
+    /// Requests opened in this epoch: the uids whose submission was stored.
+    pub opened: BTreeMap<String, Vec<u16>>,
+    /// Per uid, the parts of its submissions that were refused and why.
+    pub invalid: BTreeMap<u16, Vec<String>>,
+    /// Responses that were ignored, and why.
+    pub ignored: Vec<String>,
+    /// Pending requests dropped unscored because they grew older than `max_pending`.
+    pub pruned: Vec<String>,
+    /// Every miner's EMA after this epoch.
+    pub ema: BTreeMap<u16, f64>,
+}
+
+fn invalid_input(msg: String) -> MechanismError {
+    MechanismError::InvalidInput(msg)
+}
+
+impl Mechanism for TimeSeries {
+    fn score(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
+        let params: Params = epoch.params()?;
+        params.validate()?;
+        let task: Task = epoch.task()?;
+        task.validate()?;
+        let mut state = State::decode(state)?;
+        if let Some(last) = state.last_epoch {
+            if task.epoch <= last {
+                return Err(invalid_input(format!(
+                    "task.epoch: {} is not after state.last_epoch {last}",
+                    task.epoch
+                )));
+            }
+        }
+        let mut diag = Diagnostics {
+            epoch: task.epoch,
+            ..Diagnostics::default()
+        };
+
+        let report = state.reconcile(&epoch.neurons, task.epoch)?;
+        diag.replaced = report.replaced;
+        diag.added = report.added;
+        diag.dropped = report.dropped;
+
+        resolve(epoch, &task, &params, &mut state, &mut diag)?;
+        open(epoch, &task, &mut state, &mut diag)?;
+
+        let max_pending = params.max_pending(task.horizon);
+        let stale: Vec<String> = state
+            .pending
+            .iter()
+            .filter(|(_, p)| task.epoch.saturating_sub(p.opened_epoch) > max_pending)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &stale {
+            state.pending.remove(id);
+        }
+        diag.pruned = stale;
+        state.last_epoch = Some(task.epoch);
+        diag.ema = state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
+
+        let weights = shaping::final_weights(&epoch.neurons, &state.miners, &params)?;
+        log::info(&format!(
+            "epoch {}: resolved {}, opened {}, invalid from {} uid(s), {} pending",
+            task.epoch,
+            diag.resolved.len(),
+            diag.opened.len(),
+            diag.invalid.len(),
+            state.pending.len()
+        ));
+        Outcome::new(weights)
+            .with_state(&state)?
+            .with_diagnostics(&diag)
+    }
+}
+
+/// Scores every resolution whose request is pending, in `request_id` order, and updates the EMAs.
+fn resolve(
+    epoch: &Epoch,
+    task: &Task,
+    params: &Params,
+    state: &mut State,
+    diag: &mut Diagnostics,
+) -> Result<(), MechanismError> {
+    let mut resolutions: Vec<_> = task.resolutions.iter().collect();
+    resolutions.sort_by(|a, b| a.request_id.cmp(&b.request_id));
+    for res in resolutions {
+        let Some(pending) = state.pending.remove(&res.request_id) else {
+            log::warn(&format!(
+                "resolution for {:?}, which is not pending: ignored",
+                res.request_id
+            ));
+            diag.unknown_resolutions.push(res.request_id.clone());
+            continue;
+        };
+        let eligible: Vec<Eligible> = epoch
+            .neurons
+            .iter()
+            .filter(|n| n.registered_at_block <= pending.opened_block)
+            .map(|n| Eligible {
+                uid: n.uid,
+                registered_at_block: n.registered_at_block,
+            })
+            .collect();
+        let scored = scoring::score_request(&pending, &res.realized, &eligible, params)?;
+        let rewards: Vec<(u16, f64)> = scored
+            .miners
+            .iter()
+            .map(|(&uid, m)| (uid, m.reward))
+            .collect();
+        state.apply_rewards(&rewards, params.alpha)?;
+        diag.resolved.insert(res.request_id.clone(), scored);
+    }
+    Ok(())
+}
+
+/// Opens this epoch's requests and stores the usable parts of each response.
+fn open(
+    epoch: &Epoch,
+    task: &Task,
+    state: &mut State,
+    diag: &mut Diagnostics,
+) -> Result<(), MechanismError> {
+    let mut opened: BTreeMap<&str, Pending> = BTreeMap::new();
+    for (i, r) in task.open_requests.iter().enumerate() {
+        if state.pending.contains_key(&r.request_id) {
+            return Err(invalid_input(format!(
+                "task.open_requests[{i}].request_id: {:?} is already pending",
+                r.request_id
+            )));
+        }
+        opened.insert(
+            &r.request_id,
+            Pending {
+                base_price: r.base_price,
+                opened_block: r.opened_block,
+                opened_epoch: task.epoch,
+                subs: BTreeMap::new(),
+            },
+        );
+    }
+    let mut answered: BTreeMap<(&str, u16), ()> = BTreeMap::new();
+    for resp in &epoch.responses {
+        let uid = resp.uid;
+        let (sub, decode_error) = match resp.payload::<Submission>() {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        // A payload that does not decode still counts against its request when it names one.
+        let request_id = match &sub {
+            Some(s) => Some(s.request_id.clone()),
+            None => serde_json::from_slice::<serde_json::Value>(&resp.payload)
+                .ok()
+                .and_then(|v| {
+                    v.get("request_id")
+                        .and_then(|r| r.as_str())
+                        .map(str::to_string)
+                }),
+        };
+        let Some(request_id) = request_id else {
+            diag.ignored
+                .push(format!("uid {uid}: payload names no request_id"));
+            continue;
+        };
+        let Some((&key, pending)) = opened.get_key_value(request_id.as_str()) else {
+            diag.ignored.push(format!(
+                "uid {uid}: request {request_id:?} is not open in this epoch"
+            ));
+            continue;
+        };
+        if answered.insert((key, uid), ()).is_some() {
+            diag.ignored
+                .push(format!("uid {uid}: second answer to {request_id:?}"));
+            continue;
+        }
+        match epoch.neuron(uid) {
+            Some(n) if n.registered_at_block <= pending.opened_block => {}
+            _ => {
+                diag.ignored
+                    .push(format!("uid {uid}: registered after {request_id:?} opened"));
+                continue;
+            }
+        }
+        let checked = match (&sub, decode_error) {
+            (Some(s), _) => validity::check(s, task.horizon),
+            (None, e) => validity::Checked {
+                sub: state::Sub::default(),
+                problems: vec![format!("payload: {}", e.unwrap_or_default())],
+            },
+        };
+        if !checked.problems.is_empty() {
+            let list = diag.invalid.entry(uid).or_default();
+            list.extend(
+                checked
+                    .problems
+                    .iter()
+                    .map(|p| format!("{request_id}: {p}")),
+            );
+        }
+        if checked.sub.points.is_some() || checked.sub.intervals.is_some() {
+            if let Some(p) = opened.get_mut(key) {
+                p.subs.insert(uid, checked.sub);
+            }
+        }
+    }
+    for (id, pending) in opened {
+        diag.opened
+            .insert(id.to_string(), pending.subs.keys().copied().collect());
+        state.pending.insert(id.to_string(), pending);
+    }
+    Ok(())
+}

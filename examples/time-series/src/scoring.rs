@@ -1,0 +1,465 @@
+//! Scoring one resolved request (spec §3.1 "Per-resolution scoring", steps 2–6).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use imr_guest::helpers::{self, Direction, HelperError, NanPolicy, TieMode};
+use imr_guest::MechanismError;
+
+use crate::input::{Params, PointMetric, Shaping};
+use crate::state::Pending;
+
+/// Base of Precog's position decay.
+pub const DECAY_BASE: f64 = 0.8;
+/// Relative tolerance under which two errors tie (C4).
+pub const TIE_EPS: f64 = 1e-12;
+/// Miscoverage of the scored intervals: they are read as central 90% intervals.
+pub const INTERVAL_ALPHA: f64 = 0.1;
+/// Relative L∞ distance under which two point forecasts are copies.
+pub const COPY_REL_LINF: f64 = 1e-9;
+/// `exp_rank_decay` shaping: the top 10% of positions …
+pub const EXP_RANK_TOP_FRAC: f64 = 0.1;
+/// … get 90% of the weight.
+pub const EXP_RANK_TOP_SHARE: f64 = 0.9;
+/// `winner_log_tail` shaping: the winner's share.
+pub const WINNER_SHARE: f64 = 0.95;
+
+/// A miner that may be scored on a request: registered (with its current hotkey) at or before the request opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eligible {
+    /// The uid.
+    pub uid: u16,
+    /// The block at which its current hotkey registered.
+    pub registered_at_block: u64,
+}
+
+/// One miner's result on one request. `err` and `is` are `+inf` (written as `null`) for a missing or invalid part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MinerScore {
+    /// Point error (MAPE, or RMSE of log returns), lower is better.
+    pub err: f64,
+    /// Scale-free interval score: `mean_h interval_score(lo_h, hi_h, y_h, 0.1) / y_h`, lower is better.
+    pub is: f64,
+    /// Fraction of steps whose realized value lies in the interval.
+    pub coverage: Option<f64>,
+    /// Fraction of steps whose direction against the base price was right.
+    pub dir_acc: Option<f64>,
+    /// The request's reward in [0, 1] (the best miner gets 1).
+    pub reward: f64,
+    /// Set when the anti-copy rule zeroed this miner: the uid it copied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<u16>,
+}
+
+/// The outcome of scoring one request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestScore {
+    /// Per eligible uid.
+    pub miners: BTreeMap<u16, MinerScore>,
+    /// The smallest finite point error, if any.
+    pub min_err: Option<f64>,
+    /// The 90th percentile (linear interpolation) of the finite point errors, if any.
+    pub p90_err: Option<f64>,
+    /// Near-identical point forecasts found, `(lower uid, higher uid)`.
+    pub copies: Vec<(u16, u16)>,
+}
+
+fn failed(what: &str, e: HelperError) -> MechanismError {
+    MechanismError::Failed(format!("{what}: {e}"))
+}
+
+fn point_error(
+    points: &[f64],
+    realized: &[f64],
+    base: f64,
+    metric: PointMetric,
+) -> Result<f64, HelperError> {
+    match metric {
+        PointMetric::Mape => helpers::mape(points, realized),
+        PointMetric::RmseLog => helpers::log_return_rmse(points, realized, base),
+    }
+}
+
+fn interval_error(intervals: &[[f64; 2]], realized: &[f64]) -> Result<(f64, f64), HelperError> {
+    let mut scaled = Vec::with_capacity(realized.len());
+    let mut covered = Vec::with_capacity(realized.len());
+    for (&[lo, hi], &y) in intervals.iter().zip(realized) {
+        scaled.push(helpers::interval_score(lo, hi, y, INTERVAL_ALPHA)? / y);
+        covered.push(helpers::coverage(lo, hi, &[y])?);
+    }
+    Ok((helpers::mean(&scaled), helpers::mean(&covered)))
+}
+
+/// The finite entries of `values` with their uids and ordinal C4 ranks among themselves.
+struct Valid {
+    index: Vec<usize>,
+    values: Vec<f64>,
+    uids: Vec<u16>,
+    ranks: Vec<usize>,
+}
+
+fn valid_ranked(values: &[f64], uids: &[u16]) -> Result<Valid, HelperError> {
+    let index: Vec<usize> = (0..values.len())
+        .filter(|&i| values[i].is_finite())
+        .collect();
+    let vals: Vec<f64> = index.iter().map(|&i| values[i]).collect();
+    let vuids: Vec<u16> = index.iter().map(|&i| uids[i]).collect();
+    let ranks = helpers::rank(
+        &vals,
+        &vuids,
+        Direction::Asc,
+        TieMode::Ordinal,
+        NanPolicy::Worst,
+        Some(TIE_EPS),
+    )?;
+    Ok(Valid {
+        index,
+        values: vals,
+        uids: vuids,
+        ranks: ranks.into_iter().map(|r| r as usize).collect(),
+    })
+}
+
+/// Turns errors (lower is better, `+inf` invalid) into rewards (invalid → 0) with the chosen shaping.
+///
+/// `decay_tie_avg` averages over tie groups (C4 with `tie_eps = 1e-12`); the other shapings order ties by uid.
+pub fn shape(values: &[f64], uids: &[u16], params: &Params) -> Result<Vec<f64>, HelperError> {
+    if values.len() != uids.len() {
+        return Err(HelperError::LengthMismatch {
+            left: values.len(),
+            right: uids.len(),
+        });
+    }
+    let mut out = vec![0.0; values.len()];
+    match params.shaping {
+        Shaping::DecayTieAvg => {
+            out = helpers::position_decay_tie_avg(
+                values,
+                uids,
+                Direction::Asc,
+                DECAY_BASE,
+                Some(TIE_EPS),
+            )?;
+        }
+        Shaping::ExpRankDecay => {
+            let v = valid_ranked(values, uids)?;
+            let w = helpers::exp_rank_decay(v.values.len(), EXP_RANK_TOP_FRAC, EXP_RANK_TOP_SHARE)?;
+            for (j, &i) in v.index.iter().enumerate() {
+                out[i] = w[v.ranks[j]];
+            }
+        }
+        Shaping::SoftmaxBeta => {
+            let v = valid_ranked(values, uids)?;
+            if !v.values.is_empty() {
+                let w = helpers::softmax_beta(&v.values, -params.softmax_beta)?;
+                for (j, &i) in v.index.iter().enumerate() {
+                    out[i] = w[j];
+                }
+            }
+        }
+        Shaping::WinnerLogTail => {
+            let v = valid_ranked(values, uids)?;
+            let mut order = vec![0u16; v.uids.len()];
+            for (j, &r) in v.ranks.iter().enumerate() {
+                order[r] = v.uids[j];
+            }
+            let w: BTreeMap<u16, f64> = helpers::winner_plus_log_tail(&order, WINNER_SHARE)?
+                .into_iter()
+                .collect();
+            for (j, &i) in v.index.iter().enumerate() {
+                out[i] = w.get(&v.uids[j]).copied().unwrap_or(0.0);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Scores one resolved request over the eligible miners (ascending uid).
+pub fn score_request(
+    pending: &Pending,
+    realized: &[f64],
+    eligible: &[Eligible],
+    params: &Params,
+) -> Result<RequestScore, MechanismError> {
+    let uids: Vec<u16> = eligible.iter().map(|e| e.uid).collect();
+    let mut errs = Vec::with_capacity(eligible.len());
+    let mut iss = Vec::with_capacity(eligible.len());
+    let mut rows = Vec::with_capacity(eligible.len());
+    for e in eligible {
+        let sub = pending.subs.get(&e.uid);
+        let (err, dir_acc) = match sub.and_then(|s| s.points.as_deref()) {
+            Some(p) => (
+                point_error(p, realized, pending.base_price, params.point_metric)
+                    .map_err(|x| failed(&format!("point error of uid {}", e.uid), x))?,
+                Some(
+                    helpers::directional_accuracy_vs_base(p, realized, pending.base_price)
+                        .map_err(|x| {
+                            failed(&format!("directional accuracy of uid {}", e.uid), x)
+                        })?,
+                ),
+            ),
+            None => (f64::INFINITY, None),
+        };
+        let (is, coverage) = match sub.and_then(|s| s.intervals.as_deref()) {
+            Some(iv) => {
+                let (is, cov) = interval_error(iv, realized)
+                    .map_err(|x| failed(&format!("interval score of uid {}", e.uid), x))?;
+                (is, Some(cov))
+            }
+            None => (f64::INFINITY, None),
+        };
+        errs.push(err);
+        iss.push(is);
+        rows.push(MinerScore {
+            err,
+            is,
+            coverage,
+            dir_acc,
+            reward: 0.0,
+            copy_of: None,
+        });
+    }
+
+    let w_point = shape(&errs, &uids, params).map_err(|x| failed("point shaping", x))?;
+    let w_int = shape(&iss, &uids, params).map_err(|x| failed("interval shaping", x))?;
+    let raw: Vec<f64> = w_point
+        .iter()
+        .zip(&w_int)
+        .map(|(p, i)| 0.5 * p + 0.5 * i)
+        .collect();
+    let rewards = helpers::normalize_max(&raw).map_err(|x| failed("reward normalization", x))?;
+    for (row, r) in rows.iter_mut().zip(rewards) {
+        row.reward = r;
+    }
+
+    let mut copies = Vec::new();
+    if params.anti_copy {
+        let vectors: Vec<(u16, &[f64])> = eligible
+            .iter()
+            .filter_map(|e| {
+                pending
+                    .subs
+                    .get(&e.uid)
+                    .and_then(|s| s.points.as_deref())
+                    .map(|p| (e.uid, p))
+            })
+            .collect();
+        copies = helpers::near_duplicate_vectors(&vectors, COPY_REL_LINF)
+            .map_err(|x| failed("anti-copy", x))?;
+        let reg: BTreeMap<u16, u64> = eligible
+            .iter()
+            .map(|e| (e.uid, e.registered_at_block))
+            .collect();
+        for &(a, b) in &copies {
+            // The newer registration loses; on equal blocks the higher uid (b).
+            let (loser, original) = if reg[&a] > reg[&b] { (a, b) } else { (b, a) };
+            let i = uids
+                .binary_search(&loser)
+                .map_err(|_| MechanismError::Failed("anti-copy: unknown uid".into()))?;
+            rows[i].reward = 0.0;
+            rows[i].copy_of.get_or_insert(original);
+        }
+    }
+
+    let mut finite: Vec<f64> = errs.iter().copied().filter(|e| e.is_finite()).collect();
+    finite.sort_by(f64::total_cmp);
+    let min_err = finite.first().copied();
+    let p90_err = if finite.is_empty() {
+        None
+    } else {
+        Some(helpers::quantile_linear(&finite, 0.9).map_err(|x| failed("p90 of the errors", x))?)
+    };
+    Ok(RequestScore {
+        miners: uids.into_iter().zip(rows).collect(),
+        min_err,
+        p90_err,
+        copies,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Sub;
+
+    fn params(json: &str) -> Params {
+        serde_json::from_str(json).expect("params")
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-15 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    /// Base 100, realized [110, 90]. uid 1 is perfect with ±5 intervals; uid 2 says "no change" with ±10
+    /// intervals; uid 3 sent nothing; uid 4 copies uid 1's points (registered later) and sends no intervals.
+    fn example() -> (Pending, Vec<Eligible>) {
+        let mut subs = BTreeMap::new();
+        subs.insert(
+            1,
+            Sub {
+                points: Some(vec![110.0, 90.0]),
+                intervals: Some(vec![[105.0, 115.0], [85.0, 95.0]]),
+            },
+        );
+        subs.insert(
+            2,
+            Sub {
+                points: Some(vec![100.0, 100.0]),
+                intervals: Some(vec![[100.0, 120.0], [80.0, 100.0]]),
+            },
+        );
+        subs.insert(
+            4,
+            Sub {
+                points: Some(vec![110.0, 90.0]),
+                intervals: None,
+            },
+        );
+        let pending = Pending {
+            base_price: 100.0,
+            opened_block: 10,
+            opened_epoch: 0,
+            subs,
+        };
+        let eligible = [(1, 0), (2, 0), (3, 0), (4, 5)]
+            .map(|(uid, registered_at_block)| Eligible {
+                uid,
+                registered_at_block,
+            })
+            .to_vec();
+        (pending, eligible)
+    }
+
+    #[test]
+    fn worked_example_by_hand() {
+        let (pending, eligible) = example();
+        let s = score_request(&pending, &[110.0, 90.0], &eligible, &params("{}")).expect("score");
+        let m = &s.miners;
+        // Errors: uids 1 and 4 tie at 0, uid 2 = (10/110 + 10/90)/2, uid 3 missing.
+        let e2 = (10.0 / 110.0 + 10.0 / 90.0) / 2.0;
+        assert_eq!(m[&1].err, 0.0);
+        assert!(close(m[&2].err, e2));
+        assert_eq!(m[&3].err, f64::INFINITY);
+        // Interval scores: width / y, everything covered.
+        assert!(close(m[&1].is, e2));
+        assert!(close(m[&2].is, 2.0 * e2));
+        assert_eq!(m[&4].is, f64::INFINITY);
+        assert_eq!(
+            (m[&1].coverage, m[&2].coverage, m[&3].coverage),
+            (Some(1.0), Some(1.0), None)
+        );
+        // Direction against base 100: uid 1 right twice, uid 2 ("up or flat" twice) right once.
+        assert_eq!((m[&1].dir_acc, m[&2].dir_acc), (Some(1.0), Some(0.5)));
+        // Point weights: uids 1 and 4 share positions 0 and 1 → 0.9 each; uid 2 at position 2 → 0.64.
+        // Interval weights: uid 1 → 1, uid 2 → 0.8. Raw rewards 0.95, 0.72, 0, 0.45; divided by 0.95.
+        assert_eq!(m[&1].reward, 1.0);
+        assert!(close(m[&2].reward, 0.72 / 0.95));
+        assert_eq!(m[&3].reward, 0.0);
+        // uid 4 copied uid 1 and registered later: zeroed.
+        assert_eq!((m[&4].reward, m[&4].copy_of), (0.0, Some(1)));
+        assert_eq!(s.copies, vec![(1, 4)]);
+        // Finite errors sorted [0, 0, e2]: min 0, p90 at h = 1.8 → 0.8·e2.
+        assert_eq!(s.min_err, Some(0.0));
+        assert!(close(s.p90_err.expect("p90"), 0.8 * e2));
+    }
+
+    #[test]
+    fn without_anti_copy_the_copy_keeps_its_reward() {
+        let (pending, eligible) = example();
+        let s = score_request(
+            &pending,
+            &[110.0, 90.0],
+            &eligible,
+            &params(r#"{"anti_copy":false}"#),
+        )
+        .expect("score");
+        assert!(close(s.miners[&4].reward, 0.45 / 0.95));
+        assert!(s.copies.is_empty());
+    }
+
+    #[test]
+    fn equal_registration_zeroes_the_higher_uid() {
+        let (pending, mut eligible) = example();
+        eligible[3].registered_at_block = 0;
+        let s = score_request(&pending, &[110.0, 90.0], &eligible, &params("{}")).expect("score");
+        assert_eq!(s.miners[&4].reward, 0.0);
+        assert_eq!(s.miners[&1].reward, 1.0);
+    }
+
+    #[test]
+    fn rmse_log_metric() {
+        let (pending, eligible) = example();
+        let s = score_request(
+            &pending,
+            &[110.0, 90.0],
+            &eligible,
+            &params(r#"{"point_metric":"rmse_log"}"#),
+        )
+        .expect("score");
+        // uid 2 predicts no change: rmse of (ln 1.1, ln 0.9).
+        let a = libm::log(1.1);
+        let b = libm::log(0.9);
+        let want = libm::sqrt((a * a + b * b) / 2.0);
+        assert!(
+            (s.miners[&2].err - want).abs() < 1e-15,
+            "{}",
+            s.miners[&2].err
+        );
+        assert_eq!(s.miners[&1].err, 0.0);
+    }
+
+    #[test]
+    fn shaping_variants_by_hand() {
+        let values = [0.1, f64::INFINITY, 0.3, 0.2];
+        let uids = [1, 2, 3, 4];
+        // Zeus: order 1, 4, 3 → 0.95, then 0.05 split as ln 3 : ln 2.
+        let w = shape(&values, &uids, &params(r#"{"shaping":"winner_log_tail"}"#)).expect("winner");
+        let t = libm::log(3.0) + libm::log(2.0);
+        assert!(close(w[0], 0.95));
+        assert_eq!(w[1], 0.0);
+        assert!(close(w[3], 0.05 * libm::log(3.0) / t));
+        assert!(close(w[2], 0.05 * libm::log(2.0) / t));
+        // Synth: softmax(−10·err) over the three valid entries ∝ e^-1, e^-3, e^-2.
+        let w = shape(
+            &values,
+            &uids,
+            &params(r#"{"shaping":"softmax_beta","softmax_beta":10}"#),
+        )
+        .expect("softmax");
+        let z = 1.0 + libm::exp(-2.0) + libm::exp(-1.0);
+        assert!(
+            close(w[0], 1.0 / z)
+                && close(w[2], libm::exp(-2.0) / z)
+                && close(w[3], libm::exp(-1.0) / z)
+        );
+        assert_eq!(w[1], 0.0);
+        // PTN: n = 3, k = −ln(0.1)/0.3; weights ∝ e^{−k·r} for ranks 0 (uid 1), 1 (uid 4), 2 (uid 3).
+        let w =
+            shape(&values, &uids, &params(r#"{"shaping":"exp_rank_decay"}"#)).expect("exp rank");
+        let k = -libm::log(0.1) / 0.3;
+        let z = 1.0 + libm::exp(-k) + libm::exp(-2.0 * k);
+        assert!((w[0] - 1.0 / z).abs() < 1e-12 && (w[3] - libm::exp(-k) / z).abs() < 1e-12);
+        assert!((w[2] - libm::exp(-2.0 * k) / z).abs() < 1e-12 && w[1] == 0.0);
+        // Precog: positions 0, 2, 1 → 1, 0.64, 0.8; invalid 0.
+        let w = shape(&values, &uids, &params("{}")).expect("decay");
+        assert_eq!(w[0], 1.0);
+        assert_eq!(w[1], 0.0);
+        assert!(close(w[2], 0.64) && close(w[3], 0.8));
+        // Nothing valid: all zero, for every shaping.
+        for s in [
+            "decay_tie_avg",
+            "exp_rank_decay",
+            "softmax_beta",
+            "winner_log_tail",
+        ] {
+            let w = shape(
+                &[f64::INFINITY; 2],
+                &[1, 2],
+                &params(&format!(r#"{{"shaping":"{s}"}}"#)),
+            )
+            .expect(s);
+            assert_eq!(w, vec![0.0, 0.0], "{s}");
+        }
+    }
+}
