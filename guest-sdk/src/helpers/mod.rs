@@ -16,5 +16,11 @@
 //!   `w >= 0` and `Σw = 1` (or all 0).
 
 mod common;
+// text and pairwise helpers (texthelp)
+mod pairwise;
+mod text;
 
 pub use common::*;
+// text and pairwise helpers (texthelp)
+pub use pairwise::*;
+pub use text::*;
