@@ -474,9 +474,10 @@ fn mc_json(reference: char, text: &str, opts: &McOptions) -> Option<f64> {
         .iter()
         .find(|&&(c, _)| c == reference)
         .map_or(0.0, |&(_, x)| x);
-    // numpy.isclose(total, 1.0): |total − 1| ≤ 1e-8 + 1e-5·1.
+    // numpy.isclose(total, 1.0): |total − 1| ≤ 1e-8 + 1e-5·1. A total just above 1 can
+    // leave p slightly above 1; it is clamped so the reward stays in [0, 1].
     Some(if (total - 1.0).abs() <= 1e-8 + 1e-5 {
-        p
+        p.min(1.0)
     } else {
         p / total
     })
@@ -540,9 +541,10 @@ pub fn multiple_choice_with(reference: char, text: &str, opts: &McOptions) -> Re
 ///    that equals a choice letter case-insensitively decides: `0.9` if it is the
 ///    reference, else 0. So the article "a" counts as `A`, as in SN1.
 ///
-/// The result lies in [0, 1] when the JSON values are probabilities.
+/// The result lies in [0, 1].
 ///
-/// Differences from SN1: the total is a compensated sum in choice order (SN1 sums in key
+/// Differences from SN1: a JSON value above 1 that survives the `isclose` test (e.g.
+/// `{"A": 1.000005}`) is clamped to 1 (SN1 returns it as is); the total is a compensated sum in choice order (SN1 sums in key
 /// order), colliding keys are rejected (SN1 keeps the last), an all-unknown object is
 /// rejected (SN1 divides by zero), and SN1's newline-joining regex is not applied.
 ///
