@@ -35,6 +35,9 @@ pub mod shaping;
 pub mod state;
 pub mod validity;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;

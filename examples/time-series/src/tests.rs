@@ -1,0 +1,227 @@
+//! Whole-epoch tests of [`TimeSeries::score`] on small hand-made epochs.
+
+use serde_json::{json, Value};
+
+use imr_guest::{Epoch, Mechanism, MechanismError, Outcome};
+
+use crate::TimeSeries;
+
+const SEED: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn epoch(block: u64, neurons: Value, task: Value, responses: Value, params: Value) -> Epoch {
+    let file = json!({"netuid": 7, "block": block, "seed": SEED, "neurons": neurons, "task": task,
+                      "responses": responses, "params": params});
+    imr_guest::epoch_file::parse(file.to_string().as_bytes()).expect("epoch file")
+}
+
+fn neurons() -> Value {
+    json!([{"uid": 0, "hotkey": "owner", "registered_at_block": 0},
+           {"uid": 1, "hotkey": "m1", "registered_at_block": 0},
+           {"uid": 2, "hotkey": "m2", "registered_at_block": 0}])
+}
+
+fn task(k: u64, open: &[&str], resolutions: Value) -> Value {
+    let open: Vec<Value> = open
+        .iter()
+        .map(|id| json!({"request_id": id, "base_price": 100.0, "opened_block": 10 * k}))
+        .collect();
+    json!({"epoch": k, "asset": "X", "horizon": 1, "open_requests": open, "resolutions": resolutions})
+}
+
+fn answer(uid: u16, id: &str, point: f64, lo: f64, hi: f64) -> Value {
+    json!({"uid": uid, "payload": {"request_id": id, "points": [point], "intervals": [[lo, hi]]}})
+}
+
+fn diagnostics(o: &Outcome) -> Value {
+    serde_json::from_slice(&o.diagnostics).expect("diagnostics json")
+}
+
+fn state_json(o: &Outcome) -> Value {
+    serde_json::from_slice(&o.state).expect("state json")
+}
+
+/// Epoch 0 opens r0 (base 100), uid 1 answers 110 in [100, 120], uid 2 answers 100 in [95, 105].
+fn first() -> Outcome {
+    let e = epoch(
+        0,
+        neurons(),
+        task(0, &["r0"], json!([])),
+        json!([
+            answer(1, "r0", 110.0, 100.0, 120.0),
+            answer(2, "r0", 100.0, 95.0, 105.0)
+        ]),
+        Value::Null,
+    );
+    TimeSeries::score(&e, &[]).expect("epoch 0")
+}
+
+#[test]
+fn two_epochs_by_hand() {
+    let o0 = first();
+    assert_eq!(
+        o0.score_map()[&0],
+        1.0,
+        "nothing resolved: everything to the burn uid"
+    );
+    let s0 = state_json(&o0);
+    assert_eq!(s0["pending"]["r0"]["subs"]["1"]["points"], json!([110.0]));
+    assert_eq!(s0["last_epoch"], 0);
+
+    // Epoch 1 resolves r0 at 110. Points: uid 1 exact (w 1), uid 2 off by 10/110 (w 0.8).
+    // Intervals: uid 1 width 20 covering (20/110); uid 2 width 10, 5 below the truth: 10 + 20·5 = 110 → 1.0;
+    // so w 1 and 0.8. Rewards 1 and 0.8; EMAs 0.05 and 0.04; weights 5/9 and 4/9.
+    let e1 = epoch(
+        10,
+        neurons(),
+        task(1, &[], json!([{"request_id": "r0", "realized": [110.0]}])),
+        json!([]),
+        Value::Null,
+    );
+    let o1 = TimeSeries::score(&e1, &o0.state).expect("epoch 1");
+    let w = o1.score_map();
+    assert_eq!(w[&0], 0.0);
+    assert!((w[&1] - 5.0 / 9.0).abs() < 1e-15, "{w:?}");
+    assert!((w[&2] - 4.0 / 9.0).abs() < 1e-15, "{w:?}");
+    let d = diagnostics(&o1);
+    let m = &d["resolved"]["r0"]["miners"];
+    assert_eq!(m["2"]["is"], 1.0);
+    assert_eq!(m["2"]["coverage"], 0.0);
+    assert_eq!(
+        m["0"]["err"],
+        Value::Null,
+        "the owner sent nothing: +inf, written as null"
+    );
+    let s1 = state_json(&o1);
+    assert_eq!(s1["pending"], json!({}));
+    assert_eq!(s1["miners"]["1"]["scored"], 1);
+    assert_eq!(s1["miners"]["0"]["scored"], 1);
+
+    // The same epoch again is refused.
+    let e = TimeSeries::score(&e1, &o1.state).expect_err("replayed epoch");
+    assert!(
+        matches!(&e, MechanismError::InvalidInput(m) if m.contains("task.epoch")),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_payloads_unknown_requests_and_late_registrations() {
+    let mut n = neurons();
+    n.as_array_mut()
+        .expect("array")
+        .push(json!({"uid": 3, "hotkey": "late", "registered_at_block": 50}));
+    let e = epoch(
+        0,
+        n,
+        task(0, &["r0"], json!([{"request_id": "zz", "realized": [1.0]}])),
+        json!([
+            {"uid": 1, "payload": {"request_id": "r0", "points": "oops"}},
+            {"uid": 2, "payload": {"request_id": "r9", "points": [1.0], "intervals": [[1.0, 2.0]]}},
+            answer(2, "r0", 100.0, 90.0, 110.0),
+            answer(2, "r0", 101.0, 90.0, 110.0),
+            answer(3, "r0", 100.0, 90.0, 110.0),
+            {"uid": 1, "payload": 42}
+        ]),
+        Value::Null,
+    );
+    let o = TimeSeries::score(&e, &[]).expect("epoch");
+    let d = diagnostics(&o);
+    assert_eq!(d["unknown_resolutions"], json!(["zz"]));
+    assert_eq!(
+        d["opened"]["r0"],
+        json!([2]),
+        "only uid 2's first answer is stored"
+    );
+    let invalid = d["invalid"]["1"][0].as_str().expect("uid 1 problem");
+    assert!(invalid.starts_with("r0: payload: "), "{invalid}");
+    let ignored: Vec<&str> = d["ignored"]
+        .as_array()
+        .expect("ignored")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        ignored,
+        vec![
+            "uid 1: payload names no request_id",
+            "uid 2: request \"r9\" is not open in this epoch",
+            "uid 2: second answer to \"r0\"",
+            "uid 3: registered after \"r0\" opened",
+        ]
+    );
+    assert_eq!(
+        state_json(&o)["pending"]["r0"]["subs"]["2"]["points"],
+        json!([100.0])
+    );
+}
+
+#[test]
+fn unresolved_requests_are_pruned_after_max_pending_epochs() {
+    let o0 = first();
+    let params = json!({"max_pending": 1});
+    let e1 = epoch(
+        10,
+        neurons(),
+        task(1, &[], json!([])),
+        json!([]),
+        params.clone(),
+    );
+    let o1 = TimeSeries::score(&e1, &o0.state).expect("epoch 1");
+    assert_eq!(diagnostics(&o1)["pruned"], json!([]));
+    let e2 = epoch(20, neurons(), task(2, &[], json!([])), json!([]), params);
+    let o2 = TimeSeries::score(&e2, &o1.state).expect("epoch 2");
+    assert_eq!(diagnostics(&o2)["pruned"], json!(["r0"]));
+    assert_eq!(state_json(&o2)["pending"], json!({}));
+}
+
+#[test]
+fn input_errors_name_the_field() {
+    let o0 = first();
+    let cases = [
+        (
+            task(1, &["r0"], json!([])),
+            Value::Null,
+            "task.open_requests[0].request_id",
+        ),
+        (task(1, &[], json!([])), json!({"alpah": 0.1}), "params"),
+        (
+            task(1, &[], json!([])),
+            json!({"alpha": 2.0}),
+            "params.alpha",
+        ),
+        (
+            json!({"epoch": 1, "asset": "X", "horizon": 1, "open_requests": []}),
+            Value::Null,
+            "task",
+        ),
+        (
+            task(
+                1,
+                &[],
+                json!([{"request_id": "r0", "realized": [1.0, 2.0]}]),
+            ),
+            Value::Null,
+            "task.resolutions[0].realized",
+        ),
+    ];
+    for (t, p, field) in cases {
+        let e = epoch(10, neurons(), t.clone(), json!([]), p);
+        let err = TimeSeries::score(&e, &o0.state).expect_err(&t.to_string());
+        assert!(
+            matches!(&err, MechanismError::InvalidInput(m) if m.contains(field)),
+            "{field}: {err}"
+        );
+    }
+    let e = epoch(
+        10,
+        neurons(),
+        task(1, &[], json!([])),
+        json!([]),
+        Value::Null,
+    );
+    let err = TimeSeries::score(&e, b"{not json").expect_err("bad state");
+    assert!(
+        matches!(&err, MechanismError::InvalidInput(m) if m.starts_with("state")),
+        "{err}"
+    );
+}
