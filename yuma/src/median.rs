@@ -86,23 +86,37 @@ pub fn weighted_median_col_sparse(
     let minority = stake_sum.saturating_sub(majority);
     let k = use_stake.len();
     let stake_idx: Vec<usize> = (0..k).collect();
-    // Column-major scores: columns × k, zero-filled.
-    let mut use_score = vec![ZERO; columns as usize * k];
+    let cols = columns as usize;
+    // Entries grouped by column, in row order: (rank among positive-stake rows, value).
+    let mut by_col: Vec<Vec<(usize, I32F32)>> = vec![Vec::new(); cols];
     let mut r = 0usize;
     for (&s, row) in stake.iter().zip(score.iter()) {
         if s > ZERO {
             for &(c, v) in row {
-                if (c as usize) < columns as usize {
-                    use_score[c as usize * k + r] = v;
+                if let Some(col) = by_col.get_mut(c as usize) {
+                    col.push((r, v));
                 }
             }
             r += 1;
         }
     }
-    (0..columns as usize)
-        .map(|c| {
-            let col = &use_score[c * k..(c + 1) * k];
-            weighted_median(&use_stake, col, &stake_idx, minority, ZERO, stake_sum)
+    // A column without a non-zero score has median 0 (every score equals the pivot 0), so only
+    // the others are densified, exactly as the chain densifies every column.
+    let mut dense = vec![ZERO; k];
+    by_col
+        .iter()
+        .map(|entries| {
+            if entries.iter().all(|&(_, v)| v == ZERO) {
+                return ZERO;
+            }
+            for &(r, v) in entries {
+                dense[r] = v;
+            }
+            let m = weighted_median(&use_stake, &dense, &stake_idx, minority, ZERO, stake_sum);
+            for &(r, _) in entries {
+                dense[r] = ZERO;
+            }
+            m
         })
         .collect()
 }
