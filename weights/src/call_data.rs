@@ -184,7 +184,8 @@ pub fn ss58_encode(key: &AccountId, prefix: u16) -> Option<String> {
 pub fn parse_hotkey(s: &str) -> Result<AccountId, WeightsError> {
     let t = s.trim();
     let hex_part = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"));
-    let looks_hex = hex_part.is_some() || (t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    let looks_hex =
+        hex_part.is_some() || (t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
     if looks_hex {
         let h = hex_part.unwrap_or(t);
         let bytes = hex::decode(h).map_err(|e| WeightsError::InvalidHexKey {

@@ -127,11 +127,8 @@ impl ChainParams {
 
     /// The neuron count to use: `n`, or max uid + 1 when unknown.
     pub fn effective_n(&self, uids: &[u16]) -> u16 {
-        self.n.unwrap_or_else(|| {
-            uids.iter()
-                .max()
-                .map_or(0, |&m| m.saturating_add(1))
-        })
+        self.n
+            .unwrap_or_else(|| uids.iter().max().map_or(0, |&m| m.saturating_add(1)))
     }
 }
 
@@ -177,7 +174,12 @@ fn reject(out: &mut Vec<Rejection>, error: &str, detail: String) {
 
 /// Every reason subtensor would reject `(uids, values)` from the caller described by `params`,
 /// for the given extrinsic, in the chain's order (spec/chain.md §1.2, §2.1).
-pub fn preflight(params: &ChainParams, uids: &[u16], values: &[u16], extrinsic: Extrinsic) -> Verdict {
+pub fn preflight(
+    params: &ChainParams,
+    uids: &[u16],
+    values: &[u16],
+    extrinsic: Extrinsic,
+) -> Verdict {
     let mut r = Vec::new();
     let mut not_checked = Vec::new();
     let n = params.n;
@@ -205,14 +207,20 @@ pub fn preflight(params: &ChainParams, uids: &[u16], values: &[u16], extrinsic: 
                 reject(
                     &mut r,
                     "MechanismDoesNotExist",
-                    format!("mecid {} but the subnet has {} mechanism(s)", params.mecid, params.mechanism_count),
+                    format!(
+                        "mecid {} but the subnet has {} mechanism(s)",
+                        params.mecid, params.mechanism_count
+                    ),
                 );
             }
             if !params.commit_reveal_enabled {
                 reject(
                     &mut r,
                     "CommitRevealDisabled",
-                    format!("commit-reveal is disabled on subnet {}: use set_weights", params.netuid),
+                    format!(
+                        "commit-reveal is disabled on subnet {}: use set_weights",
+                        params.netuid
+                    ),
                 );
             }
         }
@@ -222,7 +230,10 @@ pub fn preflight(params: &ChainParams, uids: &[u16], values: &[u16], extrinsic: 
         Some(stake) if !params.caller_is_owner && stake < params.stake_threshold => reject(
             &mut r,
             "NotEnoughStakeToSetWeights",
-            format!("stake {stake} is below the stake threshold {}", params.stake_threshold),
+            format!(
+                "stake {stake} is below the stake threshold {}",
+                params.stake_threshold
+            ),
         ),
         None if params.stake_threshold > 0 && !params.caller_is_owner => {
             not_checked.push("NotEnoughStakeToSetWeights: caller_stake not given".into())
@@ -245,7 +256,11 @@ pub fn preflight(params: &ChainParams, uids: &[u16], values: &[u16], extrinsic: 
 
     // internal_set_weights (at reveal time for commit-reveal), in order.
     if params.netuid == 0 {
-        reject(&mut r, "CanNotSetRootNetworkWeights", "netuid 0 is the root network".into());
+        reject(
+            &mut r,
+            "CanNotSetRootNetworkWeights",
+            "netuid 0 is the root network".into(),
+        );
     }
     if uids.len() != values.len() {
         reject(
@@ -258,7 +273,10 @@ pub fn preflight(params: &ChainParams, uids: &[u16], values: &[u16], extrinsic: 
         reject(
             &mut r,
             "MechanismDoesNotExist",
-            format!("mecid {} but the subnet has {} mechanism(s)", params.mecid, params.mechanism_count),
+            format!(
+                "mecid {} but the subnet has {} mechanism(s)",
+                params.mecid, params.mechanism_count
+            ),
         );
     }
     match n {
@@ -400,7 +418,10 @@ pub fn max_upscale(values: &[u16]) -> Vec<u16> {
     let round = |bits: i128| -> u16 { ((bits + half) >> 32).clamp(0, 65535) as u16 };
     if m > 32768 {
         let ratio = (65535i128 << 32) / m; // I32F32 bits of 65535/m
-        values.iter().map(|&v| round(i128::from(v) * ratio)).collect()
+        values
+            .iter()
+            .map(|&v| round(i128::from(v) * ratio))
+            .collect()
     } else {
         values
             .iter()

@@ -53,7 +53,9 @@ impl ErrorKind {
 pub enum WeightsError {
     // ---- SDK 10.x (`bittensor.utils.weight_utils`) -------------------------------------------
     /// A weight below zero reached `convert_weights_and_uids_for_emit` (`ValueError`).
-    #[error("weight at position {index} is negative ({value}); a negative weight cannot exist on chain")]
+    #[error(
+        "weight at position {index} is negative ({value}); a negative weight cannot exist on chain"
+    )]
     NegativeWeight {
         /// Position in the weights array.
         index: usize,
@@ -172,7 +174,9 @@ pub enum WeightsError {
     #[error("all weights are zero; nothing to set")]
     AllZero,
     /// `_conform(raw_u16=True)`: lengths differ or a uid is not u16 (`BittensorError`).
-    #[error("raw weights require equal-length lists and u16 uids ({uids} uids, {weights} weights)")]
+    #[error(
+        "raw weights require equal-length lists and u16 uids ({uids} uids, {weights} weights)"
+    )]
     RawShape {
         /// Number of uids.
         uids: usize,
@@ -215,7 +219,9 @@ pub enum WeightsError {
         uid: i64,
     },
     /// `_as_pairs`: both a mapping and a uid list were given (`BittensorError`).
-    #[error("pass weights as a {{uid: weight}} mapping or as parallel uids/weights lists, not both")]
+    #[error(
+        "pass weights as a {{uid: weight}} mapping or as parallel uids/weights lists, not both"
+    )]
     MappingAndUids,
     /// `_as_pairs`: neither shape was given (`BittensorError`).
     #[error("provide weights as a {{uid: weight}} mapping, or uids and weights as parallel lists")]

@@ -148,7 +148,10 @@ fn processed_from(uids: Vec<u16>, arr: &NdArray) -> ProcessedWeights {
         ),
         other => {
             let v = other.to_f64_vec();
-            let bits = v.iter().map(|x| format!("0x{:016x}", x.to_bits())).collect();
+            let bits = v
+                .iter()
+                .map(|x| format!("0x{:016x}", x.to_bits()))
+                .collect();
             (v, bits)
         }
     };

@@ -66,21 +66,28 @@ fn quote_non_finite(text: &str) -> String {
 
 fn uid_at(v: &Value, i: usize) -> Result<u16, WeightsError> {
     if let Some(u) = v.as_u64() {
-        return u16::try_from(u)
-            .map_err(|_| problem(format!("uid at position {i} is {u}, above the largest uid 65535")));
+        return u16::try_from(u).map_err(|_| {
+            problem(format!(
+                "uid at position {i} is {u}, above the largest uid 65535"
+            ))
+        });
     }
     if let Some(u) = v.as_i64() {
         return Err(problem(format!("uid at position {i} is negative ({u})")));
     }
     if let Some(f) = v.as_f64() {
         if f.fract() == 0.0 && f > 65535.0 {
-            return Err(problem(format!("uid at position {i} is {f}, above the largest uid 65535")));
+            return Err(problem(format!(
+                "uid at position {i} is {f}, above the largest uid 65535"
+            )));
         }
         if f < 0.0 {
             return Err(problem(format!("uid at position {i} is negative ({f})")));
         }
     }
-    Err(problem(format!("uid at position {i} is not an integer: {v}")))
+    Err(problem(format!(
+        "uid at position {i} is not an integer: {v}"
+    )))
 }
 
 fn weight_at(v: &Value, i: usize) -> Result<f64, WeightsError> {
@@ -89,7 +96,11 @@ fn weight_at(v: &Value, i: usize) -> Result<f64, WeightsError> {
         Value::String(s) if s == "NaN" => f64::NAN,
         Value::String(s) if s == "Infinity" => f64::INFINITY,
         Value::String(s) if s == "-Infinity" => f64::NEG_INFINITY,
-        other => return Err(problem(format!("weight at position {i} is not a number: {other}"))),
+        other => {
+            return Err(problem(format!(
+                "weight at position {i} is not a number: {other}"
+            )))
+        }
     };
     check_weight(w, i)?;
     Ok(w)
@@ -126,7 +137,9 @@ fn check_shape(uids: &[u16], n_weights: usize) -> Result<(), WeightsError> {
     let mut first_seen: BTreeMap<u16, usize> = BTreeMap::new();
     for (i, &u) in uids.iter().enumerate() {
         if let Some(&j) = first_seen.get(&u) {
-            return Err(problem(format!("duplicate uid {u} at positions {j} and {i}")));
+            return Err(problem(format!(
+                "duplicate uid {u} at positions {j} and {i}"
+            )));
         }
         first_seen.insert(u, i);
     }
@@ -138,10 +151,14 @@ pub fn parse(text: &str) -> Result<Scores, WeightsError> {
     let value: Value = serde_json::from_str(&quote_non_finite(text))
         .map_err(|e| problem(format!("invalid json: {e}")))?;
     let Value::Object(map) = value else {
-        return Err(problem("expected an object {\"uids\": [...], \"weights\": [...]}".into()));
+        return Err(problem(
+            "expected an object {\"uids\": [...], \"weights\": [...]}".into(),
+        ));
     };
     if let Some(k) = map.keys().find(|k| *k != "uids" && *k != "weights") {
-        return Err(problem(format!("unknown field `{k}`, expected `uids` and `weights`")));
+        return Err(problem(format!(
+            "unknown field `{k}`, expected `uids` and `weights`"
+        )));
     }
     let list = |name: &str| -> Result<&Vec<Value>, WeightsError> {
         match map.get(name) {

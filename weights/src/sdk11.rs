@@ -187,7 +187,9 @@ pub fn conform(
         }
         let max = i64::from(v.iter().copied().max().unwrap_or(0));
         let total: i64 = v.iter().map(|&x| i64::from(x)).sum();
-        if !is_self_weight && i128::from(max) * 65535 > i128::from(preflight.max_weight_limit) * i128::from(total) {
+        if !is_self_weight
+            && i128::from(max) * 65535 > i128::from(preflight.max_weight_limit) * i128::from(total)
+        {
             return Err(WeightsError::RawExceedsLimit {
                 limit: preflight.max_weight_limit,
                 max,
