@@ -61,7 +61,10 @@ their row)."#;
 
 /// Arguments of `imr yuma`.
 #[derive(clap::Args, Debug)]
-#[command(long_about = LONG_ABOUT)]
+#[command(
+    about = "Run subtensor's Yuma consensus epoch, bit for bit, on a chain state",
+    after_long_help = LONG_ABOUT
+)]
 pub struct YumaArgs {
     /// The chain state and hyperparameters, JSON (see --help for the format).
     #[arg(long, value_name = "F.json")]
