@@ -77,22 +77,12 @@ fn run() -> Vec<Step> {
     steps
 }
 
-/// The chain quantization: `round_half_to_even(w / max · 65535)`, zeros dropped, ascending uids.
-/// LOCAL STAND-IN for `imr_weights`' emit function, to be swapped for it once that crate exposes it.
+/// The chain quantization, `round_half_to_even(w / max · 65535)` with zeros dropped, as the lean bittensor SDK
+/// (`imr_weights::sdk11::normalize`) computes it; uids ascending.
 fn quantize(weights: &BTreeMap<u16, f64>) -> (Vec<u16>, Vec<u16>) {
-    let max = weights.values().copied().fold(0.0, f64::max);
-    let mut uids = Vec::new();
-    let mut values = Vec::new();
-    if max > 0.0 {
-        for (&uid, &w) in weights {
-            let q = (w / max * 65535.0).round_ties_even();
-            if q > 0.0 {
-                uids.push(uid);
-                values.push(q as u16);
-            }
-        }
-    }
-    (uids, values)
+    let uids: Vec<i64> = weights.keys().map(|&u| i64::from(u)).collect();
+    let values: Vec<f64> = weights.values().copied().collect();
+    imr_weights::sdk11::normalize(&uids, &values).expect("weights are finite and >= 0")
 }
 
 fn golden_text(steps: &[Step]) -> String {
