@@ -36,6 +36,13 @@ pub enum HelperError {
     },
     /// The input is empty where the helper needs at least one value.
     Empty,
+    /// The input is shorter than the helper needs (e.g. one point for a direction).
+    TooShort {
+        /// Its length.
+        len: usize,
+        /// The minimum length.
+        min: usize,
+    },
 }
 
 impl fmt::Display for HelperError {
@@ -51,6 +58,7 @@ impl fmt::Display for HelperError {
             }
             Self::TooLong { len, max } => write!(f, "input too long: {len} > {max}"),
             Self::Empty => write!(f, "empty input"),
+            Self::TooShort { len, min } => write!(f, "input too short: {len} < {min}"),
         }
     }
 }
@@ -68,6 +76,30 @@ pub enum NanPolicy {
     Worst,
     /// NaN is refused with [`HelperError::NonFinite`].
     Error,
+}
+
+/// Which way is better (C4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Lower is better (errors, losses): the smallest value gets rank 0.
+    #[default]
+    Asc,
+    /// Higher is better (rewards, scores): the largest value gets rank 0.
+    Desc,
+}
+
+/// How tied values are ranked (C4). Ranks are 0-based positions in the C4 order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TieMode {
+    /// The mean of the positions the tie group covers (`scipy` `average`, minus 1).
+    #[default]
+    Average,
+    /// The first position of the tie group (`scipy` `min`, minus 1).
+    Min,
+    /// The index of the tie group: ties share a rank and the next group gets the next integer.
+    Dense,
+    /// Every element gets its own position; ties are broken by uid ascending.
+    Ordinal,
 }
 
 /// What a normalization does with a zero or non-finite total (C5).
