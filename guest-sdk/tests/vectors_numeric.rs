@@ -350,7 +350,7 @@ fn check_ptn_decay(file: &str, doc: &Value) -> Tally {
             &format!("{ctx} / input.p"),
         );
         let got = exp_rank_decay(n, p, b);
-        if !(0.0..1.0).contains(&b) || !(p > 0.0 && p <= 1.0) {
+        if !((0.0..1.0).contains(&b) && p > 0.0 && p <= 1.0) {
             // PTN clips b and p; the SDK refuses them.
             assert!(
                 tags(&case).iter().any(|t| t == "clip"),
