@@ -281,6 +281,17 @@ pub fn mat_vec_mul_sparse(m: &[SparseRow], vector: &[I32F32]) -> SparseMatrix {
         .collect()
 }
 
+/// Prepare the touched columns of a densified row for an ascending walk: returns true when the
+/// row is dense enough that walking every column is cheaper, else sorts and dedups `touched`.
+fn ascending_columns(touched: &mut Vec<usize>, columns: usize) -> bool {
+    if touched.len().saturating_mul(8) > columns {
+        return true;
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    false
+}
+
 /// Densify row `row` into `buf` (length `columns`), the later of duplicate entries winning,
 /// and return the touched columns.
 fn densify_overwrite(row: &[(u16, I32F32)], buf: &mut [I32F32], touched: &mut Vec<usize>) {
@@ -320,11 +331,10 @@ pub fn interpolate_sparse(
         touched.clear();
         densify_overwrite(r1, &mut row1, &mut touched);
         densify_overwrite(r2, &mut row2, &mut touched);
-        touched.sort_unstable();
-        touched.dedup();
         // Columns never touched are 0 + ratio·0 = 0 and are dropped, so only touched ones matter.
+        let dense = ascending_columns(&mut touched, cols);
         let mut out = Vec::new();
-        for &j in &touched {
+        let mut emit = |j: usize| {
             let (v1, v2) = (row1[j], row2[j]);
             let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
             if ZERO < interp {
@@ -332,6 +342,11 @@ pub fn interpolate_sparse(
             }
             row1[j] = ZERO;
             row2[j] = ZERO;
+        };
+        if dense {
+            (0..cols).for_each(&mut emit);
+        } else {
+            touched.iter().for_each(|&j| emit(j));
         }
         result.push(out);
     }
@@ -365,14 +380,18 @@ pub fn mat_ema_sparse(new: &[SparseRow], old: &[SparseRow], alpha: I32F32) -> Sp
                 }
             }
         }
-        touched.sort_unstable();
-        touched.dedup();
+        let dense = ascending_columns(&mut touched, n);
         let mut out = Vec::new();
-        for &j in &touched {
+        let mut emit = |j: usize| {
             if acc[j] > ZERO {
                 out.push((j as u16, acc[j]));
             }
             acc[j] = ZERO;
+        };
+        if dense {
+            (0..n).for_each(&mut emit);
+        } else {
+            touched.iter().for_each(|&j| emit(j));
         }
         result.push(out);
     }
