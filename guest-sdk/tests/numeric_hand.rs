@@ -182,10 +182,13 @@ fn finalize_and_burn_helpers_by_hand() {
     .unwrap();
     assert_eq!(f.weights, vec![(1, 0.25), (3, 0.75)]);
     assert_eq!(f.pre_sum, 4.0);
-    // nothing alive has weight → burn gets 1
-    let f = finalize(&[(9, 10.0)], &[1], ZeroPolicy::Burn(0)).unwrap();
-    assert_eq!(f.weights, vec![(0, 1.0)]);
+    // live uids with zero total → the burn uid gets 1
+    let f = finalize(&[(9, 10.0), (1, 0.0)], &[1], ZeroPolicy::Burn(0)).unwrap();
+    assert_eq!(f.weights, vec![(0, 1.0), (1, 0.0)]);
     assert_eq!(f.pre_sum, 0.0);
+    // no live uid at all → empty (C5: empty in, empty out)
+    let f = finalize(&[(9, 10.0)], &[1], ZeroPolicy::Burn(0)).unwrap();
+    assert!(f.weights.is_empty());
     // Synth: owner gets the miners' total → 50 %
     assert_eq!(
         owner_matches_miners(&[(5, 2.0), (6, 6.0)], 248).unwrap(),

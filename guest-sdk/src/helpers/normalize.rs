@@ -85,9 +85,9 @@ fn normalize_prepared(mut w: Weights, zero: ZeroPolicy) -> Weights {
 /// `AllZero` → every entry 0, `Uniform` → `1/n` each, `Burn(u)` → `u` gets 1 and
 /// every other entry 0 (`u` is added if absent).
 ///
-/// Cost: O(n log n) (sorting by uid). Edge cases: empty → empty (also under
-/// `Uniform`; under `Burn(u)` it is `[(u, 1)]`); NaN, negative weights or a
-/// repeated uid → `Err` naming the input position.
+/// Cost: O(n log n) (sorting by uid). Edge cases: empty → empty under every
+/// policy (C5; use [`with_burn`] to always emit the burn uid); NaN, negative
+/// weights or a repeated uid → `Err` naming the input position.
 ///
 /// ```
 /// use imr_guest::helpers::{normalize_sum, ZeroPolicy};
@@ -99,10 +99,7 @@ fn normalize_prepared(mut w: Weights, zero: ZeroPolicy) -> Weights {
 pub fn normalize_sum(w: &[(u16, f64)], zero: ZeroPolicy) -> Result<Weights> {
     let w = prepare(w)?;
     if w.is_empty() {
-        return Ok(match zero {
-            ZeroPolicy::Burn(uid) => vec![(uid, 1.0)],
-            _ => w,
-        });
+        return Ok(w);
     }
     Ok(normalize_prepared(w, zero))
 }
@@ -379,8 +376,8 @@ pub struct Finalized {
 ///
 /// A `Burn(u)` zero policy adds `u` even when it is not in `uids_alive` (it is
 /// the caller's owner uid). Cost: O((n + m) log m). Edge cases: inputs checked
-/// like [`normalize_sum`] (NaN, negative, repeated uid → `Err`); an empty result
-/// follows `zero` like [`normalize_sum`].
+/// like [`normalize_sum`] (NaN, negative, repeated uid → `Err`); when no live
+/// uid is left the result is empty (C5), whatever `zero` says.
 ///
 /// ```
 /// use imr_guest::helpers::{finalize, ZeroPolicy};

@@ -99,8 +99,8 @@ pub fn interval_score(lo: f64, hi: f64, y: f64, alpha: f64) -> Result<f64> {
 /// Coverage of an interval: `#{i : lo ≤ yᵢ ≤ hi} / n` (↑), range `[0, 1]`.
 ///
 /// Cost: O(n). Edge cases: empty `ys` → [`HelperError::Empty`]; `lo > hi` →
-/// [`HelperError::InvalidValue`]; any non-finite bound or observation → `Err`
-/// (the index refers to `ys`; a bad bound reports index 0).
+/// [`HelperError::InvalidValue`]; a non-finite bound → `Err` (index 0 = `lo`,
+/// 1 = `hi`), checked before `ys`; a non-finite observation → `Err` at its index in `ys`.
 ///
 /// ```
 /// use imr_guest::helpers::coverage;
