@@ -204,7 +204,8 @@ pub fn crps_ensemble(xs: &[f64], y: f64) -> Result<f64> {
 /// Standard normal CDF `Φ(z) = ½(1 + erf(z/√2))`, with `erfc` in the lower tail.
 ///
 /// Using `½·erfc(−z/√2)` for `z < 0` keeps full relative accuracy far in the
-/// lower tail, where `1 + erf(·)` cancels. Cost: O(1). NaN in → NaN out.
+/// lower tail, where `1 + erf(·)` cancels. Cost: O(1). Edge cases: NaN in →
+/// NaN out (infallible, no `Result`); `±inf` → 1 or 0.
 ///
 /// ```
 /// use imr_guest::helpers::normal_cdf;
@@ -219,7 +220,8 @@ pub fn normal_cdf(z: f64) -> f64 {
     }
 }
 
-/// Standard normal density `φ(z) = e^{−z²/2}/√(2π)`. Cost: O(1).
+/// Standard normal density `φ(z) = e^{−z²/2}/√(2π)`. Cost: O(1). Edge cases:
+/// NaN in → NaN out (infallible); `±inf` → 0; `|z| > ~38.6` underflows to 0.
 ///
 /// ```
 /// use imr_guest::helpers::normal_pdf;
