@@ -29,6 +29,7 @@
 //! assert_eq!(first.score_map()[&0], 1.0);
 //! ```
 
+mod canon;
 pub mod input;
 pub mod scoring;
 pub mod shaping;
@@ -56,28 +57,30 @@ export_mechanism!(TimeSeries);
 /// What the mechanism reports about one epoch (the outcome's `diagnostics`).
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Diagnostics {
-    /// `task.epoch`.
-    pub epoch: u64,
-    /// Uids whose record was reset (new hotkey) or created, and uids dropped from the state.
-    pub replaced: Vec<u16>,
     /// Uids that appeared in the metagraph.
     pub added: Vec<u16>,
     /// Uids that left the metagraph.
     pub dropped: Vec<u16>,
+    /// Every miner's EMA after this epoch.
+    #[serde(serialize_with = "crate::canon::uid_map")]
+    pub ema: BTreeMap<u16, f64>,
+    /// `task.epoch`.
+    pub epoch: u64,
+    /// Responses that were ignored, and why.
+    pub ignored: Vec<String>,
+    /// Per uid, the parts of its submissions that were refused and why.
+    #[serde(serialize_with = "crate::canon::uid_map")]
+    pub invalid: BTreeMap<u16, Vec<String>>,
+    /// Requests opened in this epoch: the uids whose submission was stored.
+    pub opened: BTreeMap<String, Vec<u16>>,
+    /// Pending requests dropped unscored because they grew older than `max_pending`.
+    pub pruned: Vec<String>,
+    /// Uids whose hotkey changed (their record restarted at 0).
+    pub replaced: Vec<u16>,
     /// Requests scored in this epoch, by request id.
     pub resolved: BTreeMap<String, RequestScore>,
     /// Resolutions for requests that were not pending (never opened, already resolved, or pruned).
     pub unknown_resolutions: Vec<String>,
-    /// Requests opened in this epoch: the uids whose submission was stored.
-    pub opened: BTreeMap<String, Vec<u16>>,
-    /// Per uid, the parts of its submissions that were refused and why.
-    pub invalid: BTreeMap<u16, Vec<String>>,
-    /// Responses that were ignored, and why.
-    pub ignored: Vec<String>,
-    /// Pending requests dropped unscored because they grew older than `max_pending`.
-    pub pruned: Vec<String>,
-    /// Every miner's EMA after this epoch.
-    pub ema: BTreeMap<u16, f64>,
 }
 
 fn invalid_input(msg: String) -> MechanismError {
@@ -135,9 +138,10 @@ impl Mechanism for TimeSeries {
             diag.invalid.len(),
             state.pending.len()
         ));
-        Outcome::new(weights)
-            .with_state(&state)?
-            .with_diagnostics(&diag)
+        let mut outcome = Outcome::new(weights);
+        outcome.state = state.encode()?;
+        outcome.diagnostics = canon::encode(&diag, "diagnostics")?;
+        Ok(outcome)
     }
 }
 
@@ -209,9 +213,13 @@ fn open(
     let mut answered: BTreeMap<(&str, u16), ()> = BTreeMap::new();
     for resp in &epoch.responses {
         let uid = resp.uid;
-        let (sub, decode_error) = match resp.payload::<Submission>() {
+        // Fast path without path tracking; on failure, decode again for an error that names the field.
+        let (sub, decode_error) = match serde_json::from_slice::<Submission>(&resp.payload) {
             Ok(s) => (Some(s), None),
-            Err(e) => (None, Some(e.to_string())),
+            Err(_) => match resp.payload::<Submission>() {
+                Ok(s) => (Some(s), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
         };
         // A payload that does not decode still counts against its request when it names one.
         let request_id = match &sub {

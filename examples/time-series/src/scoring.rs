@@ -37,32 +37,33 @@ pub struct Eligible {
 /// One miner's result on one request. `err` and `is` are `+inf` (written as `null`) for a missing or invalid part.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MinerScore {
-    /// Point error (MAPE, or RMSE of log returns), lower is better.
-    pub err: f64,
-    /// Scale-free interval score: `mean_h interval_score(lo_h, hi_h, y_h, 0.1) / y_h`, lower is better.
-    pub is: f64,
+    /// Set when the anti-copy rule zeroed this miner: the uid it copied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<u16>,
     /// Fraction of steps whose realized value lies in the interval.
     pub coverage: Option<f64>,
     /// Fraction of steps whose direction against the base price was right.
     pub dir_acc: Option<f64>,
+    /// Point error (MAPE, or RMSE of log returns), lower is better.
+    pub err: f64,
+    /// Scale-free interval score: `mean_h interval_score(lo_h, hi_h, y_h, 0.1) / y_h`, lower is better.
+    pub is: f64,
     /// The request's reward in [0, 1] (the best miner gets 1).
     pub reward: f64,
-    /// Set when the anti-copy rule zeroed this miner: the uid it copied.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub copy_of: Option<u16>,
 }
 
 /// The outcome of scoring one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestScore {
-    /// Per eligible uid.
-    pub miners: BTreeMap<u16, MinerScore>,
-    /// The smallest finite point error, if any.
-    pub min_err: Option<f64>,
-    /// The 90th percentile (linear interpolation) of the finite point errors, if any.
-    pub p90_err: Option<f64>,
     /// Near-identical point forecasts found, `(lower uid, higher uid)`.
     pub copies: Vec<(u16, u16)>,
+    /// The smallest finite point error, if any.
+    pub min_err: Option<f64>,
+    /// Per eligible uid.
+    #[serde(serialize_with = "crate::canon::uid_map")]
+    pub miners: BTreeMap<u16, MinerScore>,
+    /// The 90th percentile (linear interpolation) of the finite point errors, if any.
+    pub p90_err: Option<f64>,
 }
 
 fn failed(what: &str, e: HelperError) -> MechanismError {
@@ -281,8 +282,7 @@ pub fn score_request(
                     .map(|p| (e.uid, p))
             })
             .collect();
-        copies = helpers::near_duplicate_vectors(&vectors, COPY_REL_LINF)
-            .map_err(|x| failed("anti-copy", x))?;
+        copies = copy_pairs(&vectors).map_err(|x| failed("anti-copy", x))?;
         let reg: BTreeMap<u16, u64> = eligible
             .iter()
             .map(|e| (e.uid, e.registered_at_block))

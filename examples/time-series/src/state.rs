@@ -24,28 +24,29 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
-    /// Format version ([`VERSION`]).
-    pub version: u32,
     /// The last epoch scored, if any.
     pub last_epoch: Option<u64>,
     /// Per-uid records (the JSON keys are decimal uids).
+    #[serde(serialize_with = "crate::canon::uid_map")]
     pub miners: BTreeMap<u16, Miner>,
     /// Requests waiting for their resolution, by request id.
     pub pending: BTreeMap<String, Pending>,
+    /// Format version ([`VERSION`]).
+    pub version: u32,
 }
 
 /// One miner's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Miner {
-    /// The hotkey the record belongs to; a new hotkey at the uid resets the record.
-    pub hotkey: String,
     /// Exponential moving average of the miner's per-request rewards.
     pub ema: f64,
-    /// Number of resolutions the miner was scored on.
-    pub scored: u64,
     /// The epoch this hotkey was first seen.
     pub first_epoch: u64,
+    /// The hotkey the record belongs to; a new hotkey at the uid resets the record.
+    pub hotkey: String,
+    /// Number of resolutions the miner was scored on.
+    pub scored: u64,
 }
 
 impl MinerRecord for Miner {
@@ -76,6 +77,7 @@ pub struct Pending {
     /// The epoch in which it opened.
     pub opened_epoch: u64,
     /// The usable parts of each miner's submission, by uid.
+    #[serde(serialize_with = "crate::canon::uid_map")]
     pub subs: BTreeMap<u16, Sub>,
 }
 
@@ -83,13 +85,18 @@ pub struct Pending {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sub {
-    /// `horizon` point forecasts, each > 0.
-    pub points: Option<Vec<f64>>,
     /// `horizon` intervals `[lo, hi]`, `0 < lo ≤ hi`.
     pub intervals: Option<Vec<[f64; 2]>>,
+    /// `horizon` point forecasts, each > 0.
+    pub points: Option<Vec<f64>>,
 }
 
 impl State {
+    /// The canonical JSON encoding of the state.
+    pub fn encode(&self) -> Result<Vec<u8>, MechanismError> {
+        crate::canon::encode(self, "state")
+    }
+
     /// Decodes the previous state; empty bytes give a fresh state.
     pub fn decode(bytes: &[u8]) -> Result<Self, MechanismError> {
         if bytes.is_empty() {
@@ -98,7 +105,11 @@ impl State {
                 ..State::default()
             });
         }
-        let s: State = imr_guest::state::decode(bytes)?;
+        // Fast path without path tracking; on failure, decode again for an error that names the field.
+        let s: State = match serde_json::from_slice(bytes) {
+            Ok(s) => s,
+            Err(_) => imr_guest::state::decode(bytes)?,
+        };
         if s.version != VERSION {
             return Err(MechanismError::InvalidInput(format!(
                 "state.version: {} is not supported (expected {VERSION})",
@@ -181,7 +192,8 @@ mod tests {
         let mut s = State::decode(&[]).expect("fresh");
         s.reconcile(&[neuron(2, "b"), neuron(10, "k")], 3)
             .expect("reconcile");
-        let bytes = imr_guest::canonical_json(&s).expect("encode");
+        let bytes = s.encode().expect("encode");
+        assert_eq!(bytes, imr_guest::canonical_json(&s).expect("canonical"));
         let text = String::from_utf8(bytes.clone()).expect("utf8");
         assert!(
             text.contains(

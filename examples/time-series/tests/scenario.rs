@@ -65,6 +65,19 @@ fn run() -> Vec<Step> {
             .iter()
             .map(|(k, m)| (k.parse().expect("uid key"), m["ema"].as_f64().expect("ema")))
             .collect();
+        // The mechanism writes canonical JSON directly; it must equal the SDK's canonical encoding.
+        let diagnostics: Value =
+            serde_json::from_slice(&outcome.diagnostics).expect("diagnostics are JSON");
+        assert!(
+            imr_guest::canonical_json(&parsed).expect("canonical") == state,
+            "{}: state is not canonical JSON",
+            path.display()
+        );
+        assert!(
+            imr_guest::canonical_json(&diagnostics).expect("canonical") == outcome.diagnostics,
+            "{}: diagnostics are not canonical JSON",
+            path.display()
+        );
         steps.push(Step {
             weights: outcome.score_map(),
             ema,
