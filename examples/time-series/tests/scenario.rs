@@ -333,3 +333,56 @@ fn the_owner_gets_everything_until_something_resolves_then_the_burn() {
         );
     }
 }
+
+/// Runs the scenario with `extra` merged into every epoch's params; returns the final EMAs.
+fn run_with(extra: &Value) -> BTreeMap<u16, f64> {
+    let mut state = Vec::new();
+    for path in epoch_files() {
+        let bytes = fs::read(&path).expect("epoch file");
+        let mut epoch = imr_guest::epoch_file::parse(&bytes).expect("epoch");
+        let mut params: Value = serde_json::from_slice(&epoch.params).expect("params");
+        for (k, v) in extra.as_object().expect("object") {
+            params[k] = v.clone();
+        }
+        epoch.params = imr_guest::canonical_json(&params).expect("canonical");
+        let outcome = TimeSeries::score(&epoch, &state)
+            .unwrap_or_else(|e| panic!("{extra} {}: {e}", path.display()));
+        let total: f64 = outcome.scores.iter().map(|s| s.score).sum();
+        assert!(
+            (total - 1.0).abs() < 1e-12,
+            "{extra} {}: weights sum to {total}",
+            path.display()
+        );
+        state = outcome.state;
+    }
+    let parsed: Value = serde_json::from_slice(&state).expect("state");
+    parsed["miners"]
+        .as_object()
+        .expect("miners")
+        .iter()
+        .map(|(k, m)| (k.parse().expect("uid"), m["ema"].as_f64().expect("ema")))
+        .collect()
+}
+
+#[test]
+fn every_variant_runs_the_scenario_and_ranks_the_oracle_first() {
+    for extra in [
+        serde_json::json!({"shaping": "exp_rank_decay"}),
+        serde_json::json!({"shaping": "softmax_beta"}),
+        serde_json::json!({"shaping": "winner_log_tail"}),
+        serde_json::json!({"point_metric": "rmse_log"}),
+        serde_json::json!({"max_weight": 0.2, "burn_frac": 0.0}),
+    ] {
+        let ema = run_with(&extra);
+        let oracle = ema[&ORACLE];
+        for (&uid, &e) in &ema {
+            if uid != ORACLE {
+                assert!(
+                    oracle > e,
+                    "{extra}: oracle ema {oracle} <= uid {uid} ema {e}"
+                );
+            }
+        }
+        assert_eq!((ema[&INVALID], ema[&COPYCAT]), (0.0, 0.0), "{extra}");
+    }
+}
