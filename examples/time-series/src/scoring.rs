@@ -225,7 +225,14 @@ pub fn score_request(
     let mut rows = Vec::with_capacity(eligible.len());
     for e in eligible {
         let sub = pending.subs.get(&e.uid);
-        let (err, dir_acc) = match sub.and_then(|s| s.points.as_deref()) {
+        // A stored part whose length is not the resolution's (the horizon changed meanwhile) counts as missing.
+        let points = sub
+            .and_then(|s| s.points.as_deref())
+            .filter(|p| p.len() == realized.len());
+        let intervals = sub
+            .and_then(|s| s.intervals.as_deref())
+            .filter(|iv| iv.len() == realized.len());
+        let (err, dir_acc) = match points {
             Some(p) => (
                 point_error(p, realized, pending.base_price, params.point_metric)
                     .map_err(|x| failed(&format!("point error of uid {}", e.uid), x))?,
@@ -238,7 +245,7 @@ pub fn score_request(
             ),
             None => (f64::INFINITY, None),
         };
-        let (is, coverage) = match sub.and_then(|s| s.intervals.as_deref()) {
+        let (is, coverage) = match intervals {
             Some(iv) => {
                 let (is, cov) = interval_error(iv, realized)
                     .map_err(|x| failed(&format!("interval score of uid {}", e.uid), x))?;
@@ -421,6 +428,17 @@ mod tests {
         let s = score_request(&pending, &[110.0, 90.0], &eligible, &params("{}")).expect("score");
         assert_eq!(s.miners[&4].reward, 0.0);
         assert_eq!(s.miners[&1].reward, 1.0);
+    }
+
+    #[test]
+    fn parts_of_another_length_count_as_missing() {
+        let (pending, eligible) = example();
+        let s = score_request(&pending, &[110.0, 90.0, 100.0], &eligible, &params("{}"))
+            .expect("score");
+        assert!(s
+            .miners
+            .values()
+            .all(|m| m.err.is_infinite() && m.is.is_infinite() && m.reward == 0.0));
     }
 
     #[test]
