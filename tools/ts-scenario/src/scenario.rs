@@ -365,3 +365,79 @@ fn epoch(k: usize, days: &[Day], streams: &mut [SplitMix64]) -> EpochFile {
         },
     }
 }
+
+/// A scaled variant for benchmarks: uid 0 (owner) plus `miners` noisy-oracle miners (uid `u` forecasts with
+/// `σ = 0.01·(1 + u mod 10)`, from its own stream seeded `0x5EED_B7C0 ^ u`), every one registered at block 0,
+/// over `epochs` epochs laid out like the scenario (one request per epoch, resolved five epochs later).
+///
+/// `epochs` is capped so that every request's truth lies inside the series (at most 695).
+pub fn scaled(days: &[Day], miners: u16, epochs: usize) -> Vec<EpochFile> {
+    let epochs = epochs.min(days.len().saturating_sub(FIRST_DAY + HORIZON));
+    let mut streams: Vec<SplitMix64> = (0..=miners)
+        .map(|uid| SplitMix64::new(SERIES_SEED ^ u64::from(uid)))
+        .collect();
+    let neurons: Vec<(u16, String)> = (0..=miners).map(|uid| (uid, hotkey(uid, 0))).collect();
+    (0..epochs)
+        .map(|k| {
+            let d = FIRST_DAY + k;
+            let base = days[d].price();
+            let truth: Vec<f64> = (1..=HORIZON).map(|h| days[d + h].price()).collect();
+            let responses = (1..=miners)
+                .map(|uid| {
+                    let sigma = 0.01 * f64::from(1 + uid % 10);
+                    ResponseOut {
+                        uid,
+                        payload: payload(
+                            k,
+                            noisy_oracle(&mut streams[usize::from(uid)], &truth, sigma),
+                        ),
+                        latency_ms: 100,
+                    }
+                })
+                .collect();
+            let resolutions = if k >= HORIZON {
+                let j = k - HORIZON;
+                vec![Resolution {
+                    request_id: request_id(j),
+                    realized: (1..=HORIZON)
+                        .map(|h| days[FIRST_DAY + j + h].price())
+                        .collect(),
+                }]
+            } else {
+                Vec::new()
+            };
+            EpochFile {
+                netuid: NETUID,
+                block: block_of(k),
+                seed: epoch_seed(k),
+                neurons: neurons
+                    .iter()
+                    .map(|(uid, hk)| NeuronOut {
+                        uid: *uid,
+                        hotkey: hk.clone(),
+                        stake: 0.0,
+                        registered_at_block: 0,
+                        validator_permit: *uid == 0,
+                    })
+                    .collect(),
+                task: Task {
+                    epoch: k,
+                    asset: "SYN-BTC",
+                    horizon: HORIZON,
+                    open_requests: vec![OpenRequest {
+                        request_id: request_id(k),
+                        base_price: base,
+                        opened_block: block_of(k),
+                    }],
+                    resolutions,
+                },
+                responses,
+                params: Params {
+                    alpha: 0.05,
+                    burn_uid: 0,
+                    burn_frac: 0.1,
+                },
+            }
+        })
+        .collect()
+}

@@ -114,3 +114,19 @@ fn scenario_shape() {
         serde_json::json!(realized)
     );
 }
+
+#[test]
+fn scaled_variant_for_benchmarks() {
+    let days = imr_ts_scenario::series::generate();
+    let epochs = imr_ts_scenario::scenario::scaled(&days, 64, 8);
+    assert_eq!(epochs.len(), 8);
+    let v: serde_json::Value = serde_json::from_str(&epochs[7].to_text()).expect("json");
+    assert_eq!(v["neurons"].as_array().expect("neurons").len(), 65);
+    assert_eq!(v["responses"].as_array().expect("responses").len(), 64);
+    assert_eq!(v["task"]["resolutions"][0]["request_id"], "r0002");
+    // Capped to the series: 730 days − 30 − 5.
+    assert_eq!(
+        imr_ts_scenario::scenario::scaled(&days, 1, 10_000).len(),
+        695
+    );
+}
