@@ -39,7 +39,7 @@ pub mod validity;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -210,7 +210,7 @@ fn open(
             },
         );
     }
-    let mut answered: BTreeMap<(&str, u16), ()> = BTreeMap::new();
+    let mut answered: BTreeSet<(&str, u16)> = BTreeSet::new();
     for resp in &epoch.responses {
         let uid = resp.uid;
         // Fast path without path tracking; on failure, decode again for an error that names the field.
@@ -243,7 +243,7 @@ fn open(
             ));
             continue;
         };
-        if answered.insert((key, uid), ()).is_some() {
+        if !answered.insert((key, uid)) {
             diag.ignored
                 .push(format!("uid {uid}: second answer to {request_id:?}"));
             continue;
