@@ -12,7 +12,28 @@ pub const ZERO: I32F32 = I32F32::from_bits(0);
 pub const ONE: I32F32 = I32F32::from_bits(1 << 32);
 
 /// `a / b`, or 0 when `b == 0` or the quotient overflows (`safe_math::SafeDiv::safe_div`).
+///
+/// The common case of the epoch, `0 <= a <= b` (normalizing by a sum or a maximum), takes a fast
+/// path that returns exactly substrate-fixed's `floor((a << 32) / b)`: a floating-point estimate
+/// corrected with exact integer arithmetic until `q·b <= a·2^32 < (q+1)·b`.
 pub fn safe_div(a: I32F32, b: I32F32) -> I32F32 {
+    let (x, d) = (a.to_bits(), b.to_bits());
+    if x >= 0 && d > 0 && x <= d {
+        let num = (x as u128) << 32;
+        let den = d as u128;
+        // The estimate is within 1 of the quotient (which is at most 2^32); the loops make it exact.
+        let mut q = ((x as f64 / d as f64) * 4_294_967_296.0) as u64 as u128;
+        let mut prod = q * den;
+        while prod > num {
+            q -= 1;
+            prod -= den;
+        }
+        while prod + den <= num {
+            q += 1;
+            prod += den;
+        }
+        return I32F32::from_bits(q as i64);
+    }
     a.checked_div(b).unwrap_or(ZERO)
 }
 
@@ -112,7 +133,7 @@ pub fn exp_safe(input: I32F32) -> I32F32 {
     } else {
         input
     };
-    match substrate_fixed::transcendental::exp::<I32F32, I32F32>(safe_input) {
+    match exp(safe_input) {
         Ok(v) => v,
         Err(()) => {
             if safe_input <= ZERO {
@@ -124,6 +145,34 @@ pub fn exp_safe(input: I32F32) -> I32F32 {
     }
 }
 
+/// substrate-fixed's `transcendental::exp::<I32F32, I32F32>`, step for step, with the series'
+/// division by the integer `i` done as the equivalent i64 division: `t.checked_div(from_num(i))`
+/// computes `trunc((t·2^32) / (i·2^32))`, which is `trunc(t / i)`.
+pub fn exp(x: I32F32) -> Result<I32F32, ()> {
+    if x == ZERO || x == ONE {
+        return substrate_fixed::transcendental::exp::<I32F32, I32F32>(x);
+    }
+    let neg = x < ZERO;
+    let op = if neg { x.checked_neg().ok_or(())? } else { x };
+    let mut result = op.checked_add(ONE).ok_or(())?;
+    let mut term = op.to_bits();
+    let opb = op.to_bits() as i128;
+    // Unrolled so that each division is by a constant (the compiler turns it into a multiply).
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            // checked_mul: floor((term · op) / 2^32), overflow when it does not fit in i64.
+            term = i64::try_from((term as i128 * opb) >> 32).map_err(|_| ())?;
+            term /= $i;
+            result = result.checked_add(I32F32::from_bits(term)).ok_or(())?;
+        )*};
+    }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    if neg {
+        result = ONE.checked_div(result).ok_or(())?;
+    }
+    Ok(result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +182,43 @@ mod tests {
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(0.5)), 32767);
         assert_eq!(fixed_proportion_to_u16(ONE), 65535);
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(-1)), 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn fast_safe_div_equals_checked_div(
+            b in proptest::prop_oneof![1i64..16, 1i64..=1 << 33, 1i64..=i64::MAX, proptest::prelude::Just(i64::MAX)],
+            frac in 0u64..=1 << 32,
+            exact in proptest::prelude::any::<bool>(),
+            neg in proptest::prelude::any::<bool>(),
+        ) {
+            // a in [0, b] (the fast path), sometimes exactly b, sometimes negated (the fallback).
+            let mut a = if exact { b } else { ((b as u128 * frac as u128) >> 32) as i64 };
+            if neg { a = -a; }
+            let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(b));
+            proptest::prop_assert_eq!(safe_div(a, b), a.checked_div(b).unwrap_or(ZERO));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn exp_equals_substrate_fixed(
+            bits in proptest::prop_oneof![
+                -(21i64 << 32)..=(21i64 << 32),
+                -(1i64 << 33)..=(1i64 << 33),
+                proptest::prelude::Just(0i64),
+                proptest::prelude::Just(1i64 << 32),
+                proptest::prelude::Just(-(1i64 << 32)),
+                proptest::prelude::Just(20i64 << 32),
+                proptest::prelude::Just(-(20i64 << 32)),
+                proptest::prelude::any::<i64>(),
+            ],
+        ) {
+            let x = I32F32::from_bits(bits);
+            proptest::prop_assert_eq!(exp(x), substrate_fixed::transcendental::exp::<I32F32, I32F32>(x));
+        }
     }
 
     #[test]

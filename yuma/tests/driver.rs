@@ -35,7 +35,8 @@ fn driver_reproduces_consecutive_vector_sequences() {
         // Only sequences whose state changes are weight submissions (no re-registration or
         // stake change between steps) can be expressed as a weights file.
         let only_weights_change = inputs.iter().enumerate().skip(1).all(|(k, i)| {
-            let prev: EpochOutput = serde_json::from_value(steps[k - 1]["derived"].clone()).unwrap();
+            let prev: EpochOutput =
+                serde_json::from_value(steps[k - 1]["derived"].clone()).unwrap();
             i.stake == inputs[0].stake
                 && i.block_at_registration == inputs[0].block_at_registration
                 && i.bonds.as_ref() == Some(&prev.bonds_u16)
@@ -49,7 +50,11 @@ fn driver_reproduces_consecutive_vector_sequences() {
         let mut epochs = Vec::new();
         let empty = vec![Vec::new(); inputs[0].stake.len()];
         for (k, input) in inputs.iter().enumerate() {
-            let prev = if k == 0 { &empty } else { inputs[k - 1].weights.as_ref().unwrap() };
+            let prev = if k == 0 {
+                &empty
+            } else {
+                inputs[k - 1].weights.as_ref().unwrap()
+            };
             let mut subs = BTreeMap::new();
             for (uid, row) in input.weights.as_ref().unwrap().iter().enumerate() {
                 if row != &prev[uid] {
@@ -70,7 +75,9 @@ fn driver_reproduces_consecutive_vector_sequences() {
         for (k, r) in records.iter().enumerate() {
             let want: EpochOutput = serde_json::from_value(steps[k]["derived"].clone()).unwrap();
             if r.output != want {
-                failures.push(format!("{name} step {k}: driver output differs from `derived`"));
+                failures.push(format!(
+                    "{name} step {k}: driver output differs from `derived`"
+                ));
             }
         }
     }
@@ -87,7 +94,12 @@ fn fixed_weights_keep_a_symmetric_split() {
         stake: vec![1, 1, 1, 1],
         tao_stake: None,
         validator_permit: Some(vec![true; 4]),
-        weights: Some(vec![vec![(2, 65535), (3, 65535)], vec![(2, 65535), (3, 65535)], vec![], vec![]]),
+        weights: Some(vec![
+            vec![(2, 65535), (3, 65535)],
+            vec![(2, 65535), (3, 65535)],
+            vec![],
+            vec![],
+        ]),
         bonds: None,
         last_update: Some(vec![10, 10, 0, 0]),
         block_at_registration: None,
@@ -95,14 +107,23 @@ fn fixed_weights_keep_a_symmetric_split() {
         commit_block: None,
     };
     for yuma3 in [false, true] {
-        let hp = Hyperparams { tempo: 100, yuma3, ..Hyperparams::default() };
+        let hp = Hyperparams {
+            tempo: 100,
+            yuma3,
+            ..Hyperparams::default()
+        };
         let records = run_epochs(&hp, &input, 30, &WeightsSchedule::Fixed).unwrap();
         assert_eq!(records.len(), 30);
         for r in &records {
             assert_eq!(r.block, 10 + 100 * r.epoch as u64);
             // Validators keep re-submitting, so they stay active long past the 1388-block cutoff.
             assert_eq!(&r.output.active[..2], &[true, true], "epoch {}", r.epoch);
-            assert_eq!(r.output.emission, vec![250_000_000; 4], "yuma3={yuma3} epoch {}", r.epoch);
+            assert_eq!(
+                r.output.emission,
+                vec![250_000_000; 4],
+                "yuma3={yuma3} epoch {}",
+                r.epoch
+            );
         }
     }
 }
