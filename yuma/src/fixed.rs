@@ -134,8 +134,8 @@ pub fn exp_safe(input: I32F32) -> I32F32 {
         input
     };
     match exp(safe_input) {
-        Ok(v) => v,
-        Err(()) => {
+        Some(v) => v,
+        None => {
             if safe_input <= ZERO {
                 ZERO
             } else {
@@ -145,32 +145,32 @@ pub fn exp_safe(input: I32F32) -> I32F32 {
     }
 }
 
-/// substrate-fixed's `transcendental::exp::<I32F32, I32F32>`, step for step, with the series'
+/// substrate-fixed's `transcendental::exp::<I32F32, I32F32>` (`None` for its `Err`), step for step, with the series'
 /// division by the integer `i` done as the equivalent i64 division: `t.checked_div(from_num(i))`
 /// computes `trunc((t·2^32) / (i·2^32))`, which is `trunc(t / i)`.
-pub fn exp(x: I32F32) -> Result<I32F32, ()> {
+pub fn exp(x: I32F32) -> Option<I32F32> {
     if x == ZERO || x == ONE {
-        return substrate_fixed::transcendental::exp::<I32F32, I32F32>(x);
+        return substrate_fixed::transcendental::exp::<I32F32, I32F32>(x).ok();
     }
     let neg = x < ZERO;
-    let op = if neg { x.checked_neg().ok_or(())? } else { x };
-    let mut result = op.checked_add(ONE).ok_or(())?;
+    let op = if neg { x.checked_neg()? } else { x };
+    let mut result = op.checked_add(ONE)?;
     let mut term = op.to_bits();
     let opb = op.to_bits() as i128;
     // Unrolled so that each division is by a constant (the compiler turns it into a multiply).
     macro_rules! step {
         ($($i:literal)*) => {$(
             // checked_mul: floor((term · op) / 2^32), overflow when it does not fit in i64.
-            term = i64::try_from((term as i128 * opb) >> 32).map_err(|_| ())?;
+            term = i64::try_from((term as i128 * opb) >> 32).ok()?;
             term /= $i;
-            result = result.checked_add(I32F32::from_bits(term)).ok_or(())?;
+            result = result.checked_add(I32F32::from_bits(term))?;
         )*};
     }
     step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
     if neg {
-        result = ONE.checked_div(result).ok_or(())?;
+        result = ONE.checked_div(result)?;
     }
-    Ok(result)
+    Some(result)
 }
 
 #[cfg(test)]
@@ -217,7 +217,7 @@ mod tests {
             ],
         ) {
             let x = I32F32::from_bits(bits);
-            proptest::prop_assert_eq!(exp(x), substrate_fixed::transcendental::exp::<I32F32, I32F32>(x));
+            proptest::prop_assert_eq!(exp(x), substrate_fixed::transcendental::exp::<I32F32, I32F32>(x).ok());
         }
     }
 
