@@ -11,9 +11,8 @@ use crate::hyperparams::Hyperparams;
 use crate::median::weighted_median_col_sparse;
 use crate::sparse::{
     col_clip_sparse, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
-    inplace_row_normalize_sparse, interpolate_sparse, is_topk_nonzero, mask_diag_sparse,
-    mask_rows_sparse, matmul_sparse, row_sum_sparse, scalar_vec_mask_sparse_matrix,
-    vec_mask_sparse_matrix, SparseMatrix,
+    inplace_row_normalize_sparse, interpolate_sparse, is_topk_nonzero, matmul_sparse,
+    row_sum_sparse, scalar_vec_mask_sparse_matrix, SparseMatrix,
 };
 use crate::state::{EpochInput, EpochOutput, U16Row};
 
@@ -42,17 +41,14 @@ pub fn run_epoch(hp: &Hyperparams, input: &EpochInput) -> Result<EpochOutput, Yu
     run_epoch_traced(hp, input).map(|(o, _)| o)
 }
 
-fn rows_to_fixed(rows: Option<&Vec<U16Row>>, n: usize, drop_out_of_range: bool) -> SparseMatrix {
+/// Stored bond rows as I32F32 integers, kept as stored (uids >= n included: the chain's bond
+/// reader does not filter them; the matrix operations skip them later).
+fn bonds_to_fixed(rows: Option<&Vec<U16Row>>, n: usize) -> SparseMatrix {
     match rows {
         None => vec![Vec::new(); n],
         Some(rows) => rows
             .iter()
-            .map(|row| {
-                row.iter()
-                    .filter(|(j, _)| !drop_out_of_range || (*j as usize) < n)
-                    .map(|&(j, v)| (j, u16_to_fixed(v)))
-                    .collect()
-            })
+            .map(|row| row.iter().map(|&(j, v)| (j, u16_to_fixed(v))).collect())
             .collect(),
     }
 }
@@ -130,22 +126,36 @@ pub fn run_epoch_traced(
     inplace_mask_vector(&validator_forbids, &mut active_stake);
     inplace_normalize(&mut active_stake);
 
-    // S5–S7. Weights.
-    let mut weights = rows_to_fixed(input.weights.as_ref(), n, true);
-    weights = mask_rows_sparse(&validator_forbids, &weights);
-    weights = mask_diag_sparse(&weights, hp.owner_uid);
-    weights = vec_mask_sparse_matrix(&weights, last_update, block_at_registration, |u, r| u <= r);
-    if hp.commit_reveal_enabled {
-        let commit_blocks: Vec<u64> = input
+    // S5–S7. Weights: read (uids >= n dropped), then the permit row mask, the diagonal mask
+    // (owner's self-weight kept), the outdated mask and the commit-reveal mask. Each is a filter
+    // that keeps entry order, so they are applied together in one pass.
+    let commit_blocks: Option<Vec<u64>> = hp.commit_reveal_enabled.then(|| {
+        input
             .commit_block
             .as_ref()
             .map(|c| c.iter().map(|b| b.unwrap_or(u64::MAX)).collect())
-            .unwrap_or_else(|| vec![u64::MAX; n]);
-        weights =
-            vec_mask_sparse_matrix(&weights, &commit_blocks, block_at_registration, |c, r| {
-                c < r
-            });
-    }
+            .unwrap_or_else(|| vec![u64::MAX; n])
+    });
+    let mut weights: SparseMatrix = (0..n)
+        .map(|i| {
+            let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
+                Some(row) if !validator_forbids[i] => row,
+                _ => return Vec::new(),
+            };
+            let updated = last_update[i];
+            let committed = commit_blocks.as_ref().map(|c| c[i]);
+            row.iter()
+                .filter(|&&(j, _)| {
+                    let ju = j as usize;
+                    ju < n
+                        && (i != ju || hp.owner_uid == Some(j))
+                        && updated > block_at_registration[ju]
+                        && committed.is_none_or(|c| c >= block_at_registration[ju])
+                })
+                .map(|&(j, v)| (j, u16_to_fixed(v)))
+                .collect()
+        })
+        .collect();
     inplace_row_normalize_sparse(&mut weights);
 
     // S8. Consensus.
@@ -165,7 +175,7 @@ pub fn run_epoch_traced(
     let weights_for_bonds = interpolate_sparse(&weights, &clipped, n16, bonds_penalty);
 
     // S12. Bond mask, then the Yuma variant.
-    let stored_bonds = rows_to_fixed(input.bonds.as_ref(), n, false);
+    let stored_bonds = bonds_to_fixed(input.bonds.as_ref(), n);
     let last_tempo = if input.last_mechanism_step_block == 0 {
         current_block.saturating_sub(tempo)
     } else {
