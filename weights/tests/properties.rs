@@ -33,12 +33,28 @@ fn good_weight() -> impl Strategy<Value = f64> {
 
 fn any_params() -> impl Strategy<Value = ChainParams> {
     (
-        (any::<u16>(), any::<u8>(), 0u8..3, proptest::option::of(any::<u16>())),
-        (any::<u16>(), any::<u16>(), any::<u64>(), any::<u64>(), any::<bool>(), any::<u16>()),
-        (proptest::option::of(any::<u16>()), proptest::option::of(any::<bool>()), any::<bool>()),
+        (
+            any::<u16>(),
+            any::<u8>(),
+            0u8..3,
+            proptest::option::of(any::<u16>()),
+        ),
+        (
+            any::<u16>(),
+            any::<u16>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<bool>(),
+            any::<u16>(),
+        ),
+        (
+            proptest::option::of(any::<u16>()),
+            proptest::option::of(any::<bool>()),
+            any::<bool>(),
+        ),
     )
-        .prop_map(|((netuid, mecid, mc, n), (mn, mwl, wvk, vk, cr, eq), (cu, cp, own))| {
-            ChainParams {
+        .prop_map(
+            |((netuid, mecid, mc, n), (mn, mwl, wvk, vk, cr, eq), (cu, cp, own))| ChainParams {
                 netuid,
                 mecid,
                 mechanism_count: mc,
@@ -53,8 +69,8 @@ fn any_params() -> impl Strategy<Value = ChainParams> {
                 caller_permit: cp,
                 caller_is_owner: own,
                 ..ChainParams::default()
-            }
-        })
+            },
+        )
 }
 
 fn sdk() -> impl Strategy<Value = Sdk> {
@@ -64,7 +80,11 @@ fn sdk() -> impl Strategy<Value = Sdk> {
 /// The invariants every successful emission must satisfy.
 fn well_formed(e: &Emission) -> Result<(), TestCaseError> {
     prop_assert_eq!(e.uids.len(), e.values.len());
-    prop_assert!(e.uids.windows(2).all(|w| w[0] < w[1]), "uids not ascending/unique: {:?}", e.uids);
+    prop_assert!(
+        e.uids.windows(2).all(|w| w[0] < w[1]),
+        "uids not ascending/unique: {:?}",
+        e.uids
+    );
     prop_assert!(e.values.iter().all(|&v| v >= 1), "a zero value was emitted");
     if let Some(&m) = e.values.iter().max() {
         prop_assert_eq!(m, 65535);
