@@ -351,7 +351,7 @@ pub fn as_pairs(
             for (i, (k, v)) in items.iter().enumerate() {
                 pairs.push((py_int(k, i)?, py_float(v, i)?));
             }
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            pairs.sort_by_key(|p| p.0);
             if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Err(WeightsError::DuplicateUid { uid: w[0].0 });
             }

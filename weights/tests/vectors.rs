@@ -409,7 +409,10 @@ fn run_as_pairs(case: &Value) -> Result<(), String> {
     })
 }
 
-fn runner(function: &str) -> Option<fn(&Value) -> Result<(), String>> {
+/// A per-case runner.
+type Runner = fn(&Value) -> Result<(), String>;
+
+fn runner(function: &str) -> Option<Runner> {
     Some(match function {
         "normalize_max_weight" => run_nmw,
         "convert_weights_and_uids_for_emit" => run_emit,
