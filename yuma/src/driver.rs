@@ -112,7 +112,9 @@ pub fn run_epochs(
             WeightsSchedule::PerEpoch(f) => apply_submissions(&mut input, &f.epochs[k], k)?,
             WeightsSchedule::Fixed => {
                 if k > 0 {
-                    if let (Some(w), Some(lu)) = (&input.weights, &mut input.last_update) {
+                    if let Some(w) = &input.weights {
+                        let n = input.stake.len();
+                        let lu = input.last_update.get_or_insert_with(|| vec![0; n]);
                         for (row, u) in w.iter().zip(lu.iter_mut()) {
                             if !row.is_empty() {
                                 *u = input.current_block;
