@@ -1,1 +1,54 @@
-//! imr host.
+//! # imr-host: run incentive mechanisms deterministically
+//!
+//! Load a mechanism component, run it on an epoch, and get validated scores,
+//! chain-ready weights and a receipt:
+//!
+//! ```no_run
+//! use imr_host::{ArtifactCache, DeterministicEngine, Mechanism};
+//!
+//! let engine = DeterministicEngine::new()?;
+//! let cache = ArtifactCache::new(ArtifactCache::default_dir());
+//! let mechanism = Mechanism::from_file(&engine, "mechanism.wasm".as_ref(), Some(&cache))?;
+//! let epoch = imr_host::epoch::load("epoch.json".as_ref())?;
+//! let run = mechanism.run(&epoch.epoch, &[]);
+//! println!("fuel used: {}", run.fuel_consumed);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Core concepts
+//!
+//! * [`DeterministicEngine`]: wasmtime configured so that every validator gets
+//!   the same bytes (NaN canonicalization, fuel, no SIMD/threads, pooling), and
+//!   its [`Fingerprint`].
+//! * [`Mechanism`]: a component admitted at load (only the world's own imports),
+//!   compiled once (cached in [`ArtifactCache`]), run on a fresh instance every time.
+//! * [`epoch`]: the epoch file format, its canonical encoding and hash.
+//! * [`weights`]: scores to chain weights, bit-exact with the bittensor SDK.
+//! * [`receipt`]: what a run proves, hash-chained.
+//! * [`yuma`]: subtensor's Yuma consensus epoch, bit-exact.
+
+mod bindings;
+pub mod build;
+pub mod cache;
+pub mod engine;
+pub mod epoch;
+mod error;
+pub mod fsutil;
+pub mod limits;
+pub mod mechanism;
+pub mod receipt;
+pub mod runner;
+mod sandbox;
+pub mod validate;
+
+pub use cache::{ArtifactCache, CacheOutcome};
+pub use engine::{Backend, DeterministicEngine, Fingerprint};
+pub use error::{LoadError, RunError};
+pub use limits::Limits;
+pub use mechanism::{Mechanism, Run};
+pub use sandbox::LogLine;
+
+/// Scores to chain weights (the `imr-weights` crate).
+pub use imr_weights as weights;
+/// The Yuma consensus simulator (the `imr-yuma` crate).
+pub use imr_yuma as yuma;

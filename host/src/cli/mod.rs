@@ -1,0 +1,66 @@
+//! The `imr` command line: clap definitions and dispatch. The only place that
+//! uses `anyhow` and prints.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod build;
+mod inspect;
+mod run;
+mod table;
+mod weights;
+mod yuma;
+
+/// imr: run Bittensor incentive mechanisms as deterministic Wasm components.
+#[derive(Parser, Debug)]
+#[command(name = "imr", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a mechanism on an epoch: writes weights.json, receipt.json and the new state.
+    Run(run::RunArgs),
+    /// Build a guest crate into a reproducible mechanism component.
+    Build(build::BuildArgs),
+    /// Show a component's hash, world, imports, exports and size.
+    Inspect(inspect::InspectArgs),
+    /// Turn scores into chain-ready weights (bittensor SDK 10.x or 11.x, bit for bit).
+    Weights(weights::WeightsArgs),
+    /// Simulate subtensor's Yuma consensus epoch on a subnet state.
+    Yuma(yuma::YumaArgs),
+}
+
+/// Parses the command line and runs the command. Exit status: 0 success,
+/// 1 failure, 2 usage error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Build(a) => build::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Weights(a) => weights::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Yuma(a) => yuma::run(a).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,275 @@
+//! The deterministic wasmtime engine and its fingerprint (DESIGN.md §3).
+
+use serde::{Deserialize, Serialize};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, ModuleVersionStrategy, OperatorCost, OptLevel,
+    PoolingAllocationConfig, Strategy,
+};
+
+use wasmparser::WasmFeatures;
+
+use crate::error::LoadError;
+use crate::limits::Limits;
+
+/// The version of wasmtime imr is built with. Changing it is a consensus change.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+/// imr's own version.
+pub const IMR_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The host protocol version: bumped whenever the host's semantics (fuel costs,
+/// limits, encodings) change, so cached artifacts and receipts are told apart.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Fuel charged per 64 KiB page of `memory.grow`.
+pub const MEMORY_GROW_FUEL_PER_PAGE: u8 = 64;
+/// Fuel charged per host `log` call, plus one unit per message byte.
+pub const LOG_CALL_FUEL: u64 = 1_000;
+/// The maximum wasm stack, in native bytes.
+pub const MAX_WASM_STACK: usize = 8 << 20;
+/// The native stack of the thread that runs guests: well above `MAX_WASM_STACK`.
+pub const RUN_THREAD_STACK: usize = 32 << 20;
+/// Concurrent instances the pooling allocator reserves.
+pub const POOL_INSTANCES: u32 = 16;
+
+/// The code generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Cranelift native code: the default.
+    #[default]
+    Cranelift,
+    /// Pulley, wasmtime's portable interpreter: same results and fuel, about 20x slower.
+    Pulley,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Cranelift => "cranelift",
+            Self::Pulley => "pulley",
+        })
+    }
+}
+
+/// What identifies an engine configuration in receipts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// imr's version.
+    pub imr_version: String,
+    /// wasmtime's version.
+    pub wasmtime_version: String,
+    /// The host protocol version.
+    pub protocol: u32,
+    /// blake3 of the canonical description of the configuration (hex).
+    pub config_hash: String,
+}
+
+/// A wasmtime engine configured for deterministic, metered execution.
+#[derive(Clone)]
+pub struct DeterministicEngine {
+    engine: Engine,
+    backend: Backend,
+    limits: Limits,
+    fingerprint: Fingerprint,
+    description: String,
+}
+
+impl std::fmt::Debug for DeterministicEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeterministicEngine")
+            .field("backend", &self.backend)
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
+impl DeterministicEngine {
+    /// An engine with the default limits and Cranelift.
+    pub fn new() -> Result<Self, LoadError> {
+        Self::with(Backend::Cranelift, Limits::default())
+    }
+
+    /// An engine with this backend and these limits.
+    pub fn with(backend: Backend, limits: Limits) -> Result<Self, LoadError> {
+        let (config, description) = config(backend, &limits)?;
+        let engine = Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        // The fingerprint covers what changes results or fuel: every setting, the
+        // cost table and the limits, and the versions. The backend is part of the
+        // description but deliberately not of the fingerprint: Pulley and
+        // Cranelift must agree (a test proves it), so receipts from either compare.
+        let semantic = description.replace(&format!("backend={backend}\n"), "");
+        let fingerprint = Fingerprint {
+            imr_version: IMR_VERSION.to_string(),
+            wasmtime_version: WASMTIME_VERSION.to_string(),
+            protocol: PROTOCOL_VERSION,
+            config_hash: blake3::hash(semantic.as_bytes()).to_hex().to_string(),
+        };
+        Ok(Self {
+            engine,
+            backend,
+            limits,
+            fingerprint,
+            description,
+        })
+    }
+
+    /// The underlying wasmtime engine.
+    pub fn wasmtime(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The limits every run gets.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The fingerprint recorded in receipts.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// The canonical, human-readable description of the configuration (one `key=value` per line).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// A fixed hash of `Engine::precompile_compatibility_hash`, stable for this host binary.
+    pub fn compatibility_hash(&self) -> String {
+        struct Blake3Hasher(blake3::Hasher);
+        impl std::hash::Hasher for Blake3Hasher {
+            fn finish(&self) -> u64 {
+                let h = self.0.finalize();
+                u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                self.0.update(bytes);
+            }
+        }
+        use std::hash::Hash;
+        let mut h = Blake3Hasher(blake3::Hasher::new());
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        h.0.finalize().to_hex().to_string()
+    }
+}
+
+/// Builds the wasmtime config and its canonical description.
+fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadError> {
+    let mut d = String::new();
+    let mut note = |k: &str, v: &dyn std::fmt::Display| {
+        d.push_str(k);
+        d.push('=');
+        d.push_str(&v.to_string());
+        d.push('\n');
+    };
+    let mut c = Config::new();
+
+    c.strategy(Strategy::Cranelift);
+    note("backend", &backend);
+    if backend == Backend::Pulley {
+        c.target("pulley64")
+            .map_err(|e| LoadError::Engine(format!("pulley target: {e:#}")))?;
+    }
+    c.cranelift_opt_level(OptLevel::Speed);
+    note("cranelift_opt_level", &"speed");
+    c.cranelift_nan_canonicalization(true);
+    note("cranelift_nan_canonicalization", &true);
+
+    // Proposals: every one set explicitly.
+    c.wasm_component_model(true);
+    note("wasm_component_model", &true);
+    c.concurrency_support(false);
+    note("concurrency_support", &false);
+    c.wasm_bulk_memory(true);
+    note("wasm_bulk_memory", &true);
+    // Setters that need wasmtime's `gc` cargo feature (off) go through `wasm_features`.
+    c.wasm_features(WasmFeatures::REFERENCE_TYPES, true);
+    note("wasm_reference_types", &true);
+    c.wasm_multi_value(true);
+    note("wasm_multi_value", &true);
+    c.wasm_simd(false);
+    note("wasm_simd", &false);
+    c.wasm_relaxed_simd(false);
+    note("wasm_relaxed_simd", &false);
+    c.relaxed_simd_deterministic(true);
+    note("relaxed_simd_deterministic", &true);
+    c.wasm_memory64(false);
+    note("wasm_memory64", &false);
+    c.wasm_multi_memory(false);
+    note("wasm_multi_memory", &false);
+    c.wasm_tail_call(false);
+    note("wasm_tail_call", &false);
+    c.wasm_stack_switching(false);
+    note("wasm_stack_switching", &false);
+    c.wasm_custom_page_sizes(false);
+    note("wasm_custom_page_sizes", &false);
+    c.wasm_wide_arithmetic(false);
+    note("wasm_wide_arithmetic", &false);
+    c.wasm_features(WasmFeatures::FUNCTION_REFERENCES, false);
+    note("wasm_function_references", &false);
+    c.wasm_features(WasmFeatures::GC, false);
+    note("wasm_gc", &false);
+    c.wasm_features(WasmFeatures::EXCEPTIONS, false);
+    note("wasm_exceptions", &false);
+    c.wasm_features(WasmFeatures::LEGACY_EXCEPTIONS, false);
+    note("wasm_legacy_exceptions", &false);
+    c.wasm_features(WasmFeatures::SHARED_EVERYTHING_THREADS, false);
+    note("wasm_shared_everything_threads", &false);
+    c.wasm_extended_const(false);
+    note("wasm_extended_const", &false);
+    // threads: the `threads` cargo feature is off, so shared memories are refused.
+    note("wasm_threads", &false);
+
+    // Metering: fuel only; epochs are wall-clock and not deterministic.
+    c.consume_fuel(true);
+    note("consume_fuel", &true);
+    c.epoch_interruption(false);
+    note("epoch_interruption", &false);
+    let mut cost = OperatorCost::new();
+    cost.variable.memory_grow_per_page = MEMORY_GROW_FUEL_PER_PAGE;
+    c.operator_cost(cost);
+    note("operator_cost", &"default");
+    note("memory_grow_fuel_per_page", &MEMORY_GROW_FUEL_PER_PAGE);
+    note("log_call_fuel", &LOG_CALL_FUEL);
+
+    c.max_wasm_stack(MAX_WASM_STACK);
+    note("max_wasm_stack", &MAX_WASM_STACK);
+    // wasmtime 48 checks max_wasm_stack <= async_stack_size even without async.
+    c.async_stack_size(MAX_WASM_STACK + (2 << 20));
+
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(POOL_INSTANCES)
+        .total_core_instances(POOL_INSTANCES * limits.instances as u32)
+        .total_memories(POOL_INSTANCES * limits.memories as u32)
+        .total_tables(POOL_INSTANCES * limits.tables as u32)
+        .max_memories_per_module(limits.memories as u32)
+        .max_tables_per_module(limits.tables as u32)
+        .max_core_instances_per_component(limits.instances as u32)
+        .max_memories_per_component(limits.memories as u32)
+        .max_tables_per_component(limits.tables as u32)
+        .table_elements(limits.table_elements)
+        .max_memory_size(limits.memory_bytes as usize);
+    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    c.memory_init_cow(true);
+    c.module_version(ModuleVersionStrategy::WasmtimeVersion)
+        .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+
+    note("limits.fuel", &limits.fuel);
+    note("limits.memory_bytes", &limits.memory_bytes);
+    note("limits.table_elements", &limits.table_elements);
+    note("limits.instances", &limits.instances);
+    note("limits.tables", &limits.tables);
+    note("limits.memories", &limits.memories);
+    note("limits.max_scores", &limits.max_scores);
+    note("limits.max_state_bytes", &limits.max_state_bytes);
+    note(
+        "limits.max_diagnostics_bytes",
+        &limits.max_diagnostics_bytes,
+    );
+    note("limits.max_log_lines", &limits.max_log_lines);
+    note("limits.max_log_bytes", &limits.max_log_bytes);
+    Ok((c, d))
+}

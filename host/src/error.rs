@@ -1,0 +1,116 @@
+//! Typed errors of loading and running mechanisms.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// A component could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The engine configuration was refused by wasmtime.
+    #[error("engine configuration refused: {0}")]
+    Engine(String),
+    /// The file could not be read.
+    #[error("cannot read component {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid WebAssembly component.
+    #[error("not a valid WebAssembly component: {0}")]
+    Invalid(String),
+    /// The component imports something outside the mechanism world.
+    #[error("component imports {} outside the mechanism world (only imr:mechanism/host and imr:mechanism/types are allowed): {}", .0.len(), .0.join(", "))]
+    ForbiddenImports(Vec<String>),
+    /// The component does not export the world's `score` function with the right type.
+    #[error("component does not implement the imr:mechanism/mechanism world: {0}")]
+    WrongWorld(String),
+}
+
+/// Why a run produced no outcome. `deterministic()` tells whether every validator
+/// must see the same error (and it can be recorded as a result).
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunError {
+    /// The fuel budget ran out.
+    #[error("out of fuel: the run used its whole budget of {limit} units")]
+    OutOfFuel {
+        /// The budget.
+        limit: u64,
+    },
+    /// The guest tried to grow its memory past the cap.
+    #[error("memory limit: the guest tried to grow its memory to {requested} bytes, over the cap of {limit} bytes")]
+    MemoryLimit {
+        /// Bytes requested.
+        requested: u64,
+        /// The cap.
+        limit: u64,
+    },
+    /// The guest exhausted the native stack. Not deterministic across machines: "no result".
+    #[error("stack overflow: the guest recursed past the {limit_bytes}-byte wasm stack (no result: stack depth is not deterministic across hosts)")]
+    StackOverflow {
+        /// The native stack limit in bytes.
+        limit_bytes: u64,
+    },
+    /// The guest trapped (a panic, an unreachable, a bad memory access...).
+    #[error("guest trapped: {trap}{}", .message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    Trap {
+        /// wasmtime's trap code.
+        trap: String,
+        /// The guest's panic message, when the SDK's panic hook logged one.
+        message: Option<String>,
+    },
+    /// The mechanism refused the epoch.
+    #[error("mechanism reported invalid input: {0}")]
+    MechanismInvalidInput(String),
+    /// The mechanism failed.
+    #[error("mechanism failed: {0}")]
+    MechanismFailed(String),
+    /// The outcome exceeds an output cap.
+    #[error("output too large: {what} is {size}, over the cap of {limit}")]
+    OutputTooLarge {
+        /// Which output.
+        what: String,
+        /// Its size.
+        size: u64,
+        /// The cap.
+        limit: u64,
+    },
+    /// The outcome breaks the contract (a non-finite or negative score, a duplicate or unknown uid).
+    #[error("invalid output: uid {uid} has score {value}: {reason}")]
+    InvalidOutput {
+        /// The uid.
+        uid: u16,
+        /// The offending score, as text (NaN has no JSON number).
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The host failed (instantiation, a wasmtime internal error). Not a result.
+    #[error("host error: {0}")]
+    Host(String),
+}
+
+impl RunError {
+    /// Whether every validator must see this same error for the same inputs.
+    pub fn deterministic(&self) -> bool {
+        !matches!(self, Self::StackOverflow { .. } | Self::Host(_))
+    }
+
+    /// A short machine-readable name of the error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::OutOfFuel { .. } => "out_of_fuel",
+            Self::MemoryLimit { .. } => "memory_limit",
+            Self::StackOverflow { .. } => "stack_overflow",
+            Self::Trap { .. } => "trap",
+            Self::MechanismInvalidInput(_) => "mechanism_invalid_input",
+            Self::MechanismFailed(_) => "mechanism_failed",
+            Self::OutputTooLarge { .. } => "output_too_large",
+            Self::InvalidOutput { .. } => "invalid_output",
+            Self::Host(_) => "host",
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Resource limits applied to every run.
+
+use serde::{Deserialize, Serialize};
+
+/// Default fuel budget of one run: 2·10⁹ units (a 200-miner time-series epoch uses about 1% of it).
+pub const DEFAULT_FUEL: u64 = 2_000_000_000;
+/// Default linear-memory cap: 256 MiB.
+pub const DEFAULT_MEMORY_BYTES: u64 = 256 << 20;
+
+/// Limits of one run. All of them are deterministic except the stack, which is
+/// enforced on the native stack (see [`crate::RunError::StackOverflow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Fuel budget (wasm operators, `memory.grow` pages, host calls).
+    pub fuel: u64,
+    /// Linear-memory cap in bytes.
+    pub memory_bytes: u64,
+    /// Maximum table elements.
+    pub table_elements: usize,
+    /// Maximum number of core instances a component may create.
+    pub instances: usize,
+    /// Maximum number of tables.
+    pub tables: usize,
+    /// Maximum number of linear memories.
+    pub memories: usize,
+    /// Maximum number of scored uids returned.
+    pub max_scores: usize,
+    /// Maximum size of the returned state, in bytes.
+    pub max_state_bytes: usize,
+    /// Maximum size of the returned diagnostics, in bytes.
+    pub max_diagnostics_bytes: usize,
+    /// Maximum number of log lines kept (further lines are counted, not kept).
+    pub max_log_lines: usize,
+    /// Maximum total size of kept log lines, in bytes.
+    pub max_log_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            fuel: DEFAULT_FUEL,
+            memory_bytes: DEFAULT_MEMORY_BYTES,
+            table_elements: 20_000,
+            instances: 8,
+            tables: 8,
+            memories: 2,
+            max_scores: 65_536,
+            max_state_bytes: 32 << 20,
+            max_diagnostics_bytes: 4 << 20,
+            max_log_lines: 1_000,
+            max_log_bytes: 64 << 10,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Receipts: what a run proves, in a form anyone can recompute and compare.
+//!
+//! A receipt names, by blake3, the component, the canonical epoch, the state in
+//! and out, the outcome and the log; records fuel, limits and the engine
+//! fingerprint, the emitted weights, and the previous receipt's hash; and ends
+//! with its own hash over the canonical JSON (sorted keys, compact) of all that.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Fingerprint;
+use crate::error::RunError;
+use crate::sandbox::LogLine;
+use imr_guest::Outcome;
+
+/// The format tag of receipts written by this version.
+pub const RECEIPT_FORMAT: &str = "imr-receipt/1";
+
+/// The weights a run emitted, as they would be submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsRecord {
+    /// The subnet.
+    pub netuid: u16,
+    /// Ascending uids.
+    pub uids: Vec<u16>,
+    /// u16 values (max 65535, zeros dropped).
+    pub values: Vec<u16>,
+    /// The weights version key.
+    pub version_key: u64,
+    /// SCALE-encoded `set_weights(netuid, dests, weights, version_key)` arguments, hex.
+    pub set_weights_call: String,
+    /// The pipeline's choices (SDK generation, chain parameters, preflight verdict).
+    pub pipeline: serde_json::Value,
+}
+
+/// A receipt. See the module docs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// [`RECEIPT_FORMAT`].
+    pub format: String,
+    /// blake3 of the component.
+    pub component: String,
+    /// blake3 of the canonical epoch encoding.
+    pub epoch: String,
+    /// blake3 of the state handed in.
+    pub state_in: String,
+    /// blake3 of the state returned (absent when the run failed).
+    pub state_out: Option<String>,
+    /// blake3 of the canonical outcome encoding (absent when the run failed).
+    pub outcome: Option<String>,
+    /// Why the run produced no outcome, if it did not.
+    pub error: Option<RunError>,
+    /// blake3 of the canonical JSON of the guest's log lines.
+    pub log: String,
+    /// Fuel budget.
+    pub fuel_limit: u64,
+    /// Fuel consumed.
+    pub fuel_consumed: u64,
+    /// Linear-memory cap, bytes.
+    pub memory_limit: u64,
+    /// The engine fingerprint.
+    pub engine: Fingerprint,
+    /// The weights emitted (absent when the run failed).
+    pub weights: Option<WeightsRecord>,
+    /// The previous receipt's hash, when chained.
+    pub previous: Option<String>,
+    /// blake3 of the canonical JSON of every field above.
+    pub hash: String,
+}
+
+/// blake3 hex of bytes.
+pub fn blake3_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// The canonical encoding of an outcome: scores (uid, f64 bits), state and
+/// diagnostics, SCALE-encoded.
+pub fn outcome_bytes(o: &Outcome) -> Vec<u8> {
+    use parity_scale_codec::Encode;
+    let scores: Vec<(u16, u64)> = o
+        .scores
+        .iter()
+        .map(|s| (s.uid, s.score.to_bits()))
+        .collect();
+    (scores, &o.state, &o.diagnostics).encode()
+}
+
+/// The canonical encoding of a log.
+pub fn log_bytes(log: &[LogLine], dropped: u64) -> Vec<u8> {
+    imr_guest::canonical_json(&(log, dropped)).expect("log lines are strings")
+}
+
+impl Receipt {
+    /// The hash this receipt should carry: blake3 of the canonical JSON of every field but `hash`.
+    pub fn compute_hash(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("receipts serialize");
+        if let Some(map) = value.as_object_mut() {
+            map.remove("hash");
+        }
+        blake3_hex(&imr_guest::canonical_json(&value).expect("canonical"))
+    }
+
+    /// Sets `hash` to [`Receipt::compute_hash`].
+    pub fn seal(mut self) -> Self {
+        self.hash = self.compute_hash();
+        self
+    }
+
+    /// Whether `hash` matches the content.
+    pub fn hash_is_valid(&self) -> bool {
+        self.hash == self.compute_hash()
+    }
+
+    /// Pretty JSON, as written to receipt.json.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("receipts serialize")
+    }
+}

@@ -1,0 +1,129 @@
+//! One complete run: mechanism → validated outcome → weights → receipt.
+//! The CLI, the run log and replay all go through [`execute`].
+
+use imr_guest::Outcome;
+use imr_weights::{ChainParams, Emission, Sdk};
+
+use crate::epoch::EpochInput;
+use crate::error::RunError;
+use crate::mechanism::{Mechanism, Run};
+use crate::receipt::{
+    blake3_hex, log_bytes, outcome_bytes, Receipt, WeightsRecord, RECEIPT_FORMAT,
+};
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    /// The mechanism run (outcome or error, fuel, log).
+    pub run: Run,
+    /// The weights pipeline's output, when the run succeeded.
+    pub emission: Option<Emission>,
+    /// The sealed receipt.
+    pub receipt: Receipt,
+}
+
+impl Executed {
+    /// The outcome, if the run succeeded.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.run.result.as_ref().ok()
+    }
+}
+
+/// The chain parameters for an epoch: its `chain` object, with `netuid` and `n`
+/// filled in from the epoch when the object does not give them.
+pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
+    let mut value = match &input.chain {
+        Some(bytes) => {
+            serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| format!("chain: {e}"))?
+        }
+        None => serde_json::json!({}),
+    };
+    let map = value
+        .as_object_mut()
+        .ok_or_else(|| "chain: must be an object".to_string())?;
+    map.entry("netuid").or_insert(input.epoch.netuid.into());
+    if let Some(last) = input.epoch.neurons.last() {
+        map.entry("n")
+            .or_insert((u32::from(last.uid) + 1).min(65535).into());
+    }
+    serde_json::from_value(value).map_err(|e| format!("chain: {e}"))
+}
+
+/// Runs `mechanism` on `input` with `state_in`, turns the scores into weights
+/// with the `sdk` pipeline, and seals a receipt chained to `previous`.
+pub fn execute(
+    mechanism: &Mechanism,
+    input: &EpochInput,
+    state_in: &[u8],
+    previous: Option<String>,
+    sdk: Sdk,
+) -> Executed {
+    let mut run = mechanism.run(&input.epoch, state_in);
+    let mut emission = None;
+    let mut params_used = None;
+    if let Ok(outcome) = &run.result {
+        let uids: Vec<u16> = outcome.scores.iter().map(|s| s.uid).collect();
+        let scores: Vec<f64> = outcome.scores.iter().map(|s| s.score).collect();
+        let emitted = chain_params(input).and_then(|params| {
+            let e = imr_weights::emit(&uids, &scores, &params, sdk).map_err(|e| e.to_string())?;
+            Ok((e, params))
+        });
+        match emitted {
+            Ok((e, params)) => {
+                emission = Some(e);
+                params_used = Some(params);
+            }
+            Err(reason) => {
+                run.result = Err(RunError::MechanismFailed(format!(
+                    "the weights pipeline refused the scores: {reason}"
+                )))
+            }
+        }
+    }
+    let engine = mechanism.engine();
+    let (state_out, outcome_hash) = match &run.result {
+        Ok(o) => (
+            Some(blake3_hex(&o.state)),
+            Some(blake3_hex(&outcome_bytes(o))),
+        ),
+        Err(_) => (None, None),
+    };
+    let weights = emission
+        .as_ref()
+        .zip(params_used.as_ref())
+        .map(|(e, params)| WeightsRecord {
+            netuid: params.netuid,
+            uids: e.uids.clone(),
+            values: e.values.clone(),
+            version_key: params.version_key,
+            set_weights_call: e.set_weights_scale_hex.clone(),
+            pipeline: serde_json::json!({
+                "choices": e.choices,
+                "chain": params,
+                "preflight": e.preflight,
+            }),
+        });
+    let receipt = Receipt {
+        format: RECEIPT_FORMAT.to_string(),
+        component: mechanism.id().to_string(),
+        epoch: input.hash(),
+        state_in: blake3_hex(state_in),
+        state_out,
+        outcome: outcome_hash,
+        error: run.result.as_ref().err().cloned(),
+        log: blake3_hex(&log_bytes(&run.log, run.log_dropped)),
+        fuel_limit: run.fuel_limit,
+        fuel_consumed: run.fuel_consumed,
+        memory_limit: engine.limits().memory_bytes,
+        engine: engine.fingerprint().clone(),
+        weights,
+        previous,
+        hash: String::new(),
+    }
+    .seal();
+    Executed {
+        run,
+        emission,
+        receipt,
+    }
+}

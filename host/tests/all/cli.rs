@@ -1,0 +1,118 @@
+//! The `imr` binary as a user meets it.
+
+use std::process::Command;
+
+use crate::support::{hostile, time_series, time_series_epochs};
+
+fn imr() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_imr"));
+    c.env("IMR_CACHE_DIR", std::env::temp_dir().join("imr-test-cache"));
+    c
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in ["run", "build", "inspect", "weights", "yuma"] {
+        let o = imr().args([cmd, "--help"]).output().unwrap();
+        assert!(o.status.success(), "{cmd} --help");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("Usage: imr"),
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = imr().args(["run", "--epoch"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = imr().arg("frobnicate").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn run_writes_weights_receipt_and_state_and_prints_a_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let epochs = time_series_epochs();
+    let o = imr()
+        .arg("run")
+        .arg("--mechanism")
+        .arg(time_series())
+        .arg("--epoch")
+        .arg(&epochs[10])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("uid") && stdout.contains("weight"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("receipt"), "{stdout}");
+    let weights: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("weights.json")).unwrap()).unwrap();
+    let values = weights["values"].as_array().unwrap();
+    assert!(values.iter().any(|v| v.as_u64() == Some(65535)));
+    let receipt: imr_host::receipt::Receipt =
+        serde_json::from_slice(&std::fs::read(out.join("receipt.json")).unwrap()).unwrap();
+    assert!(receipt.hash_is_valid());
+    assert_eq!(receipt.weights.as_ref().unwrap().values.len(), values.len());
+    assert!(out.join("state.json").exists());
+}
+
+#[test]
+fn failed_run_keeps_a_receipt_of_the_deterministic_error_and_no_weights() {
+    let tmp = tempfile::tempdir().unwrap();
+    let epoch = tmp.path().join("e.json");
+    std::fs::write(
+        &epoch,
+        r#"{"netuid": 1, "block": 1, "seed": "0101010101010101010101010101010101010101010101010101010101010101",
+            "neurons": [{"uid": 0, "hotkey": "a", "registered_at_block": 0}, {"uid": 1, "hotkey": "b", "registered_at_block": 0}],
+            "params": {"mode": "nan"}}"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    // A stale weights.json from an earlier run must not survive beside the new receipt.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("weights.json"), "stale").unwrap();
+    let o = imr()
+        .arg("run")
+        .arg("--mechanism")
+        .arg(hostile())
+        .arg("--epoch")
+        .arg(&epoch)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr.contains("invalid output: uid 1 has score NaN"),
+        "{stderr}"
+    );
+    assert!(!out.join("weights.json").exists());
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("receipt.json")).unwrap()).unwrap();
+    assert_eq!(receipt["error"]["kind"], "invalid_output");
+}
+
+#[test]
+fn inspect_shows_hash_imports_and_world() {
+    let o = imr()
+        .arg("inspect")
+        .arg("--json")
+        .arg(time_series())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bytes = std::fs::read(time_series()).unwrap();
+    assert_eq!(v["blake3"], blake3::hash(&bytes).to_hex().to_string());
+    assert_eq!(v["size"], bytes.len());
+    assert_eq!(v["admissible"], true);
+    assert_eq!(v["world"], "imr:mechanism/mechanism@0.1.0");
+}

@@ -1,0 +1,148 @@
+//! Hostile components each get their typed error, and the process stays healthy.
+
+use imr_host::{Backend, DeterministicEngine, Limits, RunError};
+
+use crate::support::{engine, epoch_with_params, load_hostile};
+
+fn run_mode(params: &str) -> imr_host::Run {
+    let engine = engine();
+    let m = load_hostile(&engine);
+    m.run(&epoch_with_params(params).epoch, &[])
+}
+
+#[test]
+fn infinite_loop_runs_out_of_fuel_deterministically() {
+    let engine = DeterministicEngine::with(
+        Backend::Cranelift,
+        Limits {
+            fuel: 5_000_000,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    let m = load_hostile(&engine);
+    let epoch = epoch_with_params(r#"{"mode":"loop"}"#);
+    let a = m.run(&epoch.epoch, &[]);
+    assert_eq!(a.result, Err(RunError::OutOfFuel { limit: 5_000_000 }));
+    assert_eq!(a.fuel_consumed, 5_000_000);
+    assert!(a.result.as_ref().unwrap_err().deterministic());
+    // The same mechanism still works afterwards (fresh instance per run).
+    let ok = m.run(&epoch_with_params(r#"{"mode":"ok"}"#).epoch, &[]);
+    assert!(ok.result.is_ok(), "{:?}", ok.result);
+}
+
+#[test]
+fn memory_bomb_hits_the_memory_limit() {
+    let run = run_mode(r#"{"mode":"alloc"}"#);
+    match run.result {
+        Err(RunError::MemoryLimit { requested, limit }) => {
+            assert_eq!(limit, imr_host::limits::DEFAULT_MEMORY_BYTES);
+            assert!(requested > limit);
+        }
+        other => panic!("expected MemoryLimit, got {other:?}"),
+    }
+}
+
+#[test]
+fn deep_recursion_is_a_clean_stack_error_not_a_crash() {
+    let run = run_mode(r#"{"mode":"recurse"}"#);
+    match &run.result {
+        Err(e @ RunError::StackOverflow { .. }) => {
+            assert!(!e.deterministic(), "stack overflow is 'no result'")
+        }
+        other => panic!("expected StackOverflow, got {other:?}"),
+    }
+    // The process is healthy: another run works.
+    assert!(run_mode(r#"{"mode":"ok"}"#).result.is_ok());
+}
+
+#[test]
+fn guest_panic_is_a_trap_with_the_guest_message() {
+    let run = run_mode(r#"{"mode":"panic"}"#);
+    match run.result {
+        Err(RunError::Trap { trap, message }) => {
+            assert_eq!(trap, "UnreachableCodeReached");
+            let message = message.expect("panic message through the SDK hook");
+            assert!(
+                message.contains("mechanism gave up on netuid 3"),
+                "{message}"
+            );
+        }
+        other => panic!("expected Trap, got {other:?}"),
+    }
+}
+
+fn expect_invalid(params: &str, uid: u16, value: &str, reason: &str) {
+    match run_mode(params).result {
+        Err(RunError::InvalidOutput {
+            uid: u,
+            value: v,
+            reason: r,
+        }) => {
+            assert_eq!((u, v.as_str()), (uid, value), "{params}");
+            assert!(r.contains(reason), "{params}: {r}");
+        }
+        other => panic!("{params}: expected InvalidOutput, got {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_scores_are_refused_naming_uid_and_value() {
+    expect_invalid(r#"{"mode":"nan"}"#, 1, "NaN", "finite");
+    expect_invalid(r#"{"mode":"infinite"}"#, 1, "inf", "finite");
+    expect_invalid(r#"{"mode":"negative"}"#, 1, "-0.5", "non-negative");
+    expect_invalid(r#"{"mode":"duplicate"}"#, 1, "2.0", "duplicate");
+    expect_invalid(
+        r#"{"mode":"unknown_uid"}"#,
+        999,
+        "1.0",
+        "not among the epoch's neurons",
+    );
+}
+
+#[test]
+fn giant_output_is_refused() {
+    let run = run_mode(r#"{"mode":"giant","size":40000000}"#);
+    match run.result {
+        Err(RunError::OutputTooLarge { what, size, limit }) => {
+            assert!(what.starts_with("state"), "{what}");
+            assert_eq!(size, 40_000_000);
+            assert_eq!(limit, Limits::default().max_state_bytes as u64);
+        }
+        other => panic!("expected OutputTooLarge, got {other:?}"),
+    }
+    match run_mode(r#"{"mode":"too_many_scores"}"#).result {
+        Err(RunError::OutputTooLarge { what, .. }) => assert!(what.starts_with("scores"), "{what}"),
+        other => panic!("expected OutputTooLarge, got {other:?}"),
+    }
+}
+
+#[test]
+fn mechanism_errors_are_passed_through() {
+    assert_eq!(
+        run_mode(r#"{"mode":"invalid_input"}"#).result,
+        Err(RunError::MechanismInvalidInput(
+            "task.prices[3]: must be > 0".into()
+        ))
+    );
+    match run_mode(r#"{"mode": 5}"#).result {
+        Err(RunError::MechanismInvalidInput(m)) => {
+            assert!(m.starts_with("params.mode: invalid type"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn log_flood_is_capped_and_charged() {
+    let quiet = run_mode(r#"{"mode":"log_flood","size":0}"#);
+    let flood = run_mode(r#"{"mode":"log_flood","size":5000}"#);
+    assert!(flood.result.is_ok());
+    assert_eq!(flood.log.len(), Limits::default().max_log_lines);
+    assert_eq!(
+        flood.log_dropped,
+        5000 - Limits::default().max_log_lines as u64
+    );
+    // Every call is charged at least LOG_CALL_FUEL, kept or not.
+    assert!(flood.fuel_consumed - quiet.fuel_consumed >= 5000 * imr_host::engine::LOG_CALL_FUEL);
+}

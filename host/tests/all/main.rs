@@ -1,0 +1,12 @@
+//! The host's integration tests: one binary, one module per concern.
+
+mod admission;
+mod cache;
+mod cli;
+mod determinism;
+mod engine_config;
+mod epoch_files;
+mod hostile;
+mod reproducible_build;
+mod support;
+mod time_series;

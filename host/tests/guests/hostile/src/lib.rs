@@ -1,0 +1,110 @@
+//! A deliberately hostile mechanism for the host's tests. `params.mode` picks
+//! the behaviour; every mode is something a real component could do.
+
+use std::hint::black_box;
+
+use imr_guest::{export_mechanism, Epoch, Mechanism, MechanismError, Outcome};
+
+/// The test mechanism.
+pub struct Hostile;
+
+#[derive(serde::Deserialize, Default)]
+struct Params {
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    size: u64,
+}
+
+fn recurse(depth: u64) -> u64 {
+    // The array keeps a real frame per call; black_box stops tail-call and loop rewrites.
+    let frame = black_box([depth; 16]);
+    if depth == u64::MAX {
+        return frame[3];
+    }
+    recurse(depth + 1).wrapping_add(black_box(frame[7]))
+}
+
+impl Mechanism for Hostile {
+    fn score(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
+        let p: Params = epoch.params()?;
+        let all = || {
+            epoch
+                .neurons
+                .iter()
+                .map(|n| (n.uid, 1.0 + f64::from(n.uid)))
+        };
+        match p.mode.as_str() {
+            "ok" => {
+                // Chains a counter through the state and draws from the seeded RNG.
+                let count: u64 = imr_guest::state::decode::<Option<u64>>(state)?.unwrap_or(0);
+                let mut rng = epoch.rng();
+                let draws: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
+                imr_guest::log::info(&format!("count {count}"));
+                Outcome::new(all())
+                    .with_state(&(count + 1))?
+                    .with_diagnostics(&draws)
+            }
+            "nan_bits" => {
+                // NaN payloads differ between CPUs unless the engine canonicalizes them.
+                let x = black_box(f64::from_bits(0x7ff4_0000_0000_0001));
+                let y = black_box(-0.0f64);
+                let results = [
+                    (x + 1.0).to_bits(),
+                    (x * y).to_bits(),
+                    (black_box(0.0f64) / y).to_bits(),
+                    (black_box(f64::INFINITY) - f64::INFINITY).to_bits(),
+                    libm_free_sqrt(black_box(-1.0)).to_bits(),
+                    (black_box(f32::from_bits(0x7fa0_0001)) * 2.0).to_bits() as u64,
+                ];
+                Outcome::new(all()).with_diagnostics(&results)
+            }
+            "loop" => {
+                let mut i: u64 = 0;
+                loop {
+                    i = black_box(i.wrapping_add(1));
+                }
+            }
+            "alloc" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![black_box(1u8); 1 << 20]);
+                    black_box(&hoard);
+                }
+            }
+            "recurse" => {
+                let d = recurse(black_box(0));
+                Ok(Outcome::new([(0, d as f64)]))
+            }
+            "panic" => panic!("mechanism gave up on netuid {}", epoch.netuid),
+            "nan" => Ok(Outcome::new([(0, 1.0), (1, f64::NAN)])),
+            "negative" => Ok(Outcome::new([(0, 1.0), (1, -0.5)])),
+            "infinite" => Ok(Outcome::new([(1, f64::INFINITY)])),
+            "duplicate" => Ok(Outcome::new([(1, 1.0), (1, 2.0)])),
+            "unknown_uid" => Ok(Outcome::new([(0, 1.0), (999, 1.0)])),
+            "giant" => Ok(Outcome {
+                state: vec![7u8; p.size as usize],
+                ..Outcome::new(all())
+            }),
+            "too_many_scores" => Ok(Outcome::new((0..=u16::MAX).chain(0..10).map(|u| (u, 1.0)))),
+            "invalid_input" => Err(MechanismError::InvalidInput(
+                "task.prices[3]: must be > 0".into(),
+            )),
+            "log_flood" => {
+                for i in 0..p.size {
+                    imr_guest::log::debug(&format!("line {i}"));
+                }
+                Ok(Outcome::new(all()))
+            }
+            other => Err(MechanismError::InvalidInput(format!(
+                "params.mode: unknown mode {other:?}"
+            ))),
+        }
+    }
+}
+
+fn libm_free_sqrt(x: f64) -> f64 {
+    x.sqrt()
+}
+
+export_mechanism!(Hostile);
