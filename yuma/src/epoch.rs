@@ -4,8 +4,8 @@ use crate::bonds;
 use crate::emission;
 use crate::error::YumaError;
 use crate::fixed::{
-    fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, u16_proportion_to_fixed,
-    u16_to_fixed, I32F32, I64F64, ZERO,
+    fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
+    u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
 };
 use crate::hyperparams::Hyperparams;
 use crate::median::weighted_median_col_sparse;
@@ -76,11 +76,7 @@ pub fn run_epoch_traced(
     let active: Vec<bool> = inactive.iter().map(|b| !b).collect();
 
     // S2. Stake (I64F64), threshold, normalize, narrow.
-    let tao_weight = I64F64::saturating_from_num(
-        crate::fixed::U96F32::saturating_from_num(hp.tao_weight)
-            .checked_div(crate::fixed::U96F32::saturating_from_num(u64::MAX))
-            .unwrap_or(crate::fixed::U96F32::from_bits(0)),
-    );
+    let tao_weight = tao_weight_fraction(hp.tao_weight);
     let total_stake: Vec<I64F64> = (0..n)
         .map(|i| {
             let alpha = I64F64::saturating_from_num(input.stake[i]);

@@ -81,6 +81,14 @@ pub fn fixed64_to_u64(x: I64F64) -> u64 {
     x.saturating_to_num::<u64>()
 }
 
+/// The TAO weight `TaoWeight / u64::MAX`, computed in U96F32 as `get_tao_weight` does, as I64F64.
+pub fn tao_weight_fraction(raw: u64) -> I64F64 {
+    let w = U96F32::saturating_from_num(raw)
+        .checked_div(U96F32::saturating_from_num(u64::MAX))
+        .unwrap_or(U96F32::from_bits(0));
+    I64F64::saturating_from_num(w)
+}
+
 /// Narrow I64F64 to I32F32 (drops the low fraction bits, saturates the integer part).
 pub fn fixed64_to_fixed32(x: I64F64) -> I32F32 {
     I32F32::saturating_from_num(x)

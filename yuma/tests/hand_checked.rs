@@ -1,4 +1,5 @@
-//! Weight masks checked by hand on tiny subnets: commit-reveal, owner self-weight, diagonal.
+//! Masks and stake rules checked by hand on tiny subnets: commit-reveal, owner self-weight,
+//! diagonal, stake threshold, TAO weight.
 
 use imr_yuma::{run_epoch, EpochInput, Hyperparams};
 
@@ -63,4 +64,55 @@ fn owner_keeps_its_self_weight() {
     };
     let out = run_epoch(&hp, &input(None)).unwrap();
     assert_eq!(out.incentive_u16, vec![21844, 0, 21844, 21844]);
+}
+
+fn stake_input(stake: Vec<u64>, tao_stake: Option<Vec<u64>>) -> EpochInput {
+    EpochInput {
+        current_block: 1,
+        stake,
+        tao_stake,
+        validator_permit: None,
+        weights: None,
+        bonds: None,
+        last_update: None,
+        block_at_registration: None,
+        last_mechanism_step_block: 0,
+        commit_block: None,
+    }
+}
+
+#[test]
+fn stake_threshold_zeroes_small_stake_except_the_owner() {
+    let hp = Hyperparams {
+        stake_threshold: 6,
+        ..Hyperparams::default()
+    };
+    let out = run_epoch(&hp, &stake_input(vec![5, 10], None)).unwrap();
+    assert_eq!(out.stake_weight_u16, vec![0, 65535]);
+    // Owner exempt: 5/15 and 10/15 in I64F64 are floor(2^64/3) and floor(2^65/3); narrowed to
+    // I32F32 they are 1431655765 and 2863311530 (/ 2^32), and floor(x * 65535) gives 21844, 43689.
+    let hp = Hyperparams {
+        owner_uid: Some(0),
+        ..hp
+    };
+    let out = run_epoch(&hp, &stake_input(vec![5, 10], None)).unwrap();
+    assert_eq!(out.stake_weight_u16, vec![21844, 43689]);
+}
+
+#[test]
+fn tao_stake_counts_at_tao_weight() {
+    // TaoWeight = u64::MAX is a weight of exactly 1: one rao of alpha equals one rao of TAO.
+    let hp = Hyperparams {
+        tao_weight: u64::MAX,
+        ..Hyperparams::default()
+    };
+    let out = run_epoch(&hp, &stake_input(vec![1, 0], Some(vec![0, 1]))).unwrap();
+    assert_eq!(out.stake_weight_u16, vec![32767, 32767]);
+    // TaoWeight = 0: TAO stake does not count.
+    let hp = Hyperparams {
+        tao_weight: 0,
+        ..Hyperparams::default()
+    };
+    let out = run_epoch(&hp, &stake_input(vec![1, 0], Some(vec![0, 1]))).unwrap();
+    assert_eq!(out.stake_weight_u16, vec![65535, 0]);
 }
