@@ -3,9 +3,9 @@
 
 use imr_guest::helpers::{
     bleu, char_ngram_jaccard, copy_penalty, date_score, exact_match, find_date_iso, last_number,
-    lcs_char_ratio, length_penalty, multiple_choice, near_duplicates, number_score,
-    ordinal_score, parse_date_iso, rouge_l, rouge_n, token_f1, tokenize, DupCandidate,
-    HelperError, IsoDate, LengthCap, Overflow, Prf, RougeMode, Split, Tok,
+    lcs_char_ratio, length_penalty, multiple_choice, near_duplicates, number_score, ordinal_score,
+    parse_date_iso, rouge_l, rouge_n, token_f1, tokenize, DupCandidate, HelperError, IsoDate,
+    LengthCap, Overflow, Prf, RougeMode, Split, Tok,
 };
 use proptest::prelude::*;
 
@@ -76,7 +76,7 @@ proptest! {
         let l2 = rouge_l(&tb, &ta, TRUNCATE).unwrap();
         prop_assert_eq!((l.p, l.r), (l2.r, l2.p));
         prop_assert!(in_unit(token_f1(&ta, &tb)));
-        prop_assert!(in_unit(bleu(&ta, &[tb.clone()], n).unwrap()));
+        prop_assert!(in_unit(bleu(&ta, std::slice::from_ref(&tb), n).unwrap()));
         prop_assert!(in_unit(char_ngram_jaccard(&a, &b, n).unwrap()));
         prop_assert!(in_unit(lcs_char_ratio(&a, &b, TRUNCATE).unwrap()));
         prop_assert!(in_unit(copy_penalty(&ta, &tb)));
@@ -95,7 +95,7 @@ proptest! {
             prop_assert_eq!(rouge_l(&t, &t, TRUNCATE).unwrap().f, f_same);
             prop_assert_eq!(rouge_n(&t, &t, 1, RougeMode::Clipped).unwrap().f, f_same);
             prop_assert_eq!(token_f1(&t, &t), 1.0);
-            prop_assert_eq!(bleu(&t, &[t.clone()], n).unwrap(), 1.0);
+            prop_assert_eq!(bleu(&t, std::slice::from_ref(&t), n).unwrap(), 1.0);
         }
     }
 
@@ -168,18 +168,33 @@ proptest! {
 fn hand_computed_cases() {
     let t = |s: &str| tokenize(s, &Tok::default());
     // ROUGE-1 Set: {the, cat, sat, on, mat} vs {the, cat, lay, on, a, mat} → 4 shared; p = 4/5, r = 4/6.
-    let s = rouge_n(&t("the cat sat on the mat"), &t("the cat lay on a mat"), 1, RougeMode::Set).unwrap();
+    let s = rouge_n(
+        &t("the cat sat on the mat"),
+        &t("the cat lay on a mat"),
+        1,
+        RougeMode::Set,
+    )
+    .unwrap();
     assert_eq!((s.p, s.r), (0.8, 4.0 / 6.0));
     // Clipped: 'the' appears 2× vs 1×: overlap 4 of 6 tokens each side.
-    let s = rouge_n(&t("the cat sat on the mat"), &t("the cat lay on a mat"), 1, RougeMode::Clipped).unwrap();
+    let s = rouge_n(
+        &t("the cat sat on the mat"),
+        &t("the cat lay on a mat"),
+        1,
+        RougeMode::Clipped,
+    )
+    .unwrap();
     assert_eq!((s.p, s.r), (4.0 / 6.0, 4.0 / 6.0));
     // A keyword shuffle keeps ROUGE-1 at the top and drops ROUGE-L and BLEU (spec §3.2).
-    let (r, sh) = (t("one two three four five six"), t("six four two one five three"));
+    let (r, sh) = (
+        t("one two three four five six"),
+        t("six four two one five three"),
+    );
     assert_eq!(rouge_n(&sh, &r, 1, RougeMode::Set).unwrap().p, 1.0);
     // LCS = the longest increasing run of r-positions [6,4,2,1,5,3] = 2 (e.g. 2,5): p = 2/6.
     assert_eq!(rouge_l(&sh, &r, LengthCap::default()).unwrap().p, 1.0 / 3.0);
     // BLEU-2: p1 = 1, bigrams of sh: none in r → p2 = 1/6; BP = 1 → sqrt(1/6).
-    let b = bleu(&sh, &[r.clone()], 2).unwrap();
+    let b = bleu(&sh, std::slice::from_ref(&r), 2).unwrap();
     assert!((b - (1.0f64 / 6.0).sqrt()).abs() < 1e-15);
     // SQuAD F1 with articles stripped: "the Eiffel Tower" vs "Eiffel tower, Paris" → 2 common of 2 and 3.
     let sq = |s: &str| tokenize(s, &Tok::squad());
@@ -188,7 +203,10 @@ fn hand_computed_cases() {
     assert_eq!(parse_date_iso("2000-01-01"), Some(IsoDate::Day(10_957)));
     assert_eq!(parse_date_iso("1969-12-31"), Some(IsoDate::Day(-1)));
     // Year-only reference with a full-date candidate: |1815 − 1816|·365.
-    let d = imr_guest::helpers::date_distance_days(IsoDate::Year(1815), parse_date_iso("1816-06-18").unwrap());
+    let d = imr_guest::helpers::date_distance_days(
+        IsoDate::Year(1815),
+        parse_date_iso("1816-06-18").unwrap(),
+    );
     assert_eq!(d, 365);
 }
 
@@ -197,18 +215,26 @@ fn huge_inputs_are_capped_not_fatal() {
     let big: Vec<String> = (0..5_000).map(|i| format!("w{}", i % 97)).collect();
     assert_eq!(
         rouge_l(&big, &big[..10], LengthCap::default()),
-        Err(HelperError::TooLong { len: 5_000, max: 2_000 })
+        Err(HelperError::TooLong {
+            len: 5_000,
+            max: 2_000
+        })
     );
     let s = rouge_l(&big, &big, TRUNCATE).unwrap();
     assert_eq!((s.p, s.r), (1.0, 1.0));
     let long_text = "é".repeat(2_001);
     assert!(lcs_char_ratio(&long_text, "é", LengthCap::default()).is_err());
-    assert_eq!(lcs_char_ratio(&long_text, &long_text, TRUNCATE).unwrap(), 1.0);
+    assert_eq!(
+        lcs_char_ratio(&long_text, &long_text, TRUNCATE).unwrap(),
+        1.0
+    );
     // A megabyte of text tokenizes and scores without trouble (all n-log-n helpers).
     let mb = "lorem ipsum dolor sit amet, 3.5 🦀 ".repeat(30_000);
     let toks = tokenize(&mb, &Tok::default());
     assert_eq!(toks.len(), 30_000 * 7);
-    assert!(prf_in_unit(rouge_n(&toks, &toks[..100], 2, RougeMode::Clipped).unwrap()));
+    assert!(prf_in_unit(
+        rouge_n(&toks, &toks[..100], 2, RougeMode::Clipped).unwrap()
+    ));
     assert_eq!(last_number(&mb), Some(3.5));
-    assert!(bleu(&toks[..1000], &[toks.clone()], 4).unwrap() > 0.0);
+    assert!(bleu(&toks[..1000], std::slice::from_ref(&toks), 4).unwrap() > 0.0);
 }

@@ -21,14 +21,21 @@ fn vectors_root() -> Option<PathBuf> {
     match std::env::var_os("IMR_VECTORS") {
         Some(v) => {
             let p = PathBuf::from(v);
-            Some(if p.is_relative() { workspace.join(p) } else { p })
+            Some(if p.is_relative() {
+                workspace.join(p)
+            } else {
+                p
+            })
         }
         None => {
             let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors"));
             if p.is_dir() {
                 Some(p)
             } else {
-                eprintln!("note: no vectors at {} and IMR_VECTORS unset; skipping", p.display());
+                eprintln!(
+                    "note: no vectors at {} and IMR_VECTORS unset; skipping",
+                    p.display()
+                );
                 None
             }
         }
@@ -45,7 +52,12 @@ fn fixtures(prefix: &str) -> Vec<(String, Value)> {
     let entries = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read vectors folder {}: {e}", dir.display()));
     let mut names: Vec<String> = entries
-        .map(|e| e.expect("readable dir entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("readable dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| n.starts_with(prefix) && n.ends_with(".json"))
         .filter(|n| {
             // "rouge_n" must not swallow a longer name such as "rouge_n_extra" unless it
@@ -54,15 +66,19 @@ fn fixtures(prefix: &str) -> Vec<(String, Value)> {
         })
         .collect();
     names.sort();
-    assert!(!names.is_empty(), "no {prefix}*.json fixture in {}", dir.display());
+    assert!(
+        !names.is_empty(),
+        "no {prefix}*.json fixture in {}",
+        dir.display()
+    );
     names
         .into_iter()
         .map(|n| {
             let path = dir.join(&n);
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            let v: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{n}: invalid JSON: {e}"));
+            let v: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{n}: invalid JSON: {e}"));
             (n, v)
         })
         .collect()
@@ -73,7 +89,9 @@ fn cases(v: &Value) -> &Vec<Value> {
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("missing string {key}"))
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("missing string {key}"))
 }
 
 fn bits(v: &Value) -> f64 {
@@ -88,7 +106,8 @@ struct Report(Vec<String>);
 impl Report {
     fn check(&mut self, ok: bool, file: &str, case: &str, field: &str, detail: String) {
         if !ok {
-            self.0.push(format!("{file}: case {case}: field {field}: {detail}"));
+            self.0
+                .push(format!("{file}: case {case}: field {field}: {detail}"));
         }
     }
 
@@ -103,7 +122,12 @@ impl Report {
     }
 
     fn finish(self, count: usize) {
-        assert!(self.0.is_empty(), "{} failure(s):\n{}", self.0.len(), self.0.join("\n"));
+        assert!(
+            self.0.is_empty(),
+            "{} failure(s):\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
         if vectors_root().is_some() {
             assert!(count > 0, "no case was checked");
         }
@@ -142,7 +166,13 @@ fn check_prf(rep: &mut Report, file: &str, id: &str, got: Prf, want: &Value) {
             "r" => got.r,
             _ => got.f,
         };
-        rep.bits_eq(file, id, &format!("expected.{k}"), g, bits(&want["bits"][k]));
+        rep.bits_eq(
+            file,
+            id,
+            &format!("expected.{k}"),
+            g,
+            bits(&want["bits"][k]),
+        );
     }
 }
 
@@ -161,7 +191,15 @@ fn rouge_n_matches_pltrdy() {
             let n = c["input"]["n"].as_u64().expect("n") as usize;
             let got = rouge_n(&hyp, &rf, n, RougeMode::Set).expect("n >= 1");
             if c.get("error").is_some() {
-                rep.check(got == Prf::default(), &file, id, "error", format!("documented difference: package raises, helper must give 0, got {got:?}"));
+                rep.check(
+                    got == Prf::default(),
+                    &file,
+                    id,
+                    "error",
+                    format!(
+                        "documented difference: package raises, helper must give 0, got {got:?}"
+                    ),
+                );
             } else {
                 check_prf(&mut rep, &file, id, got, &c["expected"]);
             }
@@ -187,7 +225,15 @@ fn rouge_l_matches_pltrdy_where_defined_alike() {
             let rf = pltrdy_tokens(&mut rep, &file, id, c, "ref");
             let got = rouge_l(&hyp, &rf, LengthCap::default()).expect("short fixture texts");
             if c.get("error").is_some() {
-                rep.check(got == Prf::default(), &file, id, "error", format!("documented difference: package raises, helper must give 0, got {got:?}"));
+                rep.check(
+                    got == Prf::default(),
+                    &file,
+                    id,
+                    "error",
+                    format!(
+                        "documented difference: package raises, helper must give 0, got {got:?}"
+                    ),
+                );
                 continue;
             }
             let plain = &c["debug"]["plain_lcs"];
@@ -203,8 +249,16 @@ fn rouge_l_matches_pltrdy_where_defined_alike() {
                 rep.bits_eq(&file, id, "debug.plain_lcs (r)", got.r, r);
                 rep.bits_eq(&file, id, "debug.plain_lcs (f)", got.f, f);
                 let pkg = &c["expected"]["bits"];
-                let same = got.p == bits(&pkg["p"]) && got.r == bits(&pkg["r"]) && got.f == bits(&pkg["f"]);
-                rep.check(!same, &file, id, "expected", "documented as differing from the package, but equal".into());
+                let same = got.p == bits(&pkg["p"])
+                    && got.r == bits(&pkg["r"])
+                    && got.f == bits(&pkg["f"]);
+                rep.check(
+                    !same,
+                    &file,
+                    id,
+                    "expected",
+                    "documented as differing from the package, but equal".into(),
+                );
                 differ += 1;
             }
         }
@@ -234,9 +288,21 @@ fn sn1_rouge_reward_matches() {
                 other => panic!("{file}: case {id}: unknown ngram {other}"),
             };
             if c.get("error").is_some() {
-                rep.check(got == 0.0, &file, id, "error", format!("documented difference: package raises, helper must give 0, got {got}"));
+                rep.check(
+                    got == 0.0,
+                    &file,
+                    id,
+                    "error",
+                    format!("documented difference: package raises, helper must give 0, got {got}"),
+                );
             } else {
-                rep.bits_eq(&file, id, "expected.score", got, bits(&c["expected"]["score"]["bits"]));
+                rep.bits_eq(
+                    &file,
+                    id,
+                    "expected.score",
+                    got,
+                    bits(&c["expected"]["score"]["bits"]),
+                );
             }
             count += 1;
         }
@@ -253,10 +319,20 @@ fn sn1_multiple_choice_matches() {
         for c in cases(&v) {
             let id = s(c, "id");
             let r: Vec<char> = s(&c["input"], "reference").chars().collect();
-            assert_eq!(r.len(), 1, "{file}: case {id}: reference must be one letter");
+            assert_eq!(
+                r.len(),
+                1,
+                "{file}: case {id}: reference must be one letter"
+            );
             let got = multiple_choice(r[0], s(&c["input"], "completion"));
             match got {
-                Ok(g) => rep.bits_eq(&file, id, "expected.reward", g, bits(&c["expected"]["reward"]["bits"])),
+                Ok(g) => rep.bits_eq(
+                    &file,
+                    id,
+                    "expected.reward",
+                    g,
+                    bits(&c["expected"]["reward"]["bits"]),
+                ),
                 Err(e) => rep.check(false, &file, id, "expected.reward", format!("error {e}")),
             }
             count += 1;
@@ -293,18 +369,38 @@ fn sn1_date_score_matches() {
             let e = &c["expected"];
             let want = bits(&e["score"]["bits"]);
             let Some(d) = e["diff_days"].as_i64() else {
-                rep.check(want == 0.0, &file, id, "expected.score", "no diff_days but a non-zero score".into());
+                rep.check(
+                    want == 0.0,
+                    &file,
+                    id,
+                    "expected.score",
+                    "no diff_days but a non-zero score".into(),
+                );
                 count += 1;
                 continue;
             };
             let got = date_score(0.0, d as f64).expect("finite");
             let ulps = (got.to_bits() as i64 - want.to_bits() as i64).abs();
             max_ulps = max_ulps.max(ulps);
-            rep.check(ulps <= 1, &file, id, "expected.score", format!("got {got:?} expected {want:?} ({ulps} ulp)"));
-            if let (Some(rt), Some(ct)) = (e["ref_date_text"].as_str(), e["comp_date_text"].as_str()) {
+            rep.check(
+                ulps <= 1,
+                &file,
+                id,
+                "expected.score",
+                format!("got {got:?} expected {want:?} ({ulps} ulp)"),
+            );
+            if let (Some(rt), Some(ct)) =
+                (e["ref_date_text"].as_str(), e["comp_date_text"].as_str())
+            {
                 if let (Some(r), Some(cd)) = (parse_date_iso(rt), parse_date_iso(ct)) {
                     let dd = date_distance_days(r, cd);
-                    rep.check(dd == d, &file, id, "expected.diff_days", format!("got {dd} expected {d}"));
+                    rep.check(
+                        dd == d,
+                        &file,
+                        id,
+                        "expected.diff_days",
+                        format!("got {dd} expected {d}"),
+                    );
                 }
             }
             count += 1;
@@ -337,19 +433,40 @@ fn sn1_math_score_matches() {
             let id = s(c, "id");
             let input = &c["input"];
             let Ok(reference) = s(input, "reference").parse::<f64>() else {
-                rep.check(c.get("error").is_some(), &file, id, "input.reference", "unparseable reference without an upstream error".into());
+                rep.check(
+                    c.get("error").is_some(),
+                    &file,
+                    id,
+                    "input.reference",
+                    "unparseable reference without an upstream error".into(),
+                );
                 continue;
             };
             let comp = s(input, "completion");
             let got = number_score(reference, comp).expect("finite reference");
             if NOT_A_NUMBER_HERE.contains(&id) {
-                rep.check(last_number(comp).is_none() && got == 0.0, &file, id, "expected.extracted", format!("documented difference: expected no number and 0, got {:?} and {got}", last_number(comp)));
+                rep.check(
+                    last_number(comp).is_none() && got == 0.0,
+                    &file,
+                    id,
+                    "expected.extracted",
+                    format!(
+                        "documented difference: expected no number and 0, got {:?} and {got}",
+                        last_number(comp)
+                    ),
+                );
                 count += 1;
                 continue;
             }
             let e = &c["expected"];
             let want = bits(&e["score"]["bits"]);
-            rep.check((got - want).abs() <= 1e-9, &file, id, "expected.score", format!("got {got:?} expected {want:?}"));
+            rep.check(
+                (got - want).abs() <= 1e-9,
+                &file,
+                id,
+                "expected.score",
+                format!("got {got:?} expected {want:?}"),
+            );
             let extracted = e["extracted"].get("bits").map(bits);
             rep.check(
                 last_number(comp).map(f64::to_bits) == extracted.map(f64::to_bits),

@@ -301,15 +301,24 @@ pub fn elo(
     Ok(out)
 }
 
+/// Games as `(index of a, index of b, score of a)`.
+type IndexedGames = Vec<(usize, usize, f64)>;
+
 /// Maps uids to dense indices in ascending uid order, checking the matches.
-fn index_players(players: &[u16], matches: &[PairMatch]) -> Result<(Vec<u16>, Vec<(usize, usize, f64)>)> {
+fn index_players(players: &[u16], matches: &[PairMatch]) -> Result<(Vec<u16>, IndexedGames)> {
     check_matches(matches)?;
-    let uids: Vec<u16> = players.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+    let uids: Vec<u16> = players
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let idx = |u: u16, index: usize| {
-        uids.binary_search(&u).map_err(|_| HelperError::InvalidValue {
-            index,
-            reason: "a match names a uid that is not a player",
-        })
+        uids.binary_search(&u)
+            .map_err(|_| HelperError::InvalidValue {
+                index,
+                reason: "a match names a uid that is not a player",
+            })
     };
     let mut games = Vec::with_capacity(matches.len());
     for (index, m) in matches.iter().enumerate() {
@@ -493,14 +502,29 @@ mod tests {
 
     #[test]
     fn elo_rejects_bad_matches_atomically() {
-        let m = [PairMatch::win(1, 2), PairMatch { a: 3, b: 3, score_a: 1.0 }];
+        let m = [
+            PairMatch::win(1, 2),
+            PairMatch {
+                a: 3,
+                b: 3,
+                score_a: 1.0,
+            },
+        ];
         assert!(matches!(
             elo(&BTreeMap::new(), &m, 16.0, 1000.0),
             Err(HelperError::InvalidValue { index: 1, .. })
         ));
-        let m = [PairMatch { a: 1, b: 2, score_a: 1.5 }];
+        let m = [PairMatch {
+            a: 1,
+            b: 2,
+            score_a: 1.5,
+        }];
         assert!(elo(&BTreeMap::new(), &m, 16.0, 1000.0).is_err());
-        let m = [PairMatch { a: 1, b: 2, score_a: f64::NAN }];
+        let m = [PairMatch {
+            a: 1,
+            b: 2,
+            score_a: f64::NAN,
+        }];
         assert_eq!(
             elo(&BTreeMap::new(), &m, 16.0, 1000.0),
             Err(HelperError::NonFinite { index: 0 })
@@ -511,36 +535,69 @@ mod tests {
     fn win_rate_taoverse_rules() {
         let e = |uid, value, block| WinRateEntry { uid, value, block };
         // Equal blocks: no advantage, equal losses: nobody wins.
-        let r = pairwise_win_rate(&[e(1, 1.0, 5), e(2, 1.0, 5)], Direction::Asc, &FixedEpsilon(0.5), 9)
-            .unwrap();
+        let r = pairwise_win_rate(
+            &[e(1, 1.0, 5), e(2, 1.0, 5)],
+            Direction::Asc,
+            &FixedEpsilon(0.5),
+            9,
+        )
+        .unwrap();
         assert_eq!(r, vec![(1, 0.0), (2, 0.0)]);
         // Desc: earlier reward 1.0 → 1.1 beats 1.05.
-        let r = pairwise_win_rate(&[e(2, 1.05, 6), e(1, 1.0, 5)], Direction::Desc, &FixedEpsilon(0.1), 9)
-            .unwrap();
+        let r = pairwise_win_rate(
+            &[e(2, 1.05, 6), e(1, 1.0, 5)],
+            Direction::Desc,
+            &FixedEpsilon(0.1),
+            9,
+        )
+        .unwrap();
         assert_eq!(r, vec![(1, 1.0), (2, 0.0)]);
         // NaN never wins and always loses.
-        let r = pairwise_win_rate(&[e(1, f64::NAN, 0), e(2, f64::INFINITY, 5)], Direction::Asc, &FixedEpsilon(0.0), 9)
-            .unwrap();
+        let r = pairwise_win_rate(
+            &[e(1, f64::NAN, 0), e(2, f64::INFINITY, 5)],
+            Direction::Asc,
+            &FixedEpsilon(0.0),
+            9,
+        )
+        .unwrap();
         assert_eq!(r, vec![(1, 0.0), (2, 1.0)]);
         assert_eq!(
             pairwise_win_rate(&[e(1, 1.0, 0)], Direction::Asc, &FixedEpsilon(0.0), 0).unwrap(),
             vec![(1, 0.0)]
         );
-        assert!(pairwise_win_rate(&[e(1, 1.0, 0), e(1, 2.0, 0)], Direction::Asc, &FixedEpsilon(0.0), 0).is_err());
+        assert!(pairwise_win_rate(
+            &[e(1, 1.0, 0), e(1, 2.0, 0)],
+            Direction::Asc,
+            &FixedEpsilon(0.0),
+            0
+        )
+        .is_err());
         assert!(pairwise_win_rate(&[e(1, 1.0, 0)], Direction::Asc, &FixedEpsilon(1.5), 0).is_err());
     }
 
     #[test]
     fn linear_decay_edges() {
-        let d = LinearDecay { start: 0.01, end: 0.002, blocks: 0 };
+        let d = LinearDecay {
+            start: 0.01,
+            end: 0.002,
+            blocks: 0,
+        };
         assert_eq!(d.epsilon(10, 10), 0.002);
-        let d = LinearDecay { start: 0.01, end: 0.002, blocks: 10 };
+        let d = LinearDecay {
+            start: 0.01,
+            end: 0.002,
+            blocks: 10,
+        };
         assert_eq!(d.epsilon(5, 10), 0.01, "a model from the future has age 0");
     }
 
     #[test]
     fn bt_symmetric_record_gives_equal_strengths() {
-        let m = [PairMatch::win(1, 2), PairMatch::win(2, 1), PairMatch::tie(1, 2)];
+        let m = [
+            PairMatch::win(1, 2),
+            PairMatch::win(2, 1),
+            PairMatch::tie(1, 2),
+        ];
         let bt = bradley_terry(&[2, 1, 3], &m, 1.0, 50).unwrap();
         assert_eq!(bt.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 2, 3]);
         for (_, l) in &bt {
@@ -562,7 +619,12 @@ mod tests {
         let (pa, pb) = (bt[0].1.exp(), bt[1].1.exp());
         let ta = 3.5 / (1.0 / (pa + 1.0) + 4.0 / (pa + pb));
         let tb = 1.5 / (1.0 / (pb + 1.0) + 4.0 / (ta + pb));
-        assert!((pa / pb - ta / tb).abs() < 1e-9, "{} vs {}", pa / pb, ta / tb);
+        assert!(
+            (pa / pb - ta / tb).abs() < 1e-9,
+            "{} vs {}",
+            pa / pb,
+            ta / tb
+        );
         assert!((pa * pb - 1.0).abs() < 1e-12);
     }
 

@@ -104,7 +104,10 @@ pub struct DuplicatePair {
 /// assert_eq!((pairs.len(), pairs[0].kept, pairs[0].dropped), (1, 7, 3));
 /// assert_eq!(duplicates_dropped(&pairs), vec![3]);
 /// ```
-pub fn near_duplicates<T: Ord>(items: &[DupCandidate<'_, T>], thr: f64) -> Result<Vec<DuplicatePair>> {
+pub fn near_duplicates<T: Ord>(
+    items: &[DupCandidate<'_, T>],
+    thr: f64,
+) -> Result<Vec<DuplicatePair>> {
     if thr.is_nan() {
         return Err(HelperError::InvalidParameter("near_duplicates: thr is NaN"));
     }
@@ -125,12 +128,12 @@ pub fn near_duplicates<T: Ord>(items: &[DupCandidate<'_, T>], thr: f64) -> Resul
                 token_f1(a.tokens, b.tokens)
             };
             if a.tokens == b.tokens || f1 >= thr {
-                let (kept, dropped) =
-                    if (a.registered_block, a.uid) <= (b.registered_block, b.uid) {
-                        (a.uid, b.uid)
-                    } else {
-                        (b.uid, a.uid)
-                    };
+                let (kept, dropped) = if (a.registered_block, a.uid) <= (b.registered_block, b.uid)
+                {
+                    (a.uid, b.uid)
+                } else {
+                    (b.uid, a.uid)
+                };
                 out.push(DuplicatePair { kept, dropped, f1 });
             }
         }

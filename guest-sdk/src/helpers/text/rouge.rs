@@ -86,7 +86,9 @@ pub(crate) fn ngram_counts<T: Ord>(tokens: &[T], n: usize) -> BTreeMap<&[T], usi
 /// ```
 pub fn rouge_n<T: Ord>(cand: &[T], reference: &[T], n: usize, mode: RougeMode) -> Result<Prf> {
     if n == 0 {
-        return Err(HelperError::InvalidParameter("rouge_n: n must be at least 1"));
+        return Err(HelperError::InvalidParameter(
+            "rouge_n: n must be at least 1",
+        ));
     }
     Ok(rouge_n_unchecked(cand, reference, n, mode))
 }

@@ -204,7 +204,10 @@ fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(b.iter().fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0')))
+    Some(
+        b.iter()
+            .fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0')),
+    )
 }
 
 /// Parses exactly `YYYY-MM-DD` (a valid proleptic-Gregorian date, years 0000–9999) or a
@@ -253,7 +256,12 @@ pub fn parse_date_iso(s: &str) -> Option<IsoDate> {
 pub fn find_date_iso(text: &str) -> Option<IsoDate> {
     let b = text.as_bytes();
     // Alphanumeric check on the char around a byte boundary (UTF-8 aware).
-    let alnum_before = |i: usize| text[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+    let alnum_before = |i: usize| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    };
     let alnum_at = |i: usize| text[i..].chars().next().is_some_and(char::is_alphanumeric);
     let mut i = 0;
     while i < b.len() {
@@ -377,12 +385,13 @@ pub fn ordinal_score(classes: &[&str], reference: &str, candidate: &str) -> Resu
         ));
     }
     let ref_tokens = tokenize(reference, &tok);
-    let i_ref = class_tokens
-        .iter()
-        .position(|c| *c == ref_tokens)
-        .ok_or(HelperError::InvalidParameter(
-            "ordinal_score: reference is not one of the classes",
-        ))?;
+    let i_ref =
+        class_tokens
+            .iter()
+            .position(|c| *c == ref_tokens)
+            .ok_or(HelperError::InvalidParameter(
+                "ordinal_score: reference is not one of the classes",
+            ))?;
     let cand = tokenize(candidate, &tok);
     let found: Vec<usize> = class_tokens
         .iter()
@@ -608,7 +617,9 @@ mod tests {
         for ok in ["1", "-1", "+1.", ".5", "1.5e3", "1E-2", "0.001"] {
             assert!(is_ascii_float(ok), "{ok}");
         }
-        for bad in ["", ".", "-", "e3", "1e", "1e+", "inf", "nan", "1/2", "0x10", "1_000"] {
+        for bad in [
+            "", ".", "-", "e3", "1e", "1e+", "inf", "nan", "1/2", "0x10", "1_000",
+        ] {
             assert!(!is_ascii_float(bad), "{bad}");
         }
         assert_eq!(last_number("overflow 1e999"), None);
@@ -628,12 +639,24 @@ mod tests {
 
     #[test]
     fn multiple_choice_paths() {
-        assert_eq!(multiple_choice('A', r#"{"A": true, "B": false}"#).unwrap(), 1.0);
-        assert_eq!(multiple_choice('d', r#"{"A": 0.2, "D": 0.8,}"#).unwrap(), 0.8);
+        assert_eq!(
+            multiple_choice('A', r#"{"A": true, "B": false}"#).unwrap(),
+            1.0
+        );
+        assert_eq!(
+            multiple_choice('d', r#"{"A": 0.2, "D": 0.8,}"#).unwrap(),
+            0.8
+        );
         // Negative: JSON rejected; letters A, B → last is B.
-        assert_eq!(multiple_choice('B', r#"{"A": -0.5, "B": 1.5}"#).unwrap(), 0.9);
+        assert_eq!(
+            multiple_choice('B', r#"{"A": -0.5, "B": 1.5}"#).unwrap(),
+            0.9
+        );
         // Colliding keys are rejected; the letter fallback sees a, A → A.
-        assert_eq!(multiple_choice('A', r#"{"a": 0.5, "A": 0.5}"#).unwrap(), 0.9);
+        assert_eq!(
+            multiple_choice('A', r#"{"a": 0.5, "A": 0.5}"#).unwrap(),
+            0.9
+        );
         assert_eq!(multiple_choice('A', "").unwrap(), 0.0);
         assert!(multiple_choice('E', "E").is_err());
     }

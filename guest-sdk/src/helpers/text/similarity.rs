@@ -92,7 +92,9 @@ where
 /// ```
 pub fn bleu<T: Ord, R: AsRef<[T]>>(cand: &[T], refs: &[R], max_n: usize) -> Result<f64> {
     if max_n == 0 {
-        return Err(HelperError::InvalidParameter("bleu: max_n must be at least 1"));
+        return Err(HelperError::InvalidParameter(
+            "bleu: max_n must be at least 1",
+        ));
     }
     if cand.is_empty() || refs.is_empty() {
         return Ok(0.0);
