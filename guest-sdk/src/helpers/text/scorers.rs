@@ -494,6 +494,16 @@ fn mc_json(reference: char, text: &str, opts: &McOptions) -> Option<f64> {
 
 /// [`multiple_choice`] with explicit choices and letter-fallback penalty.
 ///
+/// Same rules and cost as [`multiple_choice`], with `opts.choices` as the letters and
+/// `opts.json_penalty` as the fallback multiplier.
+///
+/// ```
+/// use imr_guest::helpers::{multiple_choice_with, McOptions};
+/// let opts = McOptions { choices: vec!['A', 'B', 'C', 'D', 'E'], json_penalty: 0.5 };
+/// assert_eq!(multiple_choice_with('E', "I pick e", &opts).unwrap(), 0.5);
+/// assert_eq!(multiple_choice_with('E', r#"{"E": 0.25, "A": 0.75}"#, &opts).unwrap(), 0.25);
+/// ```
+///
 /// Errors: [`HelperError::InvalidParameter`] if `reference` (upper-cased) is not a choice
 /// or `json_penalty` is not finite.
 pub fn multiple_choice_with(reference: char, text: &str, opts: &McOptions) -> Result<f64> {
