@@ -3,6 +3,9 @@
 //! the dense bonds a few epochs of those weights leave behind. Classic Yuma, Yuma3, and Yuma3
 //! with liquid alpha.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use imr_yuma::{run_epoch, run_epochs, EpochInput, Hyperparams, WeightsSchedule};
 
