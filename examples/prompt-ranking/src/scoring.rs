@@ -151,6 +151,28 @@ pub fn tokens(s: &str) -> Vec<String> {
     t
 }
 
+/// Maps each distinct word of one task to a small integer, in order of first appearance.
+///
+/// Every metric only compares words for equality (and counts them), so running them on ids gives exactly the
+/// same numbers as on the strings, while a ROUGE-L table cell compares two `u32`s instead of two strings: about
+/// 10x less fuel per cell.
+#[derive(Default)]
+struct Interner {
+    ids: BTreeMap<String, u32>,
+}
+
+impl Interner {
+    fn ids(&mut self, words: Vec<String>) -> Vec<u32> {
+        words
+            .into_iter()
+            .map(|w| {
+                let next = self.ids.len() as u32;
+                *self.ids.entry(w).or_insert(next)
+            })
+            .collect()
+    }
+}
+
 fn fail(what: &str, e: helpers::HelperError) -> MechanismError {
     MechanismError::Failed(format!("{what}: {e}"))
 }
@@ -181,15 +203,20 @@ pub fn score_task(
     registered: &BTreeMap<u16, u64>,
     settings: Settings,
 ) -> Result<TaskScore, MechanismError> {
-    let prompt = tokens(&task.prompt);
-    let refs: Vec<Vec<String>> = task.references.iter().map(|r| tokens(r)).collect();
+    let mut interner = Interner::default();
+    let prompt = interner.ids(tokens(&task.prompt));
+    let refs: Vec<Vec<u32>> = task
+        .references
+        .iter()
+        .map(|r| interner.ids(tokens(r)))
+        .collect();
     let pairs_by_uid = pair_scores(task);
     let has_judgments = !task.judgments.is_empty();
 
     let mut queried = task.queried.clone();
     queried.sort_unstable();
     let mut miners = BTreeMap::new();
-    let mut texts: BTreeMap<u16, (Vec<String>, &str)> = BTreeMap::new();
+    let mut texts: BTreeMap<u16, (Vec<u32>, &str)> = BTreeMap::new();
     for &uid in &queried {
         match answers.get(&uid) {
             None => {
@@ -199,7 +226,7 @@ pub fn score_task(
                 miners.insert(uid, MinerTask::zero(Status::TooLong));
             }
             Some(text) => {
-                let t = tokens(text);
+                let t = interner.ids(tokens(text));
                 if t.is_empty() {
                     miners.insert(uid, MinerTask::zero(Status::Empty));
                 } else {
@@ -211,12 +238,12 @@ pub fn score_task(
 
     for (&uid, (cand, text)) in &texts {
         let rl = max_over_refs(
-            |c: &[String], r: &Vec<String>| rouge_l(c, r, CAP).map_or(0.0, |s| s.f),
+            |c: &[u32], r: &Vec<u32>| rouge_l(c, r, CAP).map_or(0.0, |s| s.f),
             cand.as_slice(),
             &refs,
         );
         let f1 = max_over_refs(
-            |c: &[String], r: &Vec<String>| token_f1(c, r),
+            |c: &[u32], r: &Vec<u32>| token_f1(c, r),
             cand.as_slice(),
             &refs,
         );
@@ -286,7 +313,7 @@ pub fn score_task(
     }
 
     // Duplicates among the answers that have words, in uid order.
-    let items: Vec<DupCandidate<'_, String>> = texts
+    let items: Vec<DupCandidate<'_, u32>> = texts
         .iter()
         .map(|(&uid, (t, _))| DupCandidate {
             uid,
@@ -312,7 +339,7 @@ pub fn score_task(
 }
 
 /// The reference length closest to `c` (a tie takes the shorter), as BLEU picks it; 0 without references.
-fn closest_len(c: usize, refs: &[Vec<String>]) -> usize {
+fn closest_len(c: usize, refs: &[Vec<u32>]) -> usize {
     refs.iter()
         .map(Vec::len)
         .min_by_key(|&r| (r.abs_diff(c), r))
