@@ -482,7 +482,10 @@ mod tests {
                 "task.tasks[1].references",
             ),
             (
-                ok.replace(r#""references":["2"]"#, r#""references":["1","2","3","4","5"]"#),
+                ok.replace(
+                    r#""references":["2"]"#,
+                    r#""references":["1","2","3","4","5"]"#,
+                ),
                 "task.tasks[0].references",
             ),
             (

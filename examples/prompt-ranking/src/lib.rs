@@ -136,7 +136,8 @@ impl Mechanism for PromptRanking {
             diag.tasks.insert(t.task_id.clone(), scored);
         }
         let rewards: Vec<(u16, f64)> = per_uid.iter().map(|(&u, r)| (u, mean(r))).collect();
-        let counts: BTreeMap<u16, u64> = per_uid.iter().map(|(&u, r)| (u, r.len() as u64)).collect();
+        let counts: BTreeMap<u16, u64> =
+            per_uid.iter().map(|(&u, r)| (u, r.len() as u64)).collect();
         state.apply_rewards(&rewards, &counts, params.alpha)?;
         diag.reward = rewards.into_iter().collect();
 

@@ -264,9 +264,14 @@ pub fn score_task(
             }
             Kind::MultipleChoice => {
                 let choice = task.choice().unwrap_or('A');
-                let mut opts = McOptions::default();
-                opts.choices = ('A'..=choice.max('D')).collect();
-                Some(multiple_choice_with(choice, text, &opts).map_err(|e| fail("multiple_choice", e))?)
+                let opts = McOptions {
+                    choices: ('A'..=choice.max('D')).collect(),
+                    ..McOptions::default()
+                };
+                Some(
+                    multiple_choice_with(choice, text, &opts)
+                        .map_err(|e| fail("multiple_choice", e))?,
+                )
             }
             Kind::Qa | Kind::Summarize => None,
         };
@@ -321,8 +326,8 @@ pub fn score_task(
             tokens: t.as_slice(),
         })
         .collect();
-    let pairs = near_duplicates(&items, settings.dup_threshold)
-        .map_err(|e| fail("near_duplicates", e))?;
+    let pairs =
+        near_duplicates(&items, settings.dup_threshold).map_err(|e| fail("near_duplicates", e))?;
     for dropped in duplicates_dropped(&pairs) {
         let dup_of = pairs.iter().find(|p| p.dropped == dropped).map(|p| p.kept);
         if let Some(m) = miners.get_mut(&dropped) {
@@ -457,7 +462,8 @@ mod tests {
 
     #[test]
     fn too_long_answers_score_zero() {
-        let t = task(r#"{"task_id":"q","kind":"qa","prompt":"x","references":["y"],"queried":[1]}"#);
+        let t =
+            task(r#"{"task_id":"q","kind":"qa","prompt":"x","references":["y"],"queried":[1]}"#);
         let long = "y ".repeat(MAX_TEXT_CHARS / 2 + 1);
         let s = score(&t, &[(1, long.as_str())]);
         assert_eq!(s.miners[&1].status, Status::TooLong);

@@ -44,11 +44,7 @@ pub fn final_weights(
             helpers::softmax(&x, 1.0).map_err(|e| fail("softmax", e))?
         }
     };
-    let w: Vec<(u16, f64)> = candidates
-        .iter()
-        .map(|(u, _)| *u)
-        .zip(shares)
-        .collect();
+    let w: Vec<(u16, f64)> = candidates.iter().map(|(u, _)| *u).zip(shares).collect();
     let all_zero = w.iter().all(|e| e.1 == 0.0);
     let burn_known = neurons.iter().any(|n| n.uid == params.burn_uid);
     if !burn_known && (all_zero || params.burn_frac > 0.0) {
@@ -107,7 +103,11 @@ mod tests {
         // p = 0.5 gives exponent 100·0.5^log2(100) = 1: shares 0.25/0.75; burn 20% → 0.2, 0.2, 0.6.
         let w = final_weights(
             &neurons(&[0, 1, 2, 3]),
-            &miners(&[(1, 0.1, 1000.0, 1), (2, 0.3, 1000.0, 1), (3, 0.9, 1000.0, 0)]),
+            &miners(&[
+                (1, 0.1, 1000.0, 1),
+                (2, 0.3, 1000.0, 1),
+                (3, 0.9, 1000.0, 0),
+            ]),
             &params(r#"{"power_p":0.5,"burn_frac":0.2}"#),
         )
         .expect("weights");
@@ -143,8 +143,12 @@ mod tests {
 
     #[test]
     fn nothing_earned_goes_to_the_burn_uid_which_must_exist() {
-        let w = final_weights(&neurons(&[0, 1]), &miners(&[(1, 0.0, 1000.0, 3)]), &params("{}"))
-            .expect("weights");
+        let w = final_weights(
+            &neurons(&[0, 1]),
+            &miners(&[(1, 0.0, 1000.0, 3)]),
+            &params("{}"),
+        )
+        .expect("weights");
         assert_eq!(w, vec![(0, 1.0), (1, 0.0)]);
         let e = final_weights(&neurons(&[1]), &miners(&[]), &params("{}")).expect_err("no uid 0");
         assert!(e.to_string().contains("params.burn_uid"), "{e}");

@@ -173,7 +173,8 @@ mod tests {
     #[test]
     fn hold_ema_elo_and_reset() {
         let mut s = State::decode(&[]).expect("fresh");
-        s.reconcile(&[neuron(1, "a"), neuron(2, "b")]).expect("reconcile");
+        s.reconcile(&[neuron(1, "a"), neuron(2, "b")])
+            .expect("reconcile");
         // α = 0.5: uid 1 gets 1 → 0.5; uid 2 not queried: held at 0.
         s.apply_rewards(&[(1, 1.0)], &BTreeMap::from([(1, 3)]), 0.5)
             .expect("ema");
@@ -185,7 +186,9 @@ mod tests {
         // Equal ratings, K = 16: the winner gains 8.
         s.apply_elo(&[PairMatch::win(2, 1)], 16.0).expect("elo");
         assert_eq!((s.miners[&1].elo, s.miners[&2].elo), (992.0, 1008.0));
-        let r = s.reconcile(&[neuron(1, "a"), neuron(2, "b2")]).expect("reconcile");
+        let r = s
+            .reconcile(&[neuron(1, "a"), neuron(2, "b2")])
+            .expect("reconcile");
         assert_eq!(r.replaced, vec![2]);
         assert_eq!((s.miners[&2].elo, s.miners[&2].ema), (ELO_INIT, 0.0));
     }

@@ -149,10 +149,22 @@ fn golden_weights_are_byte_exact() {
         )
     });
     for (k, (got, want)) in text.lines().zip(golden.lines()).enumerate() {
-        assert_eq!(got, want, "expected_weights.jsonl line {} (epoch {k})", k + 1);
+        assert_eq!(
+            got,
+            want,
+            "expected_weights.jsonl line {} (epoch {k})",
+            k + 1
+        );
     }
-    assert_eq!(text.lines().count(), golden.lines().count(), "number of lines");
-    assert!(text == golden, "expected_weights.jsonl differs (line endings?)");
+    assert_eq!(
+        text.lines().count(),
+        golden.lines().count(),
+        "number of lines"
+    );
+    assert!(
+        text == golden,
+        "expected_weights.jsonl differs (line endings?)"
+    );
 }
 
 #[test]
@@ -196,7 +208,10 @@ fn paraphrase_or_verbose_at_or_above_partial() {
         mean_final(steps, VERBOSE),
         mean_final(steps, PARTIAL),
     );
-    assert!(p.max(v) >= part, "mean task reward: paraphrase {p} verbose {v} partial {part}");
+    assert!(
+        p.max(v) >= part,
+        "mean task reward: paraphrase {p} verbose {v} partial {part}"
+    );
     let last = &steps[9];
     assert!(
         last.ema[&PARAPHRASE].max(last.ema[&VERBOSE]) >= last.ema[&PARTIAL],
@@ -216,7 +231,10 @@ fn partial_above_wrong_echo_and_empty() {
     let part = mean_final(steps, PARTIAL);
     for uid in [WRONG, ECHO, EMPTY] {
         let other = mean_final(steps, uid);
-        assert!(part > other, "mean task reward: partial {part} <= uid {uid} {other}");
+        assert!(
+            part > other,
+            "mean task reward: partial {part} <= uid {uid} {other}"
+        );
     }
     let last = &steps[9];
     for uid in [WRONG, ECHO, EMPTY] {
@@ -252,7 +270,10 @@ fn the_duplicate_gets_zero_whenever_the_original_is_queried() {
             assert_eq!(dup["dup_of"], VERBOSE, "epoch {k} task {id}");
         }
     }
-    assert!(both >= 40, "uids 2 and 8 answered the same task only {both} times");
+    assert!(
+        both >= 40,
+        "uids 2 and 8 answered the same task only {both} times"
+    );
     // Until the first epoch without uid 2 (epoch 5), the duplicate has earned nothing at all.
     for (k, s) in steps.iter().enumerate().take(5) {
         assert_eq!(s.ema[&DUPLICATE], 0.0, "epoch {k}");
@@ -280,13 +301,19 @@ fn the_shuffle_sits_below_verbose_under_rouge_l() {
             // A summary reference has 15+ words: a random permutation breaks their order every time here. (A
             // 4-word qa reference can keep 3 in order, so qa tasks only count in the mean.)
             if id.starts_with("sum-") {
-                assert!(rs < rv, "epoch {k} task {id}: shuffle rouge_l {rs} >= verbose {rv}");
+                assert!(
+                    rs < rv,
+                    "epoch {k} task {id}: shuffle rouge_l {rs} >= verbose {rv}"
+                );
             }
             // Bag-of-words metrics cannot tell: the shuffle keeps every word of the reference.
             assert_eq!(shuffle["token_f1"], 1.0, "epoch {k} task {id}");
         }
     }
-    assert!(seen >= 20, "only {seen} qa/summarize tasks with both answers");
+    assert!(
+        seen >= 20,
+        "only {seen} qa/summarize tasks with both answers"
+    );
     let (mv, ms) = (sum_v / seen as f64, sum_s / seen as f64);
     assert!(ms < mv, "mean rouge_l: shuffle {ms} >= verbose {mv}");
 }
@@ -354,7 +381,11 @@ fn bradley_terry_recovers_the_quality_order() {
             }
         }
     }
-    let players: Vec<u16> = QUALITY.iter().map(|q| q.0).filter(|&u| u != EMPTY).collect();
+    let players: Vec<u16> = QUALITY
+        .iter()
+        .map(|q| q.0)
+        .filter(|&u| u != EMPTY)
+        .collect();
     let bt: BTreeMap<u16, f64> = bradley_terry(&players, &matches, 1.0, 100)
         .expect("bt")
         .into_iter()
@@ -364,7 +395,14 @@ fn bradley_terry_recovers_the_quality_order() {
         for &b in &players {
             // The judge ties qualities closer than 0.02; every other pair must come out in quality order.
             if q[&a] - q[&b] >= 0.02 {
-                assert!(bt[&a] > bt[&b], "uid {a} (q {}) bt {} <= uid {b} (q {}) bt {}", q[&a], bt[&a], q[&b], bt[&b]);
+                assert!(
+                    bt[&a] > bt[&b],
+                    "uid {a} (q {}) bt {} <= uid {b} (q {}) bt {}",
+                    q[&a],
+                    bt[&a],
+                    q[&b],
+                    bt[&b]
+                );
             }
         }
     }
@@ -374,8 +412,15 @@ fn bradley_terry_recovers_the_quality_order() {
 fn weights_sum_to_one_with_the_burn_share() {
     for (k, s) in steps().iter().enumerate() {
         let total: f64 = s.weights.values().sum();
-        assert!((total - 1.0).abs() < 1e-12, "epoch {k}: weights sum to {total}");
-        assert!((s.weights[&0] - 0.1).abs() < 1e-12, "epoch {k}: burn {}", s.weights[&0]);
+        assert!(
+            (total - 1.0).abs() < 1e-12,
+            "epoch {k}: weights sum to {total}"
+        );
+        assert!(
+            (s.weights[&0] - 0.1).abs() < 1e-12,
+            "epoch {k}: burn {}",
+            s.weights[&0]
+        );
     }
 }
 
@@ -392,7 +437,10 @@ fn run_with(extra: &Value) -> BTreeMap<u16, f64> {
     let steps = run_epochs(&epochs);
     for (k, s) in steps.iter().enumerate() {
         let total: f64 = s.weights.values().sum();
-        assert!((total - 1.0).abs() < 1e-12, "{extra} epoch {k}: weights sum to {total}");
+        assert!(
+            (total - 1.0).abs() < 1e-12,
+            "{extra} epoch {k}: weights sum to {total}"
+        );
     }
     steps[9].weights.clone()
 }
@@ -432,7 +480,10 @@ fn off_by_a_bit_scores_by_hand() {
         };
         seen += 1;
         let got = x["exact"].as_f64().expect("exact");
-        assert!((got - want).abs() < 1e-12, "epoch {k} task {id}: exact {got}, want {want}");
+        assert!(
+            (got - want).abs() < 1e-12,
+            "epoch {k} task {id}: exact {got}, want {want}"
+        );
     }
     assert!(seen >= 20, "only {seen} math/date answers from uid 9");
 }

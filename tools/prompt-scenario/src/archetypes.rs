@@ -100,7 +100,7 @@ pub fn answer(uid: u16, i: usize, k: usize, tasks: &[TaskDef], shuffled: &str) -
         4 => task.prompt.clone(),
         5 => tasks[(i + 7) % tasks.len()].references[0].clone(),
         6 => shuffled.to_string(),
-        7 if (k + i) % 2 == 0 => return None,
+        7 if (k + i).is_multiple_of(2) => return None,
         7 => String::new(),
         _ => off_by_a_bit(task),
     })
@@ -112,11 +112,20 @@ mod tests {
 
     #[test]
     fn transformers_by_hand() {
-        assert_eq!(reverse_sentences("One two. Three! Four"), "Four Three! One two.");
-        assert_eq!(reverse_sentences("Pi is 3.14 exactly."), "Pi is 3.14 exactly.");
+        assert_eq!(
+            reverse_sentences("One two. Three! Four"),
+            "Four Three! One two."
+        );
+        assert_eq!(
+            reverse_sentences("Pi is 3.14 exactly."),
+            "Pi is 3.14 exactly."
+        );
         // 5 words: ceil(2) = 2 and ceil(3.5) = 4.
         assert_eq!(prefix_words("The cat sat on mats.", 4, 10), "the cat");
-        assert_eq!(prefix_words("The cat sat on mats.", 7, 10), "the cat sat on");
+        assert_eq!(
+            prefix_words("The cat sat on mats.", 7, 10),
+            "the cat sat on"
+        );
         assert_eq!(replace_last("17 and 17.", "17", "18.7"), "17 and 18.7.");
     }
 

@@ -208,9 +208,7 @@ pub fn generate(tasks: &[TaskDef]) -> Vec<EpochFile> {
 
 fn epoch(k: usize, tasks: &[TaskDef]) -> EpochFile {
     let seed = epoch_seed(k);
-    let mut rng = SplitMix64::new(u64::from_le_bytes(
-        seed[..8].try_into().expect("8 bytes"),
-    ));
+    let mut rng = SplitMix64::new(u64::from_le_bytes(seed[..8].try_into().expect("8 bytes")));
     let queried = sample_queried(&mut rng);
     let indices: Vec<usize> = (0..tasks.len())
         .filter(|i| i % TASK_GROUPS == k % TASK_GROUPS)
