@@ -19,12 +19,29 @@ pub const MAX_REFERENCE_CHARS: usize = 8_000;
 /// Most characters of a miner's answer (spec §3.2 input schema); a longer answer scores 0.
 pub const MAX_TEXT_CHARS: usize = 16_000;
 /// Most tokens of any text that the metrics see; longer token lists are truncated to their first
-/// `MAX_TOKENS` tokens. This bounds ROUGE-L's O(c·r) table to 4·10⁶ cells per pair.
-pub const MAX_TOKENS: usize = 2_000;
+/// `MAX_TOKENS` tokens. This bounds ROUGE-L's O(c·r) table to 512² cells per pair (stricter than the helper's
+/// 2,000-token cap, so that a realistic epoch fits the default fuel budget even when every miner sends the longest
+/// answer; see [`Task::worst_case_fuel`]).
+pub const MAX_TOKENS: usize = 512;
 /// Most queried uids of one task.
 pub const MAX_QUERIED: usize = 256;
 /// Most judgments of one task.
 pub const MAX_JUDGMENTS: usize = 1_024;
+
+/// Fuel model of one epoch, calibrated by `imr run` on the release component (wasmtime 48, imr's default cost
+/// table): fixed cost (decoding, state, shaping).
+pub const FUEL_BASE: u64 = 3_000_000;
+/// Fuel of one answer of [`MAX_TOKENS`] tokens: tokenizing, BLEU, token F1, the copy penalty.
+pub const FUEL_PER_ANSWER: u64 = 6_000_000;
+/// Fuel of one pair of answers of [`MAX_TOKENS`] tokens in the duplicate check (a token F1).
+pub const FUEL_PER_DUP_PAIR: u64 = 3_000_000;
+/// Fuel of one cell of a ROUGE-L table.
+pub const FUEL_PER_LCS_CELL: u64 = 80;
+/// Fuel of one judgment (pair score, Elo, 100 Bradley–Terry sweeps).
+pub const FUEL_PER_JUDGMENT: u64 = 30_000;
+/// The most fuel an epoch may need in the worst case (every queried miner answering with [`MAX_TOKENS`] tokens):
+/// 75% of imr's default budget of 2·10⁹, so that no miner can push a valid epoch out of fuel.
+pub const MAX_WORST_FUEL: u64 = 1_500_000_000;
 
 /// The epoch's `task`: `{"epoch": k, "tasks": [...]}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -260,6 +277,35 @@ impl TaskItem {
 }
 
 impl Task {
+    /// An upper bound of the fuel this epoch needs whatever the miners answer, from the validator's own inputs
+    /// only (the number of tasks, queried uids, reference lengths and judgments), with every answer assumed
+    /// [`MAX_TOKENS`] long:
+    ///
+    /// `FUEL_BASE + Σ_tasks [q·FUEL_PER_ANSWER + q(q−1)/2·FUEL_PER_DUP_PAIR
+    ///   + q·MAX_TOKENS·Σ_refs min(|ref tokens|, MAX_TOKENS)·FUEL_PER_LCS_CELL + judgments·FUEL_PER_JUDGMENT]`.
+    pub fn worst_case_fuel(&self) -> u64 {
+        let mut total = FUEL_BASE;
+        for t in &self.tasks {
+            let q = t.queried.len() as u64;
+            let ref_tokens: u64 = t
+                .references
+                .iter()
+                .map(|r| crate::scoring::tokens(r).len() as u64)
+                .sum();
+            let per_task = q
+                .saturating_mul(FUEL_PER_ANSWER)
+                .saturating_add((q * q.saturating_sub(1) / 2).saturating_mul(FUEL_PER_DUP_PAIR))
+                .saturating_add(
+                    q.saturating_mul(MAX_TOKENS as u64)
+                        .saturating_mul(ref_tokens)
+                        .saturating_mul(FUEL_PER_LCS_CELL),
+                )
+                .saturating_add((t.judgments.len() as u64).saturating_mul(FUEL_PER_JUDGMENT));
+            total = total.saturating_add(per_task);
+        }
+        total
+    }
+
     /// Checks ids, caps, answers, queried uids and judgments; the error names the field.
     pub fn validate(&self, neurons: &[Neuron]) -> Result<(), MechanismError> {
         if self.tasks.len() > MAX_TASKS {
@@ -343,6 +389,13 @@ impl Task {
                     }
                 }
             }
+        }
+        let worst = self.worst_case_fuel();
+        if worst > MAX_WORST_FUEL {
+            return Err(invalid(format!(
+                "task.tasks: the worst case needs about {worst} fuel, more than {MAX_WORST_FUEL} \
+                 (pose fewer tasks, query fewer uids or shorten the references)"
+            )));
         }
         Ok(())
     }
@@ -504,5 +557,29 @@ mod tests {
             let e = parse(&json).validate(&n).expect_err(&json).to_string();
             assert!(e.contains(field), "{field}: {e}");
         }
+    }
+
+    #[test]
+    fn the_worst_case_fuel_model_refuses_oversized_epochs() {
+        let n = neurons(&(0..=64).collect::<Vec<u16>>());
+        let task = |tasks: usize, queried: u16| -> Task {
+            let items: Vec<String> = (0..tasks)
+                .map(|i| {
+                    format!(
+                        r#"{{"task_id":"t{i}","kind":"qa","prompt":"p","references":["one two three four"],"queried":{:?}}}"#,
+                        (1..=queried).collect::<Vec<u16>>()
+                    )
+                })
+                .collect();
+            serde_json::from_str(&format!(r#"{{"epoch":0,"tasks":[{}]}}"#, items.join(",")))
+                .expect("task json")
+        };
+        // By hand: 8 tasks × (8·6e6 + 28·3e6 + 8·512·4·80) + 3e6 = 8·133_310_720 + 3e6.
+        let small = task(8, 8);
+        assert_eq!(small.worst_case_fuel(), 8 * 133_310_720 + 3_000_000);
+        small.validate(&n).expect("a scenario-sized epoch fits");
+        // 64 queried uids: 2016 duplicate pairs alone need 6.05e9.
+        let e = task(1, 64).validate(&n).expect_err("too big").to_string();
+        assert!(e.contains("worst case"), "{e}");
     }
 }
