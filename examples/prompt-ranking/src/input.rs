@@ -35,8 +35,8 @@ pub const FUEL_BASE: u64 = 3_000_000;
 pub const FUEL_PER_ANSWER: u64 = 6_000_000;
 /// Fuel of one pair of answers of [`MAX_TOKENS`] tokens in the duplicate check (a token F1).
 pub const FUEL_PER_DUP_PAIR: u64 = 3_000_000;
-/// Fuel of one cell of a ROUGE-L table.
-pub const FUEL_PER_LCS_CELL: u64 = 80;
+/// Fuel of one cell of a ROUGE-L table, including the per-reference share of BLEU and token F1.
+pub const FUEL_PER_LCS_CELL: u64 = 120;
 /// Fuel of one judgment (pair score, Elo, 100 Bradley–Terry sweeps).
 pub const FUEL_PER_JUDGMENT: u64 = 30_000;
 /// The most fuel an epoch may need in the worst case (every queried miner answering with [`MAX_TOKENS`] tokens):
@@ -574,9 +574,9 @@ mod tests {
             serde_json::from_str(&format!(r#"{{"epoch":0,"tasks":[{}]}}"#, items.join(",")))
                 .expect("task json")
         };
-        // By hand: 8 tasks × (8·6e6 + 28·3e6 + 8·512·4·80) + 3e6 = 8·133_310_720 + 3e6.
+        // By hand: 8 tasks × (8·6e6 + 28·3e6 + 8·512·4·120) + 3e6 = 8·133_966_080 + 3e6.
         let small = task(8, 8);
-        assert_eq!(small.worst_case_fuel(), 8 * 133_310_720 + 3_000_000);
+        assert_eq!(small.worst_case_fuel(), 8 * 133_966_080 + 3_000_000);
         small.validate(&n).expect("a scenario-sized epoch fits");
         // 64 queried uids: 2016 duplicate pairs alone need 6.05e9.
         let e = task(1, 64).validate(&n).expect_err("too big").to_string();
