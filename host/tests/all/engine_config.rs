@@ -41,10 +41,8 @@ fn wasmtime_feature_set_is_exactly_the_pinned_one() {
         "runtime",
         "std",
         // Implied by the features above (wasmtime's own Cargo.toml).
-        "gc",
-        "gc-drc",
-        "gc-null",
         "once_cell",
+        "wasmtime-jit-icache-coherence",
     ]
     .into_iter()
     .collect();

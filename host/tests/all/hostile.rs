@@ -45,13 +45,29 @@ fn memory_bomb_hits_the_memory_limit() {
 
 #[test]
 fn deep_recursion_is_a_clean_stack_error_not_a_crash() {
-    let run = run_mode(r#"{"mode":"recurse"}"#);
+    // Frames on the wasm stack: wasmtime's stack limit traps, reported as "no result".
+    let run = run_mode(r#"{"mode":"recurse_native","size":1000000000}"#);
     match &run.result {
         Err(e @ RunError::StackOverflow { .. }) => {
             assert!(!e.deterministic(), "stack overflow is 'no result'")
         }
         other => panic!("expected StackOverflow, got {other:?}"),
     }
+    // A bounded recursion still works: the limit is about depth, not about recursion.
+    let shallow = run_mode(r#"{"mode":"recurse_native","size":1000}"#);
+    assert!(shallow.result.is_ok(), "{:?}", shallow.result);
+    // Frames on Rust's shadow stack (linear memory): exhausting it is an
+    // out-of-bounds access, a deterministic trap at the same point everywhere.
+    let shadow = run_mode(r#"{"mode":"recurse_shadow"}"#);
+    match &shadow.result {
+        Err(e @ RunError::Trap { trap, .. }) => {
+            assert_eq!(trap, "MemoryOutOfBounds");
+            assert!(e.deterministic());
+        }
+        other => panic!("expected a MemoryOutOfBounds trap, got {other:?}"),
+    }
+    let again = run_mode(r#"{"mode":"recurse_shadow"}"#);
+    assert_eq!(shadow.fuel_consumed, again.fuel_consumed);
     // The process is healthy: another run works.
     assert!(run_mode(r#"{"mode":"ok"}"#).result.is_ok());
 }

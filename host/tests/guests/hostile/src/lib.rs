@@ -16,13 +16,25 @@ struct Params {
     size: u64,
 }
 
-fn recurse(depth: u64) -> u64 {
+/// Recursion whose frames live on the wasm (native) stack: scalar locals only,
+/// and a non-associative combine so LLVM cannot turn it into a loop.
+fn recurse_native(depth: u64) -> u64 {
+    if depth == 0 {
+        return 1;
+    }
+    recurse_native(depth - 1)
+        .wrapping_mul(depth | 1)
+        .rotate_left(3)
+}
+
+/// Recursion whose frames live on the shadow stack in linear memory (an array per frame).
+fn recurse_shadow(depth: u64) -> u64 {
     // The array keeps a real frame per call; black_box stops tail-call and loop rewrites.
     let frame = black_box([depth; 16]);
     if depth == u64::MAX {
         return frame[3];
     }
-    recurse(depth + 1).wrapping_add(black_box(frame[7]))
+    recurse_shadow(depth + 1).wrapping_add(black_box(frame[7]))
 }
 
 impl Mechanism for Hostile {
@@ -72,9 +84,13 @@ impl Mechanism for Hostile {
                     black_box(&hoard);
                 }
             }
-            "recurse" => {
-                let d = recurse(black_box(0));
-                Ok(Outcome::new([(0, d as f64)]))
+            "recurse_native" => {
+                let d = recurse_native(p.size);
+                Ok(Outcome::new([(0, (d % 1000) as f64)]))
+            }
+            "recurse_shadow" => {
+                let d = recurse_shadow(black_box(0));
+                Ok(Outcome::new([(0, (d % 1000) as f64)]))
             }
             "panic" => panic!("mechanism gave up on netuid {}", epoch.netuid),
             "nan" => Ok(Outcome::new([(0, 1.0), (1, f64::NAN)])),
