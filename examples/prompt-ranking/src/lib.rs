@@ -36,6 +36,9 @@ pub mod scoring;
 pub mod shaping;
 pub mod state;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
