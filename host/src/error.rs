@@ -63,11 +63,17 @@ pub enum RunError {
         message: Option<String>,
     },
     /// The mechanism refused the epoch.
-    #[error("mechanism reported invalid input: {0}")]
-    MechanismInvalidInput(String),
+    #[error("mechanism reported invalid input: {message}")]
+    MechanismInvalidInput {
+        /// The mechanism's message (it names the field).
+        message: String,
+    },
     /// The mechanism failed.
-    #[error("mechanism failed: {0}")]
-    MechanismFailed(String),
+    #[error("mechanism failed: {message}")]
+    MechanismFailed {
+        /// The mechanism's message.
+        message: String,
+    },
     /// The outcome exceeds an output cap.
     #[error("output too large: {what} is {size}, over the cap of {limit}")]
     OutputTooLarge {
@@ -89,14 +95,17 @@ pub enum RunError {
         reason: String,
     },
     /// The host failed (instantiation, a wasmtime internal error). Not a result.
-    #[error("host error: {0}")]
-    Host(String),
+    #[error("host error: {message}")]
+    Host {
+        /// What failed.
+        message: String,
+    },
 }
 
 impl RunError {
     /// Whether every validator must see this same error for the same inputs.
     pub fn deterministic(&self) -> bool {
-        !matches!(self, Self::StackOverflow { .. } | Self::Host(_))
+        !matches!(self, Self::StackOverflow { .. } | Self::Host { .. })
     }
 
     /// A short machine-readable name of the error.
@@ -106,11 +115,11 @@ impl RunError {
             Self::MemoryLimit { .. } => "memory_limit",
             Self::StackOverflow { .. } => "stack_overflow",
             Self::Trap { .. } => "trap",
-            Self::MechanismInvalidInput(_) => "mechanism_invalid_input",
-            Self::MechanismFailed(_) => "mechanism_failed",
+            Self::MechanismInvalidInput { .. } => "mechanism_invalid_input",
+            Self::MechanismFailed { .. } => "mechanism_failed",
             Self::OutputTooLarge { .. } => "output_too_large",
             Self::InvalidOutput { .. } => "invalid_output",
-            Self::Host(_) => "host",
+            Self::Host { .. } => "host",
         }
     }
 }

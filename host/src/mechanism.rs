@@ -191,7 +191,9 @@ impl Mechanism {
 
     fn host_failure(&self, message: &str) -> Run {
         Run {
-            result: Err(RunError::Host(message.to_string())),
+            result: Err(RunError::Host {
+                message: message.to_string(),
+            }),
             fuel_consumed: 0,
             fuel_limit: self.engine.limits().fuel,
             log: Vec::new(),
@@ -205,9 +207,9 @@ impl Mechanism {
         let mut store = Store::new(self.engine.wasmtime(), Sandbox::new(limits));
         store.limiter(|s| s);
         let mut result = (|| {
-            store
-                .set_fuel(limits.fuel)
-                .map_err(|e| RunError::Host(format!("{e:#}")))?;
+            store.set_fuel(limits.fuel).map_err(|e| RunError::Host {
+                message: format!("{e:#}"),
+            })?;
             let instance = self
                 .pre
                 .instantiate(&mut store)
@@ -230,10 +232,10 @@ impl Mechanism {
                     diagnostics: o.diagnostics,
                 }),
                 Err(bindings::imr::mechanism::types::MechanismError::InvalidInput(m)) => {
-                    Err(RunError::MechanismInvalidInput(m))
+                    Err(RunError::MechanismInvalidInput { message: m })
                 }
                 Err(bindings::imr::mechanism::types::MechanismError::Failed(m)) => {
-                    Err(RunError::MechanismFailed(m))
+                    Err(RunError::MechanismFailed { message: m })
                 }
             }
         })();
@@ -277,7 +279,9 @@ fn classify(e: wasmtime::Error, store: &Store<Sandbox>, limits: &crate::Limits) 
                 }
             }
         }
-        None => RunError::Host(format!("{e:#}")),
+        None => RunError::Host {
+            message: format!("{e:#}"),
+        },
     }
 }
 

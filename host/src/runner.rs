@@ -74,9 +74,9 @@ pub fn execute(
                 params_used = Some(params);
             }
             Err(reason) => {
-                run.result = Err(RunError::MechanismFailed(format!(
-                    "the weights pipeline refused the scores: {reason}"
-                )))
+                run.result = Err(RunError::MechanismFailed {
+                    message: format!("the weights pipeline refused the scores: {reason}"),
+                })
             }
         }
     }

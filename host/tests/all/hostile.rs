@@ -137,12 +137,12 @@ fn giant_output_is_refused() {
 fn mechanism_errors_are_passed_through() {
     assert_eq!(
         run_mode(r#"{"mode":"invalid_input"}"#).result,
-        Err(RunError::MechanismInvalidInput(
-            "task.prices[3]: must be > 0".into()
-        ))
+        Err(RunError::MechanismInvalidInput {
+            message: "task.prices[3]: must be > 0".into()
+        })
     );
     match run_mode(r#"{"mode": 5}"#).result {
-        Err(RunError::MechanismInvalidInput(m)) => {
+        Err(RunError::MechanismInvalidInput { message: m }) => {
             assert!(m.starts_with("params.mode: invalid type"), "{m}")
         }
         other => panic!("{other:?}"),
@@ -161,4 +161,48 @@ fn log_flood_is_capped_and_charged() {
     );
     // Every call is charged at least LOG_CALL_FUEL, kept or not.
     assert!(flood.fuel_consumed - quiet.fuel_consumed >= 5000 * imr_host::engine::LOG_CALL_FUEL);
+}
+
+#[test]
+fn every_run_error_round_trips_through_receipt_json() {
+    let errors = [
+        RunError::OutOfFuel { limit: 3 },
+        RunError::MemoryLimit {
+            requested: 5,
+            limit: 4,
+        },
+        RunError::StackOverflow { limit_bytes: 8 },
+        RunError::Trap {
+            trap: "UnreachableCodeReached".into(),
+            message: Some("boom".into()),
+        },
+        RunError::MechanismInvalidInput {
+            message: "task.x: bad".into(),
+        },
+        RunError::MechanismFailed {
+            message: "no".into(),
+        },
+        RunError::OutputTooLarge {
+            what: "state (bytes)".into(),
+            size: 9,
+            limit: 8,
+        },
+        RunError::InvalidOutput {
+            uid: 1,
+            value: "NaN".into(),
+            reason: "scores must be finite".into(),
+        },
+        RunError::Host {
+            message: "x".into(),
+        },
+    ];
+    for e in errors {
+        let json = serde_json::to_string(&e).unwrap_or_else(|err| panic!("{e:?}: {err}"));
+        let back: RunError = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+        assert!(
+            json.contains(&format!("\"kind\":\"{}\"", e.kind())),
+            "{json}"
+        );
+    }
 }
