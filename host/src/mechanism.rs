@@ -173,6 +173,22 @@ impl Mechanism {
         &self.engine
     }
 
+    /// Creates a fresh store and instance and drops them: what every run pays
+    /// before the guest starts. For benchmarks.
+    #[doc(hidden)]
+    pub fn instantiate_only(&self) -> Result<(), RunError> {
+        let limits = *self.engine.limits();
+        let mut store = Store::new(self.engine.wasmtime(), Sandbox::new(limits));
+        store.limiter(|s| s);
+        store.set_fuel(limits.fuel).map_err(|e| RunError::Host {
+            message: format!("{e:#}"),
+        })?;
+        self.pre
+            .instantiate(&mut store)
+            .map(|_| ())
+            .map_err(|e| classify(e, &store, &limits))
+    }
+
     /// Runs one epoch on a fresh instance, on a thread with a large native stack.
     pub fn run(&self, epoch: &Epoch, state: &[u8]) -> Run {
         std::thread::scope(|s| {
