@@ -108,3 +108,8 @@ macro_rules! export_mechanism {
         };
     };
 }
+
+/// The README's Rust examples, compiled and run as doc tests so they cannot drift.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
