@@ -7,6 +7,7 @@ mod determinism;
 mod engine_config;
 mod epoch_files;
 mod hostile;
+mod prompt_ranking;
 mod reproducible_build;
 mod support;
 mod time_series;
