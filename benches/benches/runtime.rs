@@ -21,12 +21,18 @@ use imr_host::{ArtifactCache, DeterministicEngine, Mechanism};
 use imr_weights::Sdk;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn component() -> Vec<u8> {
-    let built = build_guest(&workspace().join("examples/time-series"), &BuildOptions::default())
-        .expect("build the time-series example (rustup target add wasm32-unknown-unknown)");
+    let built = build_guest(
+        &workspace().join("examples/time-series"),
+        &BuildOptions::default(),
+    )
+    .expect("build the time-series example (rustup target add wasm32-unknown-unknown)");
     std::fs::read(built.path).unwrap()
 }
 
@@ -75,7 +81,9 @@ fn load_and_instantiate(c: &mut Criterion) {
 
     let m = Mechanism::from_bytes(&engine, &bytes, Some(&cache)).unwrap();
     let mut g = c.benchmark_group("instance");
-    g.bench_function("instantiate_fresh", |b| b.iter(|| m.instantiate_only().unwrap()));
+    g.bench_function("instantiate_fresh", |b| {
+        b.iter(|| m.instantiate_only().unwrap())
+    });
     g.finish();
 }
 
