@@ -206,3 +206,23 @@ fn every_run_error_round_trips_through_receipt_json() {
         );
     }
 }
+
+#[test]
+fn memory_grow_is_charged_per_page() {
+    let none = run_mode(r#"{"mode":"grow","size":0}"#);
+    let some = run_mode(r#"{"mode":"grow","size":100}"#);
+    assert!(
+        none.result.is_ok() && some.result.is_ok(),
+        "{:?} {:?}",
+        none.result,
+        some.result
+    );
+    // The two runs differ only in the pages grown (JSON decoding of "0" vs "100" aside).
+    let per_page = u64::from(imr_host::engine::MEMORY_GROW_FUEL_PER_PAGE);
+    let extra = some.fuel_consumed - none.fuel_consumed;
+    assert!(extra >= 100 * per_page, "grew 100 pages for {extra} fuel");
+    assert!(
+        extra < 100 * per_page + 200,
+        "grew 100 pages for {extra} fuel"
+    );
+}

@@ -106,6 +106,14 @@ impl Mechanism for Hostile {
             "invalid_input" => Err(MechanismError::InvalidInput(
                 "task.prices[3]: must be > 0".into(),
             )),
+            "grow" => {
+                // Grows linear memory by `size` 64 KiB pages directly.
+                #[cfg(target_arch = "wasm32")]
+                let before = core::arch::wasm32::memory_grow(0, p.size as usize);
+                #[cfg(not(target_arch = "wasm32"))]
+                let before = 0usize;
+                Ok(Outcome::new([(0, before as f64)]))
+            }
             "log_flood" => {
                 for i in 0..p.size {
                     imr_guest::log::debug(&format!("line {i}"));
