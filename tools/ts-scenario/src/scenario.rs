@@ -123,7 +123,7 @@ impl EpochFile {
             format!("[\n{}\n  ]", lines.join(",\n"))
         }
         format!(
-            "{{\n  \"netuid\": {},\n  \"block\": {},\n  \"seed\": {},\n  \"neurons\": {},\n  \"task\": {},\n  \"responses\": {},\n  \"params\": {}\n}}\n",
+            "{{\n  \"netuid\": {},\n  \"block\": {},\n  \"seed\": {},\n  \"neurons\": {},\n  \"task\": {},\n  \"responses\": {},\n  \"params\": {},\n  \"chain\": {}\n}}\n",
             self.netuid,
             self.block,
             compact(&self.seed),
@@ -131,9 +131,14 @@ impl EpochFile {
             compact(&self.task),
             list(&self.responses),
             compact(&self.params),
+            CHAIN,
         )
     }
 }
+
+/// The subnet's chain parameters in every epoch file: commit-reveal off, so the
+/// pre-flight check of a plain `set_weights` passes (everything else: chain defaults).
+pub const CHAIN: &str = r#"{"commit_reveal_enabled": false}"#;
 
 /// The request id of epoch `k`.
 pub fn request_id(k: usize) -> String {
