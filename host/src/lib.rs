@@ -25,6 +25,8 @@
 //! * [`epoch`]: the epoch file format, its canonical encoding and hash.
 //! * [`weights`]: scores to chain weights, bit-exact with the bittensor SDK.
 //! * [`receipt`]: what a run proves, hash-chained.
+//! * [`runlog`]: the tamper-evident run log ([`Log`]), [`replay()`] of one receipt
+//!   and [`verify()`] of a whole log.
 //! * [`yuma`]: subtensor's Yuma consensus epoch, bit-exact.
 
 mod bindings;
@@ -37,16 +39,22 @@ pub mod fsutil;
 pub mod limits;
 pub mod mechanism;
 pub mod receipt;
+pub mod replay;
+pub mod runlog;
 pub mod runner;
 mod sandbox;
 pub mod validate;
+pub mod verify;
 
 pub use cache::{ArtifactCache, CacheOutcome};
 pub use engine::{Backend, DeterministicEngine, Fingerprint};
 pub use error::{LoadError, RunError};
 pub use limits::Limits;
 pub use mechanism::{Mechanism, Run};
+pub use replay::{replay, ReplayError, ReplayOptions, ReplayReport};
+pub use runlog::{Log, LogError};
 pub use sandbox::LogLine;
+pub use verify::{verify, VerifyError, VerifyOptions, VerifyReport};
 
 /// Scores to chain weights (the `imr-weights` crate).
 pub use imr_weights as weights;

@@ -7,8 +7,11 @@ use clap::{Parser, Subcommand};
 
 mod build;
 mod inspect;
+mod replay;
 mod run;
 mod table;
+mod validator;
+mod verify;
 mod weights;
 mod yuma;
 
@@ -22,8 +25,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a mechanism on an epoch: writes weights.json, receipt.json and the new state.
+    /// Run a mechanism on an epoch (or a directory of epochs): writes weights.json, receipt.json and the new state.
     Run(run::RunArgs),
+    /// Re-execute a receipt's run from a run log: prints `identical` or each differing field.
+    Replay(replay::ReplayArgs),
+    /// Verify a whole run log: blobs, hashes, links, and a replay of every receipt.
+    Verify(verify::VerifyArgs),
     /// Build a guest crate into a reproducible mechanism component.
     Build(build::BuildArgs),
     /// Show a component's hash, world, imports, exports and size.
@@ -40,6 +47,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(a) => run::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Build(a) => build::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Weights(a) => weights::run(a).map(|()| ExitCode::SUCCESS),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use imr_host::fsutil::write_atomic;
+use imr_host::runlog::{carried_state, Log, Record};
 use imr_host::runner::{execute, Executed};
 use imr_host::{epoch, ArtifactCache, Backend, DeterministicEngine, Limits, Mechanism};
 use imr_weights::Sdk;
@@ -59,13 +60,20 @@ pub enum EngineKind {
     Pulley,
 }
 
+impl EngineKind {
+    /// The engine backend.
+    pub fn backend(self) -> Backend {
+        match self {
+            EngineKind::Cranelift => Backend::Cranelift,
+            EngineKind::Pulley => Backend::Pulley,
+        }
+    }
+}
+
 impl EngineArgs {
     /// Builds the engine these options describe.
     pub fn engine(&self) -> anyhow::Result<DeterministicEngine> {
-        let backend = match self.engine {
-            EngineKind::Cranelift => Backend::Cranelift,
-            EngineKind::Pulley => Backend::Pulley,
-        };
+        let backend = self.engine.backend();
         let limits = Limits {
             fuel: self.fuel,
             memory_bytes: self.memory_mib << 20,
@@ -74,33 +82,50 @@ impl EngineArgs {
         Ok(DeterministicEngine::with(backend, limits)?)
     }
 
-    /// Loads a mechanism with these options.
-    pub fn load(&self, engine: &DeterministicEngine, path: &Path) -> anyhow::Result<Mechanism> {
-        let cache = (!self.no_cache).then(|| {
-            ArtifactCache::new(
-                self.cache_dir
-                    .clone()
-                    .unwrap_or_else(ArtifactCache::default_dir),
-            )
-        });
-        Mechanism::from_file(engine, path, cache.as_ref())
+    /// The compiled-artifact cache these options ask for.
+    pub fn cache(&self) -> Option<ArtifactCache> {
+        cache(self.no_cache, self.cache_dir.as_ref())
+    }
+
+    /// Loads a mechanism from component bytes (read from `path`) with these options.
+    pub fn load_bytes(
+        &self,
+        engine: &DeterministicEngine,
+        bytes: &[u8],
+        path: &Path,
+    ) -> anyhow::Result<Mechanism> {
+        Mechanism::from_bytes(engine, bytes, self.cache().as_ref())
             .with_context(|| format!("cannot load mechanism {}", path.display()))
     }
 }
 
-/// Run a mechanism on an epoch.
+/// The artifact cache unless disabled: `dir`, else the default directory.
+pub fn cache(no_cache: bool, dir: Option<&PathBuf>) -> Option<ArtifactCache> {
+    (!no_cache).then(|| ArtifactCache::new(dir.cloned().unwrap_or_else(ArtifactCache::default_dir)))
+}
+
+/// Run a mechanism on an epoch, or on a directory of epochs in order (validator mode).
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The mechanism component (built with `imr build`).
     #[arg(long, short, value_name = "M.wasm")]
     mechanism: PathBuf,
     /// The epoch file (JSON, see README "Epoch files").
-    #[arg(long, short, value_name = "E.json")]
-    epoch: PathBuf,
-    /// The state returned by the previous epoch (default: none, the first epoch).
+    #[arg(long, short, value_name = "E.json", required_unless_present = "epochs")]
+    epoch: Option<PathBuf>,
+    /// Validator mode: run every *.json epoch file of DIR in name order, carrying the state from each to the next.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["epoch", "previous"])]
+    epochs: Option<PathBuf>,
+    /// Append every run to this run log (created when missing); the log supplies the previous receipt and the state.
+    #[arg(long, value_name = "LOG")]
+    log: Option<PathBuf>,
+    /// With --epochs: continue an interrupted log, skipping the epochs it already holds.
+    #[arg(long, requires_all = ["epochs", "log"])]
+    resume: bool,
+    /// The state returned by the previous epoch (default: none, the first epoch; with --log, the log's).
     #[arg(long, short, value_name = "S")]
     state: Option<PathBuf>,
-    /// Output directory for weights.json, receipt.json, state.json and diagnostics.json.
+    /// Output directory for weights.json, receipt.json, state.json and diagnostics.json (validator mode: of the last epoch).
     #[arg(long, short, value_name = "DIR", default_value = "out")]
     out: PathBuf,
     /// The previous receipt, to chain this one to it.
@@ -109,7 +134,7 @@ pub struct RunArgs {
     /// bittensor SDK generation whose weight processing is reproduced.
     #[arg(long, value_enum, default_value = "11")]
     sdk: SdkArg,
-    /// Print nothing but errors.
+    /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -124,12 +149,54 @@ const OUTPUT_FILES: [&str; 4] = [
 ];
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let input = epoch::load(&args.epoch)?;
-    let state = match &args.state {
-        Some(p) => {
-            std::fs::read(p).with_context(|| format!("cannot read state file {}", p.display()))?
-        }
-        None => Vec::new(),
+    match (&args.epoch, &args.epochs) {
+        (_, Some(dir)) => super::validator::run_epochs(args, dir),
+        (Some(epoch), None) => run_one(args, epoch),
+        (None, None) => anyhow::bail!("give --epoch E.json or --epochs DIR"),
+    }
+}
+
+/// The options validator mode reads.
+impl RunArgs {
+    pub(crate) fn mechanism(&self) -> &Path {
+        &self.mechanism
+    }
+    pub(crate) fn log(&self) -> Option<&Path> {
+        self.log.as_deref()
+    }
+    pub(crate) fn resume(&self) -> bool {
+        self.resume
+    }
+    pub(crate) fn state(&self) -> Option<&Path> {
+        self.state.as_deref()
+    }
+    pub(crate) fn out(&self) -> &Path {
+        &self.out
+    }
+    pub(crate) fn sdk(&self) -> Sdk {
+        self.sdk.into()
+    }
+    pub(crate) fn quiet(&self) -> bool {
+        self.quiet
+    }
+    pub(crate) fn engine_args(&self) -> &EngineArgs {
+        &self.engine
+    }
+}
+
+fn read_state(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read state file {}", path.display()))
+}
+
+fn run_one(args: &RunArgs, epoch_path: &Path) -> anyhow::Result<ExitCode> {
+    let input = epoch::load(epoch_path)?;
+    let mut log = match &args.log {
+        Some(p) => Some(Log::open_append(p)?),
+        None => None,
+    };
+    let head = match &log {
+        Some(l) => l.head()?,
+        None => None,
     };
     let previous = match &args.previous {
         Some(p) => {
@@ -141,10 +208,65 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let (state, previous) = match (&log, &head) {
+        (Some(l), Some(h)) => {
+            if args.state.is_some() {
+                anyhow::bail!(
+                    "--state cannot be given with a non-empty --log: the state comes from the log's last receipt"
+                );
+            }
+            if previous.as_ref().is_some_and(|p| *p != h.hash) {
+                anyhow::bail!(
+                    "--previous names another receipt than the log's last one ({})",
+                    h.hash
+                );
+            }
+            let state = l.blob("state", carried_state(h))?;
+            (state, Some(h.hash.clone()))
+        }
+        (Some(_), None) if previous.is_some() => {
+            anyhow::bail!(
+                "--previous cannot start a new run log: its first receipt has no previous"
+            )
+        }
+        _ => (
+            args.state
+                .as_deref()
+                .map(read_state)
+                .transpose()?
+                .unwrap_or_default(),
+            previous,
+        ),
+    };
     let engine = args.engine.engine()?;
-    let mechanism = args.engine.load(&engine, &args.mechanism)?;
+    let component = read_component(&args.mechanism)?;
+    let mechanism = args
+        .engine
+        .load_bytes(&engine, &component, &args.mechanism)?;
     let executed = execute(&mechanism, &input, &state, previous, args.sdk.into());
     write_outputs(&args.out, &executed, args.quiet)?;
+    if let Some(log) = &mut log {
+        if !executed
+            .run
+            .result
+            .as_ref()
+            .is_err_and(|e| !e.deterministic())
+        {
+            let appended = log.append(&Record {
+                component: &component,
+                input: &input,
+                state_in: &state,
+                executed: &executed,
+            })?;
+            if !args.quiet {
+                println!(
+                    "logged  receipt {} of {}",
+                    appended.seq,
+                    log.path().display()
+                );
+            }
+        }
+    }
     if !args.quiet {
         print_summary(&input.epoch, &executed, &args.out);
     }
@@ -154,7 +276,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn write_outputs(out: &Path, ex: &Executed, quiet: bool) -> anyhow::Result<()> {
+/// Reads a component file.
+pub fn read_component(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read mechanism {}", path.display()))
+}
+
+pub(crate) fn write_outputs(out: &Path, ex: &Executed, quiet: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     // Outputs of an earlier run in the same directory must not sit beside this run's receipt.
     for name in OUTPUT_FILES {

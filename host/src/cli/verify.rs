@@ -1,0 +1,107 @@
+//! `imr verify`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args;
+use imr_host::replay::ReplayOptions;
+use imr_host::runlog::Log;
+use imr_host::verify::{verify_with_progress, Progress, VerifyOptions};
+
+use super::run::{cache, EngineKind};
+use super::validator::progress_bar;
+
+/// Verify a whole run log: blobs, receipt hashes and links, and a replay of every receipt.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The run log directory.
+    #[arg(value_name = "LOG")]
+    log: PathBuf,
+    /// Code generator of the replays: cranelift, or pulley (portable interpreter; same results, slower).
+    #[arg(long, value_enum, default_value_t = EngineKind::Cranelift)]
+    engine: EngineKind,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// Check blobs, hashes and links only; do not replay.
+    #[arg(long)]
+    no_replay: bool,
+    /// Print only problems and errors (no progress bar, no summary).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Do not use the compiled-artifact cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Directory of the compiled-artifact cache (default: $IMR_CACHE_DIR, else ~/.cache/imr).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+}
+
+pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let log = Log::open(&args.log)?;
+    let options = VerifyOptions {
+        replay: ReplayOptions {
+            backend: args.engine.backend(),
+            cache: cache(args.no_cache, args.cache_dir.as_ref()),
+        },
+        threads: args.jobs.unwrap_or(0),
+        skip_replay: args.no_replay,
+    };
+    let started = Instant::now();
+    let mut bar = None;
+    let report = verify_with_progress(&log, &options, &mut |p| match p {
+        Progress::Start(n) => bar = Some(progress_bar(n, args.quiet, "receipts replayed")),
+        Progress::Replayed => {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        }
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    for p in &report.problems {
+        eprintln!("problem: {p}");
+    }
+    if !args.quiet {
+        let rows = [
+            ("receipts", report.receipts.to_string()),
+            ("blobs", report.blobs.to_string()),
+            ("replayed", report.replayed.to_string()),
+            ("identical", report.identical.to_string()),
+            ("mismatched", report.mismatched.to_string()),
+            ("missing", report.missing.to_string()),
+            ("problems", report.problems.len().to_string()),
+            (
+                "head",
+                report.head.clone().unwrap_or_else(|| "(empty log)".into()),
+            ),
+            (
+                "time",
+                format!(
+                    "{secs:.2} s ({:.0} receipts/s, {} engine)",
+                    report.replayed as f64 / secs.max(1e-9),
+                    options.replay.backend
+                ),
+            ),
+        ];
+        for (k, v) in rows {
+            println!("{k:<11} {v}");
+        }
+    }
+    if report.ok() {
+        if !args.quiet {
+            println!("verified: every blob, hash and link checks, every replay is identical");
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(anyhow::anyhow!(
+            "run log {} failed verification: {} problem(s), first: {}",
+            args.log.display(),
+            report.problems.len(),
+            report.problems[0]
+        ))
+    }
+}

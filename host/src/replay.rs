@@ -1,0 +1,255 @@
+//! Replay: re-execute a logged receipt's run from the log's blobs and compare
+//! the receipt it produces with the logged one, field by field.
+//!
+//! The replay uses the receipt's own fuel and memory limits, the SDK generation
+//! its weights record names, and its `previous` hash, so an honest receipt is
+//! reproduced exactly, hash included. The engine fingerprint is compared apart
+//! from the results: a receipt made under another fingerprint is still replayed,
+//! and the report says whether the results nevertheless agree.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use imr_weights::Sdk;
+
+use crate::cache::ArtifactCache;
+use crate::engine::{Backend, DeterministicEngine, Fingerprint};
+use crate::epoch::EpochInput;
+use crate::error::LoadError;
+use crate::limits::Limits;
+use crate::mechanism::Mechanism;
+use crate::receipt::Receipt;
+use crate::runlog::{Log, LogError};
+use crate::runner::execute;
+
+/// Why a receipt could not be replayed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A blob or receipt could not be read from the log.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The replay engine could not be built.
+    #[error("cannot build the replay engine: {0}")]
+    Engine(LoadError),
+    /// The logged component cannot be loaded.
+    #[error("the logged component {name} cannot be loaded: {source}")]
+    Component {
+        /// The component's blake3.
+        name: String,
+        /// The cause.
+        source: LoadError,
+    },
+    /// The logged epoch blob does not decode.
+    #[error("the logged epoch {name} does not decode: {message}")]
+    Epoch {
+        /// The epoch blob's blake3.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// How to replay.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOptions {
+    /// The code generator (Pulley must give the same results as Cranelift).
+    pub backend: Backend,
+    /// The compiled-artifact cache, if any.
+    pub cache: Option<ArtifactCache>,
+}
+
+/// One field whose logged and replayed values differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The field, as a path (`fuel_consumed`, `weights.values[3]`).
+    pub field: String,
+    /// The logged value (compact JSON).
+    pub logged: String,
+    /// The replayed value (compact JSON).
+    pub replayed: String,
+}
+
+/// What replaying one receipt found.
+#[derive(Debug, Clone)]
+pub struct ReplayReport {
+    /// The logged receipt.
+    pub logged: Receipt,
+    /// The receipt the replay produced.
+    pub replayed: Receipt,
+    /// Whether the logged receipt's hash matches its own content.
+    pub hash_valid: bool,
+    /// Fields that differ, the engine fingerprint aside (and the hash aside when
+    /// the fingerprint differs, since the hash covers it).
+    pub differences: Vec<Difference>,
+}
+
+impl ReplayReport {
+    /// Whether the replay produced the logged receipt exactly.
+    pub fn identical(&self) -> bool {
+        self.hash_valid && self.differences.is_empty() && !self.fingerprint_differs()
+    }
+
+    /// Whether the replay's engine fingerprint differs from the logged one.
+    pub fn fingerprint_differs(&self) -> bool {
+        self.logged.engine != self.replayed.engine
+    }
+
+    /// Whether the results (everything but fingerprint and hash) agree.
+    pub fn results_agree(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    /// The logged and the replay engine fingerprints.
+    pub fn fingerprints(&self) -> (&Fingerprint, &Fingerprint) {
+        (&self.logged.engine, &self.replayed.engine)
+    }
+}
+
+/// The SDK generation a receipt's weights were made with (11.x when the run
+/// produced no weights: the pipeline then did not run).
+pub fn receipt_sdk(receipt: &Receipt) -> Sdk {
+    receipt
+        .weights
+        .as_ref()
+        .and_then(|w| w.pipeline.get("choices")?.get("sdk").cloned())
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+type MechanismKey = (String, u64, u64);
+
+/// Replays receipts, keeping one compiled mechanism per (component, fuel limit,
+/// memory limit). Shareable across threads.
+#[derive(Debug)]
+pub struct Replayer {
+    options: ReplayOptions,
+    mechanisms: Mutex<BTreeMap<MechanismKey, Arc<Mechanism>>>,
+}
+
+impl Replayer {
+    /// A replayer with these options.
+    pub fn new(options: ReplayOptions) -> Self {
+        Self {
+            options,
+            mechanisms: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The mechanism a receipt ran: its component from the log, compiled for an
+    /// engine with the receipt's limits (once per distinct key).
+    pub fn mechanism(&self, log: &Log, receipt: &Receipt) -> Result<Arc<Mechanism>, ReplayError> {
+        let key = (
+            receipt.component.clone(),
+            receipt.fuel_limit,
+            receipt.memory_limit,
+        );
+        let mut map = self.mechanisms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = map.get(&key) {
+            return Ok(m.clone());
+        }
+        let bytes = log.blob("component", &receipt.component)?;
+        let limits = Limits {
+            fuel: receipt.fuel_limit,
+            memory_bytes: receipt.memory_limit,
+            ..Limits::default()
+        };
+        let engine =
+            DeterministicEngine::with(self.options.backend, limits).map_err(ReplayError::Engine)?;
+        let mechanism = Mechanism::from_bytes(&engine, &bytes, self.options.cache.as_ref())
+            .map_err(|source| ReplayError::Component {
+                name: receipt.component.clone(),
+                source,
+            })?;
+        let mechanism = Arc::new(mechanism);
+        map.insert(key, mechanism.clone());
+        Ok(mechanism)
+    }
+
+    /// Replays one receipt from the log's blobs.
+    pub fn replay(&self, log: &Log, receipt: &Receipt) -> Result<ReplayReport, ReplayError> {
+        let mechanism = self.mechanism(log, receipt)?;
+        let epoch_bytes = log.blob("epoch", &receipt.epoch)?;
+        let input =
+            EpochInput::from_canonical_bytes(&epoch_bytes).map_err(|e| ReplayError::Epoch {
+                name: receipt.epoch.clone(),
+                message: e.to_string(),
+            })?;
+        let state_in = log.blob("state_in", &receipt.state_in)?;
+        let executed = execute(
+            &mechanism,
+            &input,
+            &state_in,
+            receipt.previous.clone(),
+            receipt_sdk(receipt),
+        );
+        Ok(compare(receipt, executed.receipt))
+    }
+}
+
+/// Replays one receipt of `log` (see the module docs).
+pub fn replay(
+    log: &Log,
+    receipt: &Receipt,
+    options: &ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
+    Replayer::new(options.clone()).replay(log, receipt)
+}
+
+/// Compares a logged receipt with a replayed one.
+pub fn compare(logged: &Receipt, replayed: Receipt) -> ReplayReport {
+    let to_value = |r: &Receipt| serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+    let (mut a, mut b) = (to_value(logged), to_value(&replayed));
+    let fingerprint_differs = logged.engine != replayed.engine;
+    for v in [&mut a, &mut b] {
+        if let Some(map) = v.as_object_mut() {
+            map.remove("engine");
+            if fingerprint_differs {
+                map.remove("hash");
+            }
+        }
+    }
+    let mut differences = Vec::new();
+    diff(&a, &b, String::new(), &mut differences);
+    ReplayReport {
+        hash_valid: logged.hash_is_valid(),
+        logged: logged.clone(),
+        replayed,
+        differences,
+    }
+}
+
+fn diff(a: &serde_json::Value, b: &serde_json::Value, path: String, out: &mut Vec<Difference>) {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let null = Value::Null;
+                diff(
+                    x.get(k).unwrap_or(&null),
+                    y.get(k).unwrap_or(&null),
+                    join(k),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                diff(p, q, format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a == b => {}
+        _ => out.push(Difference {
+            field: path,
+            logged: a.to_string(),
+            replayed: b.to_string(),
+        }),
+    }
+}
