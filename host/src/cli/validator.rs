@@ -127,6 +127,7 @@ pub fn run_epochs(args: &RunArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut stats = Stats::default();
     let mut last: Option<Executed> = None;
+    let mut last_epoch = None;
     for file in &files[start..] {
         let input = epoch::load(file)?;
         let executed = execute(&mechanism, &input, &state, previous.take(), args.sdk());
@@ -156,6 +157,7 @@ pub fn run_epochs(args: &RunArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         }
         previous = Some(executed.receipt.hash.clone());
         last = Some(executed);
+        last_epoch = Some(input.epoch);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -164,6 +166,19 @@ pub fn run_epochs(args: &RunArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         write_outputs(args.out(), ex, args.quiet())?;
     }
     if !args.quiet() {
+        // The last epoch's weights, as `imr run` prints them for one epoch.
+        if let (Some(ex), Some(epoch)) = (&last, &last_epoch) {
+            if let Ok(outcome) = &ex.run.result {
+                let scores: Vec<(u16, f64)> =
+                    outcome.scores.iter().map(|s| (s.uid, s.score)).collect();
+                println!("last epoch: {}", files[files.len() - 1].display());
+                print!(
+                    "{}",
+                    super::table::render(epoch, &scores, ex.emission.as_ref())
+                );
+                println!();
+            }
+        }
         let mut rows: Vec<(&str, String)> = vec![
             (
                 "epochs",

@@ -12,7 +12,9 @@ fn imr() -> Command {
 
 #[test]
 fn every_command_has_help() {
-    for cmd in ["run", "build", "inspect", "weights", "yuma"] {
+    for cmd in [
+        "run", "build", "inspect", "weights", "yuma", "replay", "verify",
+    ] {
         let o = imr().args([cmd, "--help"]).output().unwrap();
         assert!(o.status.success(), "{cmd} --help");
         assert!(
