@@ -15,42 +15,14 @@
 //! * PTN: `b ∉ [0, 1)` or `p ∉ (0, 1]` → `Err` (PTN clips); `n = 0` → empty
 //!   (PTN: `[1]`).
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::vectors_root;
 
 use imr_guest::helpers::{
     crps_ensemble, crps_gaussian, exp_rank_decay, position_decay_tie_avg, rank, Direction,
     NanPolicy, TieMode,
 };
 use serde_json::Value;
-
-/// The vectors root: `IMR_VECTORS` (relative → against the workspace root), else
-/// `../shared/vectors` beside the workspace. `None` only when the variable is unset
-/// and the default folder is missing.
-fn vectors_root() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match std::env::var_os("IMR_VECTORS") {
-        Some(v) => {
-            let p = PathBuf::from(v);
-            Some(if p.is_relative() {
-                workspace.join(p)
-            } else {
-                p
-            })
-        }
-        None => {
-            let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors"));
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "note: no vectors at {} and IMR_VECTORS unset; skipping",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
 
 /// All `scoring/*.json` files, sorted by name, parsed.
 fn scoring_files() -> Vec<(String, Value)> {

@@ -5,42 +5,14 @@
 //! helper deliberately differs from the original are listed below with the reason, and
 //! the difference itself is asserted.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::vectors_root;
 
 use imr_guest::helpers::{
     date_distance_days, date_score, last_number, multiple_choice, number_score, parse_date_iso,
     rouge_l, rouge_n, tokenize, LengthCap, Prf, RougeMode, Tok,
 };
 use serde_json::Value;
-
-/// The vectors root: `IMR_VECTORS` (relative paths resolve against the workspace root),
-/// else `../shared/vectors` next to the workspace. `None` (with a note) only when the
-/// variable is unset and the default is missing.
-fn vectors_root() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match std::env::var_os("IMR_VECTORS") {
-        Some(v) => {
-            let p = PathBuf::from(v);
-            Some(if p.is_relative() {
-                workspace.join(p)
-            } else {
-                p
-            })
-        }
-        None => {
-            let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors"));
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "note: no vectors at {} and IMR_VECTORS unset; skipping",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
 
 /// The fixture files of `scoring/` whose name starts with `prefix` and ends in `.json`,
 /// sorted, parsed. Panics (test failure) if the folder is unreadable or nothing matches.
