@@ -21,6 +21,7 @@ pub mod chain;
 pub mod error;
 pub mod numeric;
 pub mod pipeline;
+pub mod pysort;
 pub mod reveal_round;
 pub mod scores;
 pub mod sdk10;
