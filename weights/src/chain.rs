@@ -152,6 +152,10 @@ pub struct ChainParams {
     /// explicit: imr reads no clock). Needed only for `commit_timelocked_mechanism_weights`.
     #[serde(default)]
     pub schedule: Option<crate::reveal_round::CommitSchedule>,
+    /// The validator's hotkey (ss58 address or 32-byte hex public key; public, not a secret):
+    /// a timelocked commit's payload carries it and the chain checks it against the signer.
+    #[serde(default)]
+    pub hotkey: Option<String>,
 }
 
 /// `bittensor.core.settings.version_as_int` of bittensor 10.5.0: `10*1000^2 + 5*1000 + 0`, the
@@ -184,6 +188,7 @@ impl Default for ChainParams {
             unrevealed_commits: None,
             last_stored_round: None,
             schedule: None,
+            hotkey: None,
         }
     }
 }
