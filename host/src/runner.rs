@@ -18,6 +18,11 @@ pub struct Executed {
     pub run: Run,
     /// The weights pipeline's output, when the run succeeded.
     pub emission: Option<Emission>,
+    /// The commit-reveal v4 commit, when commit-reveal is on and the chain parameters give a
+    /// `schedule` (as the SDKs do on such a subnet): the call data with its ciphertext (OS
+    /// randomness, so it differs on every run; the receipt records only its plan), or why it
+    /// could not be built.
+    pub timelocked: Option<Result<imr_weights::timelocked::TimelockedCommit, String>>,
     /// The sealed receipt.
     pub receipt: Receipt,
 }
@@ -88,6 +93,14 @@ pub fn execute(
         ),
         Err(_) => (None, None),
     };
+    let timelocked = emission
+        .as_ref()
+        .zip(params_used.as_ref())
+        .filter(|(_, params)| params.commit_reveal_enabled && params.schedule.is_some())
+        .map(|(e, params)| {
+            imr_tlock::timelocked_commit(e, params, sdk, &imr_tlock::Randomness::Os)
+                .map_err(|err| err.to_string())
+        });
     let weights = emission
         .as_ref()
         .zip(params_used.as_ref())
@@ -101,6 +114,12 @@ pub fn execute(
                 "choices": e.choices,
                 "chain": params,
                 "preflight": e.preflight,
+                // The timelocked commit's plan (payload hash, reveal round and its inputs); the
+                // ciphertext is an output, not part of what replay reproduces.
+                "timelocked": timelocked.as_ref().map(|t| match t {
+                    Ok(c) => serde_json::json!({ "plan": c.plan }),
+                    Err(reason) => serde_json::json!({ "error": reason }),
+                }),
             }),
         });
     let receipt = Receipt {
@@ -124,6 +143,7 @@ pub fn execute(
     Executed {
         run,
         emission,
+        timelocked,
         receipt,
     }
 }

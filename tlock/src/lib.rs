@@ -161,6 +161,44 @@ pub fn decrypt(ciphertext: &[u8], signature: &[u8]) -> Result<Vec<u8>, TlockErro
         .map_err(|e| TlockError::Decrypt(format!("{e:?}")))
 }
 
+/// Why a timelocked commit could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The plan failed (no schedule, tempo 0, bad hotkey, ...).
+    #[error(transparent)]
+    Plan(#[from] imr_weights::WeightsError),
+    /// The encryption failed.
+    #[error(transparent)]
+    Encrypt(#[from] TlockError),
+}
+
+/// The whole commit-reveal v4 path for an emission, as the SDKs take it on a commit-reveal
+/// subnet: the plan (payload hash, reveal round from `params.schedule` by the `sdk`'s formula,
+/// pre-flight), the encryption of the `WeightsTlockPayload` to quicknet's reveal round with
+/// `randomness`, and the `commit_timelocked_mechanism_weights` arguments around the
+/// ciphertext. The hotkey is `params.hotkey`. The plaintext is dropped after encryption.
+pub fn timelocked_commit(
+    emission: &imr_weights::Emission,
+    params: &imr_weights::ChainParams,
+    sdk: imr_weights::Sdk,
+    randomness: &Randomness,
+) -> Result<imr_weights::timelocked::TimelockedCommit, CommitError> {
+    let hotkey = params
+        .hotkey
+        .as_deref()
+        .ok_or_else(|| imr_weights::WeightsError::ChainParams {
+            problem: "a timelocked commit needs \"hotkey\" (the validator's ss58 address or hex public key)".into(),
+        })?;
+    let key = imr_weights::call_data::parse_hotkey(hotkey)?;
+    let (plan, plaintext) = imr_weights::timelocked::plan(emission, params, &key, sdk)?;
+    let ciphertext = encrypt(&plaintext, plan.reveal.reveal_round, randomness)?;
+    Ok(imr_weights::timelocked::with_ciphertext(
+        plan,
+        &ciphertext,
+        params,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

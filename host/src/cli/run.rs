@@ -306,7 +306,12 @@ pub(crate) fn write_outputs(out: &Path, ex: &Executed, quiet: bool) -> anyhow::R
             "values": weights.values,
             "version_key": weights.version_key,
             "set_weights_call": weights.set_weights_call,
+            "call": ex.emission.as_ref().map(|e| &e.choices.call),
             "preflight": ex.emission.as_ref().map(|e| &e.preflight),
+            "timelocked_commit": ex.timelocked.as_ref().map(|t| match t {
+                Ok(c) => serde_json::to_value(c).unwrap_or_default(),
+                Err(reason) => serde_json::json!({ "error": reason }),
+            }),
         });
         write("weights.json", serde_json::to_string_pretty(&w)?.as_bytes())?;
         write("state.json", &outcome.state)?;
@@ -333,6 +338,32 @@ fn print_summary(epoch: &imr_guest::Epoch, ex: &Executed, out: &Path) {
                 println!("chain pre-flight: would be rejected: {}", names.join(", "));
             }
         }
+    }
+    match &ex.timelocked {
+        Some(Ok(c)) => {
+            println!(
+                "commit  {} (call {}) to drand round {}: {} bytes of ciphertext{}",
+                c.plan.call,
+                c.plan.call_index,
+                c.plan.reveal.reveal_round,
+                c.commit_len,
+                if c.plan.preflight.ok {
+                    String::new()
+                } else {
+                    let names: Vec<&str> = c
+                        .plan
+                        .preflight
+                        .rejections
+                        .iter()
+                        .map(|r| r.error.as_str())
+                        .collect();
+                    format!("; would be rejected: {}", names.join(", "))
+                }
+            );
+            println!("commit  args {}", c.args_scale_hex);
+        }
+        Some(Err(reason)) => println!("commit  not built: {reason}"),
+        None => {}
     }
     for line in &ex.run.log {
         eprintln!("guest {}: {}", line.level, line.message);
