@@ -35,7 +35,7 @@ pub struct Run {
 pub struct Mechanism {
     engine: DeterministicEngine,
     id: String,
-    size: usize,
+    bytes: std::sync::Arc<[u8]>,
     imports: Vec<String>,
     pre: MechanismPre<Sandbox>,
     cache: CacheOutcome,
@@ -45,7 +45,7 @@ impl std::fmt::Debug for Mechanism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mechanism")
             .field("id", &self.id)
-            .field("size", &self.size)
+            .field("size", &self.bytes.len())
             .finish()
     }
 }
@@ -141,7 +141,7 @@ impl Mechanism {
         Ok(Self {
             engine: engine.clone(),
             id,
-            size: bytes.len(),
+            bytes: bytes.into(),
             imports,
             pre,
             cache: cache_outcome,
@@ -155,7 +155,12 @@ impl Mechanism {
 
     /// The component's size in bytes.
     pub fn size(&self) -> usize {
-        self.size
+        self.bytes.len()
+    }
+
+    /// The component's bytes (what its [`id`](Self::id) hashes; stored in run logs).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The component's imports.

@@ -10,7 +10,7 @@ use imr_host::replay::{replay, ReplayOptions};
 use imr_host::runlog::layout::{MARKER, RECEIPTS};
 use imr_host::runlog::Log;
 
-use super::run::{cache, EngineKind};
+use super::args::{cache, EngineKind};
 
 /// Re-execute a receipt's run from a run log and compare.
 #[derive(Args, Debug)]
