@@ -7,8 +7,8 @@
 //! use imr_host::{ArtifactCache, DeterministicEngine, Mechanism};
 //!
 //! let engine = DeterministicEngine::new()?;
-//! let cache = ArtifactCache::new(ArtifactCache::default_dir());
-//! let mechanism = Mechanism::from_file(&engine, "mechanism.wasm".as_ref(), Some(&cache))?;
+//! let cache = ArtifactCache::default_dir().map(ArtifactCache::new);
+//! let mechanism = Mechanism::from_file(&engine, "mechanism.wasm".as_ref(), cache.as_ref())?;
 //! let epoch = imr_host::epoch::load("epoch.json".as_ref())?;
 //! let run = mechanism.run(&epoch.epoch, &[]);
 //! println!("fuel used: {}", run.fuel_consumed);

@@ -44,7 +44,7 @@ pub struct EngineArgs {
     /// Do not use the compiled-artifact cache.
     #[arg(long)]
     pub no_cache: bool,
-    /// Directory of the compiled-artifact cache (default: $IMR_CACHE_DIR, else ~/.cache/imr).
+    /// Directory of the compiled-artifact cache (default: $IMR_CACHE_DIR, else $XDG_CACHE_HOME/imr, else ~/.cache/imr; it must be private to the current user).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 }
@@ -98,8 +98,20 @@ impl EngineArgs {
 }
 
 /// The artifact cache unless disabled: `dir`, else the default directory.
+/// A directory that is not private to the current user is not used: a warning
+/// names the problem and the run goes on without the cache.
 pub fn cache(no_cache: bool, dir: Option<&PathBuf>) -> Option<ArtifactCache> {
-    (!no_cache).then(|| ArtifactCache::new(dir.cloned().unwrap_or_else(ArtifactCache::default_dir)))
+    if no_cache {
+        return None;
+    }
+    let cache = ArtifactCache::new(dir.cloned().or_else(ArtifactCache::default_dir)?);
+    match cache.check() {
+        Ok(_) => Some(cache),
+        Err(e) => {
+            eprintln!("warning: not using the artifact cache: {e}");
+            None
+        }
+    }
 }
 
 /// Run a mechanism on an epoch, or on a directory of epochs in order (validator mode).
