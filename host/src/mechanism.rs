@@ -10,6 +10,7 @@ use crate::bindings::{self, MechanismPre};
 use crate::cache::{ArtifactCache, CacheOutcome};
 use crate::engine::{DeterministicEngine, MAX_WASM_STACK, RUN_THREAD_STACK};
 use crate::error::{LoadError, RunError};
+use crate::limits::cap_message;
 use crate::sandbox::{add_host_to_linker, LogLine, Sandbox};
 use crate::validate::validate_outcome;
 
@@ -253,10 +254,14 @@ impl Mechanism {
                     diagnostics: o.diagnostics,
                 }),
                 Err(bindings::imr::mechanism::types::MechanismError::InvalidInput(m)) => {
-                    Err(RunError::MechanismInvalidInput { message: m })
+                    Err(RunError::MechanismInvalidInput {
+                        message: cap_message(&m, limits.max_error_bytes),
+                    })
                 }
                 Err(bindings::imr::mechanism::types::MechanismError::Failed(m)) => {
-                    Err(RunError::MechanismFailed { message: m })
+                    Err(RunError::MechanismFailed {
+                        message: cap_message(&m, limits.max_error_bytes),
+                    })
                 }
             }
         })();

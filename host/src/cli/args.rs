@@ -35,8 +35,9 @@ pub struct EngineArgs {
     /// Fuel budget of one run.
     #[arg(long, default_value_t = imr_host::limits::DEFAULT_FUEL)]
     pub fuel: u64,
-    /// Linear-memory cap of one run, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = imr_host::limits::DEFAULT_MEMORY_BYTES >> 20)]
+    /// Linear-memory cap of one run, in MiB (1 to 4096: a 32-bit wasm memory addresses at most 4 GiB).
+    #[arg(long, value_name = "MIB", default_value_t = imr_host::limits::DEFAULT_MEMORY_BYTES >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=imr_host::limits::MAX_MEMORY_BYTES >> 20))]
     pub memory_mib: u64,
     /// Code generator: cranelift (native code) or pulley (portable interpreter; same results, slower).
     #[arg(long, value_enum, default_value_t = EngineKind::Cranelift)]
