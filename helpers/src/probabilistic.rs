@@ -23,7 +23,7 @@ fn check_scalars(xs: &[f64]) -> Result<()> {
 /// `τ ∉ [0, 1]` → [`HelperError::InvalidParameter`].
 ///
 /// ```
-/// use imr_guest::helpers::pinball;
+/// use imr_helpers::pinball;
 /// assert_eq!(pinball(10.0, 0.75, 12.0).unwrap(), 1.5); // 0.75·2
 /// assert_eq!(pinball(10.0, 0.75, 8.0).unwrap(), 0.5); // 0.25·2
 /// ```
@@ -42,7 +42,7 @@ pub fn pinball(q: f64, tau: f64, y: f64) -> Result<f64> {
 /// Edge cases: empty → [`HelperError::Empty`]; lengths must match; as [`pinball`].
 ///
 /// ```
-/// use imr_guest::helpers::mean_pinball;
+/// use imr_helpers::mean_pinball;
 /// let l = mean_pinball(&[9.0, 11.0], &[0.1, 0.9], 10.0).unwrap();
 /// assert!((l - 0.1).abs() < 1e-15); // (0.1·1 + 0.1·1)/2
 /// ```
@@ -72,7 +72,7 @@ pub fn mean_pinball(qs: &[f64], taus: &[f64], y: f64) -> Result<f64> {
 /// does); `α ∉ (0, 1]` → [`HelperError::InvalidParameter`].
 ///
 /// ```
-/// use imr_guest::helpers::interval_score;
+/// use imr_helpers::interval_score;
 /// assert_eq!(interval_score(90.0, 110.0, 100.0, 0.1).unwrap(), 20.0);
 /// assert_eq!(interval_score(90.0, 110.0, 111.0, 0.1).unwrap(), 20.0 + 20.0 * 1.0);
 /// ```
@@ -103,7 +103,7 @@ pub fn interval_score(lo: f64, hi: f64, y: f64, alpha: f64) -> Result<f64> {
 /// 1 = `hi`), checked before `ys`; a non-finite observation → `Err` at its index in `ys`.
 ///
 /// ```
-/// use imr_guest::helpers::coverage;
+/// use imr_helpers::coverage;
 /// assert_eq!(coverage(1.0, 2.0, &[0.5, 1.0, 1.5, 2.0, 2.5]).unwrap(), 0.6);
 /// ```
 pub fn coverage(lo: f64, hi: f64, ys: &[f64]) -> Result<f64> {
@@ -133,7 +133,7 @@ pub fn coverage(lo: f64, hi: f64, ys: &[f64]) -> Result<f64> {
 /// Cost: O(n). Edge cases: empty path → [`HelperError::Empty`]; non-finite → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::precog_interval_score;
+/// use imr_helpers::precog_interval_score;
 /// // interval [100, 110], path spans [104, 120]: f_w = (110−104)/10, f_i = 2/3
 /// let s = precog_interval_score(110.0, 100.0, &[104.0, 108.0, 120.0]).unwrap();
 /// assert!((s - 0.6 * 2.0 / 3.0).abs() < 1e-15);
@@ -171,7 +171,7 @@ pub fn precog_interval_score(lo: f64, hi: f64, path: &[f64]) -> Result<f64> {
 /// ±inf on the other degenerate inputs; this helper refuses them.
 ///
 /// ```
-/// use imr_guest::helpers::crps_ensemble;
+/// use imr_helpers::crps_ensemble;
 /// assert_eq!(crps_ensemble(&[2.0], 0.0).unwrap(), 2.0);
 /// assert_eq!(crps_ensemble(&[1.0, 0.0], 0.5).unwrap(), 0.25);
 /// ```
@@ -208,7 +208,7 @@ pub fn crps_ensemble(xs: &[f64], y: f64) -> Result<f64> {
 /// NaN out (infallible, no `Result`); `±inf` → 1 or 0.
 ///
 /// ```
-/// use imr_guest::helpers::normal_cdf;
+/// use imr_helpers::normal_cdf;
 /// assert_eq!(normal_cdf(0.0), 0.5);
 /// assert!((normal_cdf(-1.0) + normal_cdf(1.0) - 1.0).abs() < 1e-16);
 /// ```
@@ -224,7 +224,7 @@ pub fn normal_cdf(z: f64) -> f64 {
 /// NaN in → NaN out (infallible); `±inf` → 0; `|z| > ~38.6` underflows to 0.
 ///
 /// ```
-/// use imr_guest::helpers::normal_pdf;
+/// use imr_helpers::normal_pdf;
 /// assert_eq!(normal_pdf(0.0), 0.398_942_280_401_432_7);
 /// ```
 pub fn normal_pdf(z: f64) -> f64 {
@@ -244,7 +244,7 @@ pub fn normal_pdf(z: f64) -> f64 {
 /// negative → a negative score).
 ///
 /// ```
-/// use imr_guest::helpers::crps_gaussian;
+/// use imr_helpers::crps_gaussian;
 /// // z = 0: σ·(2φ(0) − 1/√π) = σ·(√2 − 1)/√π
 /// let c = crps_gaussian(0.0, 1.0, 0.0).unwrap();
 /// assert!((c - (2f64.sqrt() - 1.0) / std::f64::consts::PI.sqrt()).abs() < 1e-15);
@@ -270,7 +270,7 @@ pub fn crps_gaussian(mu: f64, sigma: f64, y: f64) -> Result<f64> {
 /// is used as a denominator → [`HelperError::InvalidValue`].
 ///
 /// ```
-/// use imr_guest::helpers::path_changes_bps;
+/// use imr_helpers::path_changes_bps;
 /// let c = path_changes_bps(&[100.0, 999.0, 101.0, 999.0, 100.0], 2).unwrap();
 /// assert_eq!(c.len(), 2);
 /// assert!((c[0] - 100.0).abs() < 1e-9);
@@ -300,7 +300,7 @@ pub fn path_changes_bps(path: &[f64], step: usize) -> Result<Vec<f64>> {
 /// Range `[0, 1]`. Cost: O(1). Edge cases: `p ∉ [0, 1]` or NaN → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::brier;
+/// use imr_helpers::brier;
 /// assert_eq!(brier(0.75, true).unwrap(), 0.0625);
 /// assert_eq!(brier(0.75, false).unwrap(), 0.5625);
 /// ```
@@ -322,7 +322,7 @@ pub fn brier(p: f64, outcome: bool) -> Result<f64> {
 /// Edge cases: `p ∉ [0, 1]` or NaN → `Err`; `eps ∉ (0, 0.5]` → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::log_score;
+/// use imr_helpers::log_score;
 /// assert!((log_score(1.0, true, 0.01).unwrap() - 0.99f64.ln()).abs() < 1e-15);
 /// assert!((log_score(0.0, true, 0.01).unwrap() - 0.01f64.ln()).abs() < 1e-14);
 /// assert_eq!(log_score(0.5, false, 0.01).unwrap(), -std::f64::consts::LN_2);
@@ -355,7 +355,7 @@ pub fn log_score(p: f64, outcome: bool, eps: f64) -> Result<f64> {
 /// Cost: O(n). Edge cases: empty → empty; non-finite → `Err`; `eps ∉ (0, 0.5]` → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::peer_scores;
+/// use imr_helpers::peer_scores;
 /// // −1 − mean(−3, −2) = 1.5; −3 − mean(−1, −2) = −1.5; −2 − mean(−1, −3) = 0
 /// assert_eq!(peer_scores(&[-1.0, -3.0, -2.0], 0.01).unwrap(), vec![1.5, -1.5, 0.0]);
 /// ```
@@ -432,7 +432,7 @@ fn acklam(p: f64) -> f64 {
 /// [`HelperError::InvalidParameter`].
 ///
 /// ```
-/// use imr_guest::helpers::normal_quantile;
+/// use imr_helpers::normal_quantile;
 /// assert_eq!(normal_quantile(0.5).unwrap(), 0.0);
 /// assert!((normal_quantile(0.975).unwrap() - 1.959963984540054).abs() < 1e-14);
 /// ```
@@ -457,7 +457,7 @@ pub fn normal_quantile(p: f64) -> Result<f64> {
 /// non-finite → `Err`; `σ = 0` gives the point `(μ, μ)`.
 ///
 /// ```
-/// use imr_guest::helpers::gaussian_interval;
+/// use imr_helpers::gaussian_interval;
 /// let (lo, hi) = gaussian_interval(100.0, 10.0, 0.9).unwrap();
 /// assert!((hi - 116.44853626951472).abs() < 1e-9 && (lo - 83.55146373048528).abs() < 1e-9);
 /// ```

@@ -117,7 +117,7 @@ pub enum ZeroPolicy {
 /// Neumaier-compensated sum, left to right (C1).
 ///
 /// ```
-/// use imr_guest::helpers::sum;
+/// use imr_helpers::sum;
 /// assert_eq!(sum(&[1e100, 1.0, -1e100]), 1.0);
 /// ```
 pub fn sum(xs: &[f64]) -> f64 {
@@ -131,7 +131,7 @@ pub fn sum(xs: &[f64]) -> f64 {
 /// Compensated mean (C1); `0.0` for an empty slice.
 ///
 /// ```
-/// use imr_guest::helpers::mean;
+/// use imr_helpers::mean;
 /// assert_eq!(mean(&[1.0, 2.0, 4.0, 5.0]), 3.0);
 /// ```
 pub fn mean(xs: &[f64]) -> f64 {
@@ -145,7 +145,7 @@ pub fn mean(xs: &[f64]) -> f64 {
 /// Compensated dot product (C1).
 ///
 /// ```
-/// use imr_guest::helpers::dot;
+/// use imr_helpers::dot;
 /// assert_eq!(dot(&[1.0, 2.0], &[3.0, 4.0]).unwrap(), 11.0);
 /// ```
 pub fn dot(a: &[f64], b: &[f64]) -> Result<f64> {

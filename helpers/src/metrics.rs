@@ -37,7 +37,7 @@ fn mean_of(p: &[f64], a: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
 /// non-finite → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::mae;
+/// use imr_helpers::mae;
 /// assert_eq!(mae(&[1.0, 2.0], &[2.0, 4.0]).unwrap(), 1.5);
 /// ```
 pub fn mae(p: &[f64], a: &[f64]) -> Result<f64> {
@@ -50,7 +50,7 @@ pub fn mae(p: &[f64], a: &[f64]) -> Result<f64> {
 /// Cost: O(n). Edge cases as [`mae`].
 ///
 /// ```
-/// use imr_guest::helpers::mse;
+/// use imr_helpers::mse;
 /// assert_eq!(mse(&[1.0, 2.0], &[2.0, 4.0]).unwrap(), 2.5);
 /// ```
 pub fn mse(p: &[f64], a: &[f64]) -> Result<f64> {
@@ -63,7 +63,7 @@ pub fn mse(p: &[f64], a: &[f64]) -> Result<f64> {
 /// Cost: O(n). Edge cases as [`mae`].
 ///
 /// ```
-/// use imr_guest::helpers::rmse;
+/// use imr_helpers::rmse;
 /// assert_eq!(rmse(&[0.0, 0.0], &[3.0, 4.0]).unwrap(), 12.5f64.sqrt());
 /// ```
 pub fn rmse(p: &[f64], a: &[f64]) -> Result<f64> {
@@ -76,7 +76,7 @@ pub fn rmse(p: &[f64], a: &[f64]) -> Result<f64> {
 /// `wᵢ` finite and `>= 0`, and `Σw > 0` ([`HelperError::InvalidParameter`]).
 ///
 /// ```
-/// use imr_guest::helpers::weighted_rmse;
+/// use imr_helpers::weighted_rmse;
 /// // weights 3 and 1: sqrt((3·0 + 1·4)/4) = 1
 /// assert_eq!(weighted_rmse(&[1.0, 2.0], &[1.0, 4.0], &[3.0, 1.0]).unwrap(), 1.0);
 /// ```
@@ -114,7 +114,7 @@ pub fn weighted_rmse(p: &[f64], a: &[f64], w: &[f64]) -> Result<f64> {
 /// [`HelperError::InvalidValue`] at that index.
 ///
 /// ```
-/// use imr_guest::helpers::mape;
+/// use imr_helpers::mape;
 /// assert_eq!(mape(&[110.0, 45.0], &[100.0, 50.0]).unwrap(), 0.1);
 /// ```
 pub fn mape(p: &[f64], a: &[f64]) -> Result<f64> {
@@ -133,7 +133,7 @@ pub fn mape(p: &[f64], a: &[f64]) -> Result<f64> {
 /// Cost: O(1). Edge cases: non-finite → `Err`; `a = 0` → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::rel_abs_err;
+/// use imr_helpers::rel_abs_err;
 /// assert_eq!(rel_abs_err(99.0, 100.0).unwrap(), 0.01);
 /// ```
 pub fn rel_abs_err(p: f64, a: f64) -> Result<f64> {
@@ -145,7 +145,7 @@ pub fn rel_abs_err(p: f64, a: f64) -> Result<f64> {
 /// A term with `pᵢ = aᵢ = 0` (0/0) counts as 0. Cost: O(n). Edge cases as [`mae`].
 ///
 /// ```
-/// use imr_guest::helpers::smape;
+/// use imr_helpers::smape;
 /// assert_eq!(smape(&[0.0, 3.0], &[0.0, 1.0]).unwrap(), 0.5);
 /// ```
 pub fn smape(p: &[f64], a: &[f64]) -> Result<f64> {
@@ -167,7 +167,7 @@ pub fn smape(p: &[f64], a: &[f64]) -> Result<f64> {
 /// ([`HelperError::InvalidParameter`]).
 ///
 /// ```
-/// use imr_guest::helpers::log_return_rmse;
+/// use imr_helpers::log_return_rmse;
 /// let e = std::f64::consts::E;
 /// assert!((log_return_rmse(&[e], &[1.0], 1.0).unwrap() - 1.0).abs() < 1e-15);
 /// ```
@@ -194,7 +194,7 @@ pub fn log_return_rmse(p: &[f64], a: &[f64], base: f64) -> Result<f64> {
 /// Cost: O(n). Edge cases: `n = 0` → empty; `k` must be finite.
 ///
 /// ```
-/// use imr_guest::helpers::exp_decay_weights;
+/// use imr_helpers::exp_decay_weights;
 /// assert_eq!(exp_decay_weights(3, 0.0).unwrap(), vec![1.0; 3]);
 /// ```
 pub fn exp_decay_weights(n: usize, k: f64) -> Result<Vec<f64>> {
@@ -210,7 +210,7 @@ pub fn exp_decay_weights(n: usize, k: f64) -> Result<Vec<f64>> {
 /// Cost: O(n). Edge cases: `n = 0` → empty; parameters must be finite.
 ///
 /// ```
-/// use imr_guest::helpers::recency_weights;
+/// use imr_helpers::recency_weights;
 /// let w = recency_weights(2, 0.15, 1.0, 0.075).unwrap();
 /// assert_eq!(w[1], 1.0);
 /// assert!((w[0] - (0.15 + 0.85 * (-0.075f64).exp())).abs() < 1e-15);
@@ -232,7 +232,7 @@ pub fn recency_weights(n: usize, min: f64, max: f64, rate: f64) -> Result<Vec<f6
 /// Cost: O(n). Edge cases: `n = 0` → empty; `e` must be finite and `> 0`.
 ///
 /// ```
-/// use imr_guest::helpers::power_decay_weights;
+/// use imr_helpers::power_decay_weights;
 /// assert_eq!(power_decay_weights(3, 2.0).unwrap(), vec![1.0, 0.75, 0.0]);
 /// ```
 pub fn power_decay_weights(n: usize, e: f64) -> Result<Vec<f64>> {
@@ -267,7 +267,7 @@ fn sign(x: f64) -> i8 {
 /// [`HelperError::TooShort`]; lengths must match; non-finite → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::directional_accuracy;
+/// use imr_helpers::directional_accuracy;
 /// // steps: up/up, down/up, flat/flat → 2 of 3
 /// let da = directional_accuracy(&[1.0, 2.0, 1.0, 1.0], &[5.0, 6.0, 7.0, 7.0]).unwrap();
 /// assert_eq!(da, 2.0 / 3.0);
@@ -293,7 +293,7 @@ pub fn directional_accuracy(p: &[f64], a: &[f64]) -> Result<f64> {
 /// Edge cases: as [`mae`]; `base` must be finite.
 ///
 /// ```
-/// use imr_guest::helpers::directional_accuracy_vs_base;
+/// use imr_helpers::directional_accuracy_vs_base;
 /// let da = directional_accuracy_vs_base(&[101.0, 99.0, 100.0], &[102.0, 101.0, 98.0], 100.0).unwrap();
 /// assert_eq!(da, 1.0 / 3.0);
 /// ```
@@ -325,7 +325,7 @@ pub fn directional_accuracy_vs_base(p: &[f64], a: &[f64], base: f64) -> Result<f
 /// [`HelperError::InvalidParameter`].
 ///
 /// ```
-/// use imr_guest::helpers::near_duplicate_vectors;
+/// use imr_helpers::near_duplicate_vectors;
 /// let a = [100.0, 200.0];
 /// let b = [100.0, 200.0 + 1e-8];
 /// let c = [101.0, 200.0];

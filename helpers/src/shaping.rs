@@ -42,7 +42,7 @@ fn softmax_core(y: &[f64], f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
 /// every entry is `-inf` the result is uniform.
 ///
 /// ```
-/// use imr_guest::helpers::softmax;
+/// use imr_helpers::softmax;
 /// let w = softmax(&[0.0, 2f64.ln()], 1.0).unwrap();
 /// assert!((w[0] - 1.0 / 3.0).abs() < 1e-15 && (w[1] - 2.0 / 3.0).abs() < 1e-15);
 /// ```
@@ -64,7 +64,7 @@ pub fn softmax(x: &[f64], t: f64) -> Result<Vec<f64>> {
 /// as in [`softmax`]; `0·inf` (β = 0 with an infinite entry) → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::softmax_beta;
+/// use imr_helpers::softmax_beta;
 /// let w = softmax_beta(&[1.0, 1.0 + 2f64.ln()], -1.0).unwrap(); // the lower error wins 2:1
 /// assert!((w[0] - 2.0 / 3.0).abs() < 1e-15);
 /// ```
@@ -89,7 +89,7 @@ pub fn softmax_beta(x: &[f64], beta: f64) -> Result<Vec<f64>> {
 /// NaN or ±inf → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::softmax_nonzero;
+/// use imr_helpers::softmax_nonzero;
 /// let w = softmax_nonzero(&[0.0, 1.0, 1.0], 0.15).unwrap();
 /// assert_eq!(w, vec![0.0, 0.5, 0.5]);
 /// ```
@@ -120,7 +120,7 @@ pub fn softmax_nonzero(x: &[f64], t: f64) -> Result<Vec<f64>> {
 /// `Err`; `min_share` must be finite. The result is not renormalized.
 ///
 /// ```
-/// use imr_guest::helpers::threshold;
+/// use imr_helpers::threshold;
 /// assert_eq!(threshold(&[0.1, 0.5, 0.4], 0.18).unwrap(), vec![0.0, 0.5, 0.4]);
 /// ```
 pub fn threshold(x: &[f64], min_share: f64) -> Result<Vec<f64>> {
@@ -143,7 +143,7 @@ pub fn threshold(x: &[f64], min_share: f64) -> Result<Vec<f64>> {
 /// ±inf → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::power_sharpen;
+/// use imr_helpers::power_sharpen;
 /// // p = 0.5: exponent 1 → plain L1 normalization of the positives
 /// let y = power_sharpen(&[1.0, 3.0, -0.5], 0.5).unwrap();
 /// assert!((y[0] - 0.25).abs() < 1e-9 && (y[1] - 0.75).abs() < 1e-9);
@@ -184,7 +184,7 @@ pub fn power_sharpen(x: &[f64], p: f64) -> Result<Vec<f64>> {
 /// `q ∉ [0, 1]` → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::cap_shift;
+/// use imr_helpers::cap_shift;
 /// // valid [1, 2, 3, 4, 10]: p90 = 4 + 0.6·6 = 7.6
 /// let s = cap_shift(&[1.0, 2.0, 3.0, 4.0, 10.0, f64::INFINITY], 0.9).unwrap();
 /// assert_eq!(s[..4], [0.0, 1.0, 2.0, 3.0]);
@@ -214,7 +214,7 @@ pub fn cap_shift(errors: &[f64], q: f64) -> Result<Vec<f64>> {
 /// for large `|k(x−x₀)|` (including infinities).
 ///
 /// ```
-/// use imr_guest::helpers::sigmoid;
+/// use imr_helpers::sigmoid;
 /// assert_eq!(sigmoid(3.0, 2.0, 3.0).unwrap(), 0.5);
 /// ```
 pub fn sigmoid(x: f64, k: f64, x0: f64) -> Result<f64> {
@@ -234,7 +234,7 @@ pub fn sigmoid(x: f64, k: f64, x0: f64) -> Result<f64> {
 /// empty; no positive entry → all zeros; NaN or ±inf → `Err`; `μ`, `α` finite.
 ///
 /// ```
-/// use imr_guest::helpers::pareto_shift;
+/// use imr_helpers::pareto_shift;
 /// assert_eq!(pareto_shift(&[-1.0, 2.0, 4.0], 1.0, 2.0).unwrap(), vec![0.0, 1.0, 9.0]);
 /// ```
 pub fn pareto_shift(x: &[f64], mu: f64, alpha: f64) -> Result<Vec<f64>> {
@@ -264,7 +264,7 @@ pub fn pareto_shift(x: &[f64], mu: f64, alpha: f64) -> Result<Vec<f64>> {
 /// `floor`; NaN or ±inf → `Err`; `floor`, `ceil` finite.
 ///
 /// ```
-/// use imr_guest::helpers::floor_ceiling_scale;
+/// use imr_helpers::floor_ceiling_scale;
 /// assert_eq!(floor_ceiling_scale(&[1.0, 2.0], 0.5, 1.5).unwrap(), vec![1.0, 1.5]);
 /// ```
 pub fn floor_ceiling_scale(x: &[f64], floor: f64, ceil: f64) -> Result<Vec<f64>> {
@@ -290,7 +290,7 @@ pub fn floor_ceiling_scale(x: &[f64], floor: f64, ceil: f64) -> Result<Vec<f64>>
 /// Edge cases: no vectors → `Err`; lengths must match; NaN or ±inf → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::combine_weighted;
+/// use imr_helpers::combine_weighted;
 /// let a = [1.0, 0.0];
 /// let b = [0.0, 1.0];
 /// assert_eq!(combine_weighted(&[&a[..], &b[..]], &[0.25, 0.75]).unwrap(), vec![0.25, 0.75]);
@@ -335,7 +335,7 @@ pub fn combine_weighted(vecs: &[&[f64]], ws: &[f64]) -> Result<Vec<f64>> {
 /// a penalty → `Err`; weights must be in `[0, 1]`.
 ///
 /// ```
-/// use imr_guest::helpers::apply_penalties;
+/// use imr_helpers::apply_penalties;
 /// assert_eq!(apply_penalties(0.8, &[(0.5, 0.5), (1.0, 2.0)]).unwrap(), 0.0);
 /// assert_eq!(apply_penalties(0.8, &[(0.5, 0.5)]).unwrap(), 0.8 * 0.75);
 /// ```
@@ -361,7 +361,7 @@ pub fn apply_penalties(r: f64, penalties: &[(f64, f64)]) -> Result<f64> {
 /// Cost: O(1). Edge cases: NaN → `Err`; `max` must be in `[0, 1]`.
 ///
 /// ```
-/// use imr_guest::helpers::clip_penalty;
+/// use imr_helpers::clip_penalty;
 /// assert_eq!(clip_penalty(0.9, 0.6).unwrap(), 0.4);
 /// assert_eq!(clip_penalty(-1.0, 0.6).unwrap(), 1.0);
 /// ```

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::rouge::{lcs_len, ngram_counts, LengthCap};
-use crate::helpers::{HelperError, NeumaierSum, Result};
+use crate::{HelperError, NeumaierSum, Result};
 
 /// SQuAD-style token F1 of `cand` against `reference`.
 ///
@@ -17,7 +17,7 @@ use crate::helpers::{HelperError, NeumaierSum, Result};
 /// Cost: O((c + r)·log(c + r)). No cap is needed.
 ///
 /// ```
-/// use imr_guest::helpers::{token_f1, tokenize, Tok};
+/// use imr_helpers::{token_f1, tokenize, Tok};
 /// let c = tokenize("the cat the", &Tok::default());
 /// let r = tokenize("the cat sat", &Tok::default());
 /// // common = min(2,1) + min(1,1) = 2; p = 2/3, r = 2/3.
@@ -45,7 +45,7 @@ pub fn token_f1<T: Ord>(cand: &[T], reference: &[T]) -> f64 {
 /// Cost: `|refs|` calls of `f`; the caller caps the number of references (spec §3.3).
 ///
 /// ```
-/// use imr_guest::helpers::{max_over_refs, token_f1};
+/// use imr_helpers::{max_over_refs, token_f1};
 /// let refs = [vec!["a", "b"], vec!["c"]];
 /// assert_eq!(max_over_refs(|c, r| token_f1(c, r), &["c"][..], &refs), 1.0);
 /// assert_eq!(max_over_refs(|c: &[&str], r: &Vec<&str>| token_f1(c, r), &["c"][..], &[]), 0.0);
@@ -83,7 +83,7 @@ where
 /// Errors: [`HelperError::InvalidParameter`] if `max_n == 0`.
 ///
 /// ```
-/// use imr_guest::helpers::{bleu, tokenize, Tok};
+/// use imr_helpers::{bleu, tokenize, Tok};
 /// let t = |s| tokenize(s, &Tok::default());
 /// assert_eq!(bleu(&t("the cat sat"), &[t("the cat sat")], 4).unwrap(), 1.0);
 /// // One unigram of two matches, no bigram: p1 = 1/2, p2 = 1/2, BP = 1.
@@ -153,7 +153,7 @@ pub fn bleu<T: Ord, R: AsRef<[T]>>(cand: &[T], refs: &[R], max_n: usize) -> Resu
 /// Errors: [`HelperError::InvalidParameter`] if `n == 0`.
 ///
 /// ```
-/// use imr_guest::helpers::char_ngram_jaccard;
+/// use imr_helpers::char_ngram_jaccard;
 /// // "abcd" → {abc, bcd}; "abce" → {abc, bce}: 1 shared of 3.
 /// assert_eq!(char_ngram_jaccard("abcd", "abce", 3).unwrap(), 1.0 / 3.0);
 /// ```
@@ -185,7 +185,7 @@ pub fn char_ngram_jaccard(a: &str, b: &str, n: usize) -> Result<f64> {
 /// with [`HelperError::TooLong`] or truncation per `cap.overflow`.
 ///
 /// ```
-/// use imr_guest::helpers::{lcs_char_ratio, LengthCap};
+/// use imr_helpers::{lcs_char_ratio, LengthCap};
 /// // LCS("abcd", "acd") = 3: 2·3/7.
 /// assert_eq!(lcs_char_ratio("abcd", "acd", LengthCap::default()).unwrap(), 6.0 / 7.0);
 /// ```

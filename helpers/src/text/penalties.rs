@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::rouge::{rouge_n_unchecked, RougeMode};
 use super::similarity::token_f1;
-use crate::helpers::{HelperError, Result};
+use crate::{HelperError, Result};
 
 /// SN1's copy penalty: how much of the candidate echoes the prompt.
 ///
@@ -15,7 +15,7 @@ use crate::helpers::{HelperError, Result};
 /// Cost: O((c + p)·log(c + p)).
 ///
 /// ```
-/// use imr_guest::helpers::{copy_penalty, tokenize, Tok};
+/// use imr_helpers::{copy_penalty, tokenize, Tok};
 /// let t = |s| tokenize(s, &Tok::default());
 /// assert!(copy_penalty(&t("what is the capital"), &t("What is the capital?")) > 0.99);
 /// assert_eq!(copy_penalty(&t("Paris"), &t("What is the capital?")), 0.0);
@@ -33,7 +33,7 @@ pub fn copy_penalty<T: Ord>(cand: &[T], prompt: &[T]) -> f64 {
 /// finite.
 ///
 /// ```
-/// use imr_guest::helpers::length_penalty;
+/// use imr_helpers::length_penalty;
 /// assert_eq!(length_penalty(10, 10, 0.1).unwrap(), 0.0);
 /// // (20 − 10)/10 = 1: 0.1·(1 − e^{−10}).
 /// assert!((length_penalty(20, 10, 0.1).unwrap() - 0.1 * (1.0 - (-10.0f64).exp())).abs() < 1e-17);
@@ -92,7 +92,7 @@ pub struct DuplicatePair {
 /// Errors: [`HelperError::InvalidParameter`] if `thr` is NaN, or if a uid repeats.
 ///
 /// ```
-/// use imr_guest::helpers::{duplicates_dropped, near_duplicates, tokenize, DupCandidate, Tok};
+/// use imr_helpers::{duplicates_dropped, near_duplicates, tokenize, DupCandidate, Tok};
 /// let t: Vec<Vec<String>> = ["the cat sat", "The cat sat!", "a dog ran"]
 ///     .iter().map(|s| tokenize(s, &Tok::default())).collect();
 /// let items = [
@@ -147,7 +147,7 @@ pub fn near_duplicates<T: Ord>(
 /// both B and C are dropped even if A and C are not similar.
 ///
 /// ```
-/// use imr_guest::helpers::{duplicates_dropped, DuplicatePair};
+/// use imr_helpers::{duplicates_dropped, DuplicatePair};
 /// let p = |kept, dropped| DuplicatePair { kept, dropped, f1: 1.0 };
 /// assert_eq!(duplicates_dropped(&[p(1, 9), p(9, 4), p(1, 4)]), vec![4, 9]);
 /// ```

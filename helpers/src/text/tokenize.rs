@@ -83,7 +83,7 @@ fn is_python_space(c: char) -> bool {
 /// whitespace-only text gives `[""]`, and a text of only dots gives nothing).
 ///
 /// ```
-/// use imr_guest::helpers::{tokenize, Split, Tok};
+/// use imr_helpers::{tokenize, Split, Tok};
 /// assert_eq!(tokenize("The cat's mat!", &Tok::default()), ["the", "cat", "s", "mat"]);
 /// assert_eq!(tokenize("The cat", &Tok::squad()), ["cat"]);
 /// let ws = Tok { split: Split::Whitespace, ..Tok::default() };

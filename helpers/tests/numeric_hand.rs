@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use imr_guest::helpers::*;
+use imr_helpers::*;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-15 * b.abs().max(1.0)

@@ -15,7 +15,7 @@ use super::probabilistic::normal_cdf;
 /// is not sorted ascending or holds NaN → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::quantile_linear;
+/// use imr_helpers::quantile_linear;
 /// assert_eq!(quantile_linear(&[1.0, 2.0, 3.0, 4.0], 0.5).unwrap(), 2.5);
 /// assert_eq!(quantile_linear(&[1.0, 2.0, 3.0, 4.0], 1.0).unwrap(), 4.0);
 /// ```
@@ -59,7 +59,7 @@ pub fn quantile_linear(sorted: &[f64], q: f64) -> Result<f64> {
 /// `n ← min(cap, n+m)`. The cap makes old batches fade (text-prompting uses 3000).
 ///
 /// ```
-/// use imr_guest::helpers::RunningStats;
+/// use imr_helpers::RunningStats;
 /// let mut s = RunningStats::new(3000);
 /// s.update(&[1.0, 3.0]).unwrap();
 /// s.update(&[5.0, 7.0]).unwrap();

@@ -90,7 +90,7 @@ fn normalize_prepared(mut w: Weights, zero: ZeroPolicy) -> Weights {
 /// weights or a repeated uid → `Err` naming the input position.
 ///
 /// ```
-/// use imr_guest::helpers::{normalize_sum, ZeroPolicy};
+/// use imr_helpers::{normalize_sum, ZeroPolicy};
 /// assert_eq!(normalize_sum(&[(3, 1.0), (1, 3.0)], ZeroPolicy::AllZero).unwrap(),
 ///            vec![(1, 0.75), (3, 0.25)]);
 /// assert_eq!(normalize_sum(&[(3, 0.0), (1, 0.0)], ZeroPolicy::Burn(0)).unwrap(),
@@ -111,7 +111,7 @@ pub fn normalize_sum(w: &[(u16, f64)], zero: ZeroPolicy) -> Result<Weights> {
 /// `AllZero`); NaN or ±inf → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::normalize_max;
+/// use imr_helpers::normalize_max;
 /// assert_eq!(normalize_max(&[1.0, 4.0, 2.0]).unwrap(), vec![0.25, 1.0, 0.5]);
 /// ```
 pub fn normalize_max(x: &[f64]) -> Result<Vec<f64>> {
@@ -129,7 +129,7 @@ pub fn normalize_max(x: &[f64]) -> Result<Vec<f64>> {
 /// Cost: O(n). Edge cases: empty → empty; NaN or ±inf → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::min_max;
+/// use imr_helpers::min_max;
 /// assert_eq!(min_max(&[2.0, 4.0, 3.0], 0.0).unwrap(), vec![0.0, 1.0, 0.5]);
 /// assert_eq!(min_max(&[7.0, 7.0], 0.5).unwrap(), vec![0.5, 0.5]);
 /// ```
@@ -151,7 +151,7 @@ pub fn min_max(x: &[f64], on_constant: f64) -> Result<Vec<f64>> {
 /// [`min_max`].
 ///
 /// ```
-/// use imr_guest::helpers::invert_min_max;
+/// use imr_helpers::invert_min_max;
 /// assert_eq!(invert_min_max(&[0.1, 0.3, 0.2], 1.0).unwrap()[0], 1.0);
 /// assert_eq!(invert_min_max(&[0.1, 0.3, 0.2], 1.0).unwrap()[1], 0.0);
 /// ```
@@ -174,7 +174,7 @@ pub fn invert_min_max(errors: &[f64], on_constant: f64) -> Result<Vec<f64>> {
 /// `Err`; infinities are clamped.
 ///
 /// ```
-/// use imr_guest::helpers::clamp;
+/// use imr_helpers::clamp;
 /// assert_eq!(clamp(&[-1.0, 0.5, f64::INFINITY], 0.0, 1.0).unwrap(), vec![0.0, 0.5, 1.0]);
 /// ```
 pub fn clamp(x: &[f64], lo: f64, hi: f64) -> Result<Vec<f64>> {
@@ -192,7 +192,7 @@ pub fn clamp(x: &[f64], lo: f64, hi: f64) -> Result<Vec<f64>> {
 /// Cost: O(n). Edge cases: empty → empty; NaN or ±inf → `Err`; `k` must be finite.
 ///
 /// ```
-/// use imr_guest::helpers::zscore_floor;
+/// use imr_helpers::zscore_floor;
 /// // mean 2.5, σ = √1.25 ≈ 1.118; floor = 2.5 − 1.118 = 1.382
 /// assert_eq!(zscore_floor(&[1.0, 2.0, 3.0, 4.0], 1.0).unwrap(), vec![0.0, 2.0, 3.0, 4.0]);
 /// ```
@@ -226,7 +226,7 @@ pub fn zscore_floor(x: &[f64], k: f64) -> Result<Vec<f64>> {
 /// checked like [`normalize_sum`] (a `+inf` entry gives all zeros).
 ///
 /// ```
-/// use imr_guest::helpers::cap_max_weight;
+/// use imr_helpers::cap_max_weight;
 /// // 0.7 capped at 0.5; the 0.3 excess... 0.2 and 0.1 scale by 0.5/0.3
 /// let w = cap_max_weight(&[(0, 0.7), (1, 0.2), (2, 0.1)], 0.5).unwrap();
 /// assert_eq!(w[0], (0, 0.5));
@@ -295,7 +295,7 @@ pub fn cap_max_weight(w: &[(u16, f64)], limit: f64) -> Result<Weights> {
 /// [`normalize_sum`].
 ///
 /// ```
-/// use imr_guest::helpers::with_burn;
+/// use imr_helpers::with_burn;
 /// assert_eq!(with_burn(&[(2, 1.0), (5, 3.0)], 0, 0.2).unwrap(),
 ///            vec![(0, 0.2), (2, 0.2), (5, 0.6000000000000001)]);
 /// assert_eq!(with_burn(&[(2, 0.0)], 0, 0.0).unwrap(), vec![(0, 1.0), (2, 0.0)]);
@@ -324,7 +324,7 @@ pub fn with_burn(w: &[(u16, f64)], burn_uid: u16, frac: f64) -> Result<Weights> 
 /// everything to the burn uid; inputs checked like [`normalize_sum`].
 ///
 /// ```
-/// use imr_guest::helpers::fill_remainder_to_burn;
+/// use imr_helpers::fill_remainder_to_burn;
 /// assert_eq!(fill_remainder_to_burn(&[(1, 0.25), (2, 0.5)], 229).unwrap(),
 ///            vec![(1, 0.25), (2, 0.5), (229, 0.25)]);
 /// assert_eq!(fill_remainder_to_burn(&[(1, 2.0), (2, 2.0)], 229).unwrap(),
@@ -354,7 +354,7 @@ pub fn fill_remainder_to_burn(w: &[(u16, f64)], burn_uid: u16) -> Result<Weights
 /// Cost and edge cases as [`with_burn`].
 ///
 /// ```
-/// use imr_guest::helpers::owner_matches_miners;
+/// use imr_helpers::owner_matches_miners;
 /// assert_eq!(owner_matches_miners(&[(1, 1.0), (2, 1.0)], 248).unwrap(),
 ///            vec![(1, 0.25), (2, 0.25), (248, 0.5)]);
 /// ```
@@ -380,7 +380,7 @@ pub struct Finalized {
 /// uid is left the result is empty (C5), whatever `zero` says.
 ///
 /// ```
-/// use imr_guest::helpers::{finalize, ZeroPolicy};
+/// use imr_helpers::{finalize, ZeroPolicy};
 /// let f = finalize(&[(4, 1.0), (9, 5.0), (2, 3.0)], &[2, 4], ZeroPolicy::AllZero).unwrap();
 /// assert_eq!(f.weights, vec![(2, 0.75), (4, 0.25)]);
 /// assert_eq!(f.pre_sum, 4.0);

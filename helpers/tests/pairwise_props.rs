@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use imr_guest::helpers::{
+use imr_helpers::{
     borda, bradley_terry, copeland, elo, pairwise_win_rate, sort_matches_canonical, Direction,
     LinearDecay, PairMatch, WinRateEntry,
 };

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use imr_guest::helpers::*;
+use imr_helpers::*;
 use proptest::prelude::*;
 
 /// Values with many exact ties, signed zeros, infinities and NaN.

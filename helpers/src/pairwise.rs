@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::helpers::{Direction, HelperError, NeumaierSum, Result};
+use crate::{Direction, HelperError, NeumaierSum, Result};
 
 /// One game between miners `a` and `b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,7 +62,7 @@ fn check_matches(matches: &[PairMatch]) -> Result<()> {
 /// Cost: O(m log m).
 ///
 /// ```
-/// use imr_guest::helpers::{sort_matches_canonical, PairMatch};
+/// use imr_helpers::{sort_matches_canonical, PairMatch};
 /// let mut m = [PairMatch::win(3, 1), PairMatch::win(1, 2)];
 /// sort_matches_canonical(&mut m);
 /// assert_eq!(m, [PairMatch::win(1, 2), PairMatch::win(3, 1)]);
@@ -100,7 +100,7 @@ impl EpsilonFunc for FixedEpsilon {
 /// taoverse would divide by zero.
 ///
 /// ```
-/// use imr_guest::helpers::{EpsilonFunc, LinearDecay};
+/// use imr_helpers::{EpsilonFunc, LinearDecay};
 /// let e = LinearDecay { start: 0.005, end: 0.001, blocks: 100 };
 /// assert_eq!(e.epsilon(1000, 1000), 0.005);
 /// assert!((e.epsilon(1050, 1000) - 0.003).abs() < 1e-15);
@@ -164,7 +164,7 @@ fn advantage(x: f64, eps: f64, dir: Direction) -> f64 {
 /// Errors: [`HelperError::InvalidParameter`] if a uid repeats or ε is outside [0, 1].
 ///
 /// ```
-/// use imr_guest::helpers::{pairwise_win_rate, Direction, FixedEpsilon, WinRateEntry};
+/// use imr_helpers::{pairwise_win_rate, Direction, FixedEpsilon, WinRateEntry};
 /// let e = |uid, value, block| WinRateEntry { uid, value, block };
 /// // uid 1 (earlier, loss 1.0 → 0.9) beats uid 2 (0.95); uid 3 beats both.
 /// let r = pairwise_win_rate(
@@ -244,7 +244,7 @@ pub fn pairwise_win_rate(
 /// The Elo expectation of `a` against `b`: `1/(1 + 10^{(R_b − R_a)/400})`.
 ///
 /// ```
-/// use imr_guest::helpers::elo_expected;
+/// use imr_helpers::elo_expected;
 /// assert_eq!(elo_expected(1000.0, 1000.0), 0.5);
 /// assert!((elo_expected(1400.0, 1000.0) - 10.0 / 11.0).abs() < 1e-15);
 /// ```
@@ -268,7 +268,7 @@ pub fn elo_expected(r_a: f64, r_b: f64) -> f64 {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use imr_guest::helpers::{elo, PairMatch};
+/// use imr_helpers::{elo, PairMatch};
 /// let r = elo(&BTreeMap::new(), &[PairMatch::win(1, 2)], 16.0, 1000.0).unwrap();
 /// assert_eq!(r[&1], 1008.0);
 /// assert_eq!(r[&2], 992.0);
@@ -348,7 +348,7 @@ fn index_players(players: &[u16], matches: &[PairMatch]) -> Result<(Vec<u16>, In
 /// [`HelperError::InvalidValue`] for a uid not in `players`.
 ///
 /// ```
-/// use imr_guest::helpers::{bradley_terry, PairMatch};
+/// use imr_helpers::{bradley_terry, PairMatch};
 /// let m = [PairMatch::win(1, 2), PairMatch::win(1, 2), PairMatch::win(2, 1)];
 /// let bt = bradley_terry(&[1, 2], &m, 1.0, 100).unwrap();
 /// assert!(bt[0].1 > 0.0 && (bt[0].1 + bt[1].1).abs() < 1e-12);
@@ -424,7 +424,7 @@ pub fn bradley_terry(
 /// Errors: as [`bradley_terry`]'s match checks.
 ///
 /// ```
-/// use imr_guest::helpers::{copeland, PairMatch};
+/// use imr_helpers::{copeland, PairMatch};
 /// // 1 beats 2 twice, 2 beats 1 once → 1 takes the pair; 3 and 1 tie.
 /// let m = [PairMatch::win(1, 2), PairMatch::win(2, 1), PairMatch::win(1, 2), PairMatch::tie(1, 3)];
 /// assert_eq!(copeland(&[1, 2, 3, 4], &m).unwrap(), vec![(1, 1.5), (2, 0.0), (3, 0.5), (4, 0.0)]);
@@ -464,7 +464,7 @@ pub fn copeland(players: &[u16], matches: &[PairMatch]) -> Result<Vec<(u16, f64)
 /// ballot) if a ballot repeats a uid.
 ///
 /// ```
-/// use imr_guest::helpers::borda;
+/// use imr_helpers::borda;
 /// let b = borda(&[vec![3, 1, 2], vec![1, 3]]).unwrap();
 /// assert_eq!(b, vec![(1, 2.0), (2, 0.0), (3, 2.0)]);
 /// ```

@@ -133,7 +133,7 @@ pub(crate) fn c4_order(
 /// order of the (value, uid) pairs in the input, only on the pairs.
 ///
 /// ```
-/// use imr_guest::helpers::{rank, Direction, NanPolicy, TieMode};
+/// use imr_helpers::{rank, Direction, NanPolicy, TieMode};
 /// let v = [0.3, 0.1, 0.3, f64::NAN];
 /// let u = [7, 8, 2, 1];
 /// assert_eq!(rank(&v, &u, Direction::Asc, TieMode::Average, NanPolicy::Worst, None).unwrap(),
@@ -174,7 +174,7 @@ pub fn rank(
 /// ranks finite and `>= 0`, else `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::rank_decay;
+/// use imr_helpers::rank_decay;
 /// assert_eq!(rank_decay(&[0.0, 1.0, 2.0], 0.5).unwrap(), vec![1.0, 0.5, 0.25]);
 /// ```
 pub fn rank_decay(ranks: &[f64], base: f64) -> Result<Vec<f64>> {
@@ -230,7 +230,7 @@ fn is_bad_non_finite(v: f64, dir: Direction) -> bool {
 /// `[0, 1]`; `uids.len() != values.len()` and bad `tie_eps` are `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::{position_decay_tie_avg, Direction};
+/// use imr_helpers::{position_decay_tie_avg, Direction};
 /// // errors (lower is better): uid 1 best, uids 2 and 3 tie on positions 1 and 2,
 /// // uid 4 missing (+inf) gets 0.
 /// let w = position_decay_tie_avg(&[0.3, 0.1, 0.2, 0.2, f64::INFINITY], &[0, 1, 2, 3, 4],
@@ -279,7 +279,7 @@ pub fn position_decay_tie_avg(
 /// not copied.
 ///
 /// ```
-/// use imr_guest::helpers::exp_rank_decay;
+/// use imr_helpers::exp_rank_decay;
 /// let w = exp_rank_decay(10, 0.1, 0.9).unwrap();
 /// assert_eq!(w.len(), 10);
 /// assert!(w[0] > 0.6 && (w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -305,14 +305,14 @@ pub fn exp_rank_decay(n: usize, top_frac: f64, top_share: f64) -> Result<Vec<f64
 /// snpOracle's rank decay with a cut-off: `e^{−rate·r}`, 0 when `r > max_rank`.
 ///
 /// Formula: `wᵢ = exp(−rate·rᵢ)` if `rᵢ ≤ max_rank`, else `0`. Not normalized
-/// (snpOracle divides by the max afterwards; see [`crate::helpers::normalize_max`]).
+/// (snpOracle divides by the max afterwards; see [`crate::normalize_max`]).
 /// Pass `f64::INFINITY` as `max_rank` for no cut-off.
 ///
 /// Cost: O(n). Edge cases: empty → empty; a NaN rank, a negative rank, or a
 /// non-finite / negative `rate` is `Err`; `max_rank` must not be NaN.
 ///
 /// ```
-/// use imr_guest::helpers::exp_decay_by_rank;
+/// use imr_helpers::exp_decay_by_rank;
 /// let w = exp_decay_by_rank(&[0.0, 2.0, 101.0], 0.05, 100.0).unwrap();
 /// assert_eq!(w[0], 1.0);
 /// assert!((w[1] - (-0.1f64).exp()).abs() < 1e-15);
@@ -356,7 +356,7 @@ pub fn exp_decay_by_rank(ranks: &[f64], rate: f64, max_rank: f64) -> Result<Vec<
 /// `uids.len() != x.len()` is `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::{top_k, Direction};
+/// use imr_helpers::{top_k, Direction};
 /// assert_eq!(top_k(&[0.2, 0.5, 0.5, 0.1], &[0, 1, 2, 3], 2, Direction::Desc).unwrap(),
 ///            vec![0.0, 0.5, 0.5, 0.0]);
 /// assert_eq!(top_k(&[0.2, 0.5, 0.5, 0.1], &[0, 2, 1, 3], 1, Direction::Desc).unwrap(),
@@ -380,7 +380,7 @@ pub fn top_k(x: &[f64], uids: &[u16], k: usize, dir: Direction) -> Result<Vec<f6
 /// to the infinity in the good direction win.
 ///
 /// ```
-/// use imr_guest::helpers::{winner_take_all, Direction};
+/// use imr_helpers::{winner_take_all, Direction};
 /// assert_eq!(winner_take_all(&[0.7, 0.9, 0.9], &[0, 1, 2], Direction::Desc, None).unwrap(),
 ///            vec![0.0, 0.5, 0.5]);
 /// ```
@@ -412,7 +412,7 @@ pub fn winner_take_all(
 /// is no tail to take `1−share`); `share ∉ [0, 1]` or a repeated uid is `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::winner_plus_log_tail;
+/// use imr_helpers::winner_plus_log_tail;
 /// let w = winner_plus_log_tail(&[5, 2, 9], 0.95).unwrap();
 /// // n = 2 others: ln 3 and ln 2, sharing 0.05.
 /// let t = 3f64.ln() + 2f64.ln();
@@ -460,7 +460,7 @@ pub fn winner_plus_log_tail(ranked_uids: &[u16], share: f64) -> Result<Vec<(u16,
 /// compare normally.
 ///
 /// ```
-/// use imr_guest::helpers::percentile_strict;
+/// use imr_helpers::percentile_strict;
 /// assert_eq!(percentile_strict(&[3.0, 1.0, 3.0, 2.0]).unwrap(), vec![0.5, 0.0, 0.5, 0.25]);
 /// ```
 pub fn percentile_strict(x: &[f64]) -> Result<Vec<f64>> {

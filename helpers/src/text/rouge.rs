@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::helpers::{HelperError, Result};
+use crate::{HelperError, Result};
 
 /// Precision, recall and F-measure of a candidate against a reference.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -67,7 +67,7 @@ pub(crate) fn ngram_counts<T: Ord>(tokens: &[T], n: usize) -> BTreeMap<&[T], usi
 /// identical texts give `f = 0.999999995`, not 1). A side with no n-gram (empty, or
 /// shorter than `n`) gives 0 for its ratio, so `f = 0`. All three values lie in [0, 1].
 ///
-/// Parity: with [`RougeMode::Set`] and [`Tok::pltrdy`](crate::helpers::Tok::pltrdy) tokens
+/// Parity: with [`RougeMode::Set`] and [`Tok::pltrdy`](crate::Tok::pltrdy) tokens
 /// this reproduces `rouge` 1.0.1 `get_scores(hyp=cand, ref=reference)` bit for bit,
 /// except that where the package raises `ValueError` on an empty side this returns 0.
 ///
@@ -76,7 +76,7 @@ pub(crate) fn ngram_counts<T: Ord>(tokens: &[T], n: usize) -> BTreeMap<&[T], usi
 /// Errors: [`HelperError::InvalidParameter`] if `n == 0`.
 ///
 /// ```
-/// use imr_guest::helpers::{rouge_n, tokenize, RougeMode, Tok};
+/// use imr_helpers::{rouge_n, tokenize, RougeMode, Tok};
 /// let c = tokenize("the the cat", &Tok::default());
 /// let r = tokenize("the cat sat", &Tok::default());
 /// let set = rouge_n(&c, &r, 1, RougeMode::Set).unwrap();
@@ -131,7 +131,7 @@ pub enum Overflow {
     Truncate,
 }
 
-/// The length cap of the O(n·m) helpers ([`rouge_l`], [`lcs_char_ratio`](crate::helpers::lcs_char_ratio)).
+/// The length cap of the O(n·m) helpers ([`rouge_l`], [`lcs_char_ratio`](crate::lcs_char_ratio)).
 ///
 /// The default is 2,000 items per side with [`Overflow::Error`]: 4·10⁶ DP cells at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +208,7 @@ pub(crate) fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
 /// lengths.
 ///
 /// ```
-/// use imr_guest::helpers::{rouge_l, tokenize, LengthCap, Tok};
+/// use imr_helpers::{rouge_l, tokenize, LengthCap, Tok};
 /// let c = tokenize("the cat sat on the mat", &Tok::default());
 /// let r = tokenize("the cat lay on a mat", &Tok::default());
 /// let s = rouge_l(&c, &r, LengthCap::default()).unwrap();

@@ -1,7 +1,7 @@
 //! Property tests of the text helpers: no panic on any input (empty, huge, odd Unicode),
 //! outputs inside their documented ranges, and identities that must hold exactly.
 
-use imr_guest::helpers::{
+use imr_helpers::{
     bleu, char_ngram_jaccard, copy_penalty, date_score, exact_match, find_date_iso, last_number,
     lcs_char_ratio, length_penalty, multiple_choice, near_duplicates, number_score, ordinal_score,
     parse_date_iso, rouge_l, rouge_n, token_f1, tokenize, DupCandidate, HelperError, IsoDate,
@@ -203,10 +203,8 @@ fn hand_computed_cases() {
     assert_eq!(parse_date_iso("2000-01-01"), Some(IsoDate::Day(10_957)));
     assert_eq!(parse_date_iso("1969-12-31"), Some(IsoDate::Day(-1)));
     // Year-only reference with a full-date candidate: |1815 − 1816|·365.
-    let d = imr_guest::helpers::date_distance_days(
-        IsoDate::Year(1815),
-        parse_date_iso("1816-06-18").unwrap(),
-    );
+    let d =
+        imr_helpers::date_distance_days(IsoDate::Year(1815), parse_date_iso("1816-06-18").unwrap());
     assert_eq!(d, 365);
 }
 

@@ -18,7 +18,7 @@
 mod common;
 use common::vectors_root;
 
-use imr_guest::helpers::{
+use imr_helpers::{
     crps_ensemble, crps_gaussian, exp_rank_decay, position_decay_tie_avg, rank, Direction,
     NanPolicy, TieMode,
 };

@@ -8,7 +8,7 @@
 mod common;
 use common::vectors_root;
 
-use imr_guest::helpers::{
+use imr_helpers::{
     date_distance_days, date_score, last_number, multiple_choice, number_score, parse_date_iso,
     rouge_l, rouge_n, tokenize, LengthCap, Prf, RougeMode, Tok,
 };

@@ -3,14 +3,14 @@
 //! behaves differently the doc comment says how.
 
 use super::tokenize::{tokenize, Tok};
-use crate::helpers::{HelperError, NeumaierSum, Result};
+use crate::{HelperError, NeumaierSum, Result};
 
 /// 1.0 if `a` and `b` give the same token sequence under `tok`, else 0.0.
 ///
 /// Cost: O(|a| + |b|). Two texts without tokens match each other.
 ///
 /// ```
-/// use imr_guest::helpers::{exact_match, Tok};
+/// use imr_helpers::{exact_match, Tok};
 /// assert_eq!(exact_match("The  Answer!", "the answer", &Tok::default()), 1.0);
 /// assert_eq!(exact_match("the answer", "an answer", &Tok::default()), 0.0);
 /// assert_eq!(exact_match("the answer", "an answer", &Tok::squad()), 1.0);
@@ -77,7 +77,7 @@ fn is_ascii_float(s: &str) -> bool {
 /// Cost: O(|s|). Returns `None` when no word qualifies.
 ///
 /// ```
-/// use imr_guest::helpers::last_number;
+/// use imr_helpers::last_number;
 /// assert_eq!(last_number("First 3, then 5, finally 7 apples"), Some(7.0));
 /// assert_eq!(last_number("Total: 1,234,567."), Some(1234567.0));
 /// assert_eq!(last_number("x = -3.4"), Some(-3.4));
@@ -115,7 +115,7 @@ pub fn last_number(s: &str) -> Option<f64> {
 /// Errors: [`HelperError::NonFinite`] if `reference` is NaN or infinite.
 ///
 /// ```
-/// use imr_guest::helpers::number_score;
+/// use imr_helpers::number_score;
 /// assert_eq!(number_score(42.0, "The answer is 42.").unwrap(), 1.0);
 /// assert_eq!(number_score(100.0, "I get 99").unwrap(), 0.99);
 /// assert_eq!(number_score(100.0, "I get 1000").unwrap(), 0.0);
@@ -217,7 +217,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 /// module parses free-form dates, the SDK only pins the ISO form. Cost: O(1).
 ///
 /// ```
-/// use imr_guest::helpers::{parse_date_iso, IsoDate};
+/// use imr_helpers::{parse_date_iso, IsoDate};
 /// assert_eq!(parse_date_iso("1970-01-02"), Some(IsoDate::Day(1)));
 /// assert_eq!(parse_date_iso("2000-02-29"), Some(IsoDate::Day(11016)));
 /// assert_eq!(parse_date_iso("1900-02-29"), None);
@@ -248,7 +248,7 @@ pub fn parse_date_iso(s: &str) -> Option<IsoDate> {
 /// Cost: O(|text|). Returns `None` when there is no such run.
 ///
 /// ```
-/// use imr_guest::helpers::{find_date_iso, parse_date_iso, IsoDate};
+/// use imr_helpers::{find_date_iso, parse_date_iso, IsoDate};
 /// assert_eq!(find_date_iso("It landed on 1969-07-20."), parse_date_iso("1969-07-20"));
 /// assert_eq!(find_date_iso("Around 1815, or 1816"), Some(IsoDate::Year(1815)));
 /// assert_eq!(find_date_iso("in 800 AD, or A1999"), None);
@@ -297,7 +297,7 @@ pub fn find_date_iso(text: &str) -> Option<IsoDate> {
 ///   counts as its 1 January (as `pandas.to_datetime` reads it in SN1).
 ///
 /// ```
-/// use imr_guest::helpers::{date_distance_days, parse_date_iso};
+/// use imr_helpers::{date_distance_days, parse_date_iso};
 /// let d = |a, b| date_distance_days(parse_date_iso(a).unwrap(), parse_date_iso(b).unwrap());
 /// assert_eq!(d("1815", "1816"), 365);
 /// assert_eq!(d("1815", "1815-06-18"), 0);
@@ -317,7 +317,7 @@ pub fn date_distance_days(reference: IsoDate, candidate: IsoDate) -> i64 {
 /// argument.
 ///
 /// ```
-/// use imr_guest::helpers::date_score;
+/// use imr_helpers::date_score;
 /// assert_eq!(date_score(10.0, 10.0).unwrap(), 1.0);
 /// assert!((date_score(0.0, 10.0).unwrap() - (-0.1f64).exp()).abs() < 1e-15);
 /// assert_eq!(date_score(0.0, 365.0).unwrap(), 0.0);
@@ -338,7 +338,7 @@ pub fn date_score(ref_days: f64, cand_days: f64) -> Result<f64> {
 /// missing candidate date scores 0 (SN1 uses a 9,999-day distance, which also scores 0).
 ///
 /// ```
-/// use imr_guest::helpers::{date_score_iso, find_date_iso, parse_date_iso};
+/// use imr_helpers::{date_score_iso, find_date_iso, parse_date_iso};
 /// let r = parse_date_iso("1946-03-05").unwrap();
 /// assert_eq!(date_score_iso(r, find_date_iso("On 1946-03-05.")), 1.0);
 /// assert_eq!(date_score_iso(r, None), 0.0);
@@ -365,7 +365,7 @@ pub fn date_score_iso(reference: IsoDate, candidate: Option<IsoDate>) -> f64 {
 /// has no token, or `reference` is not one of the classes.
 ///
 /// ```
-/// use imr_guest::helpers::ordinal_score;
+/// use imr_helpers::ordinal_score;
 /// let cls = ["negative", "neutral", "positive"];
 /// assert_eq!(ordinal_score(&cls, "positive", "Clearly POSITIVE.").unwrap(), 1.0);
 /// assert_eq!(ordinal_score(&cls, "positive", "neutral, I think").unwrap(), 0.5);
@@ -498,7 +498,7 @@ fn mc_json(reference: char, text: &str, opts: &McOptions) -> Option<f64> {
 /// `opts.json_penalty` as the fallback multiplier.
 ///
 /// ```
-/// use imr_guest::helpers::{multiple_choice_with, McOptions};
+/// use imr_helpers::{multiple_choice_with, McOptions};
 /// let opts = McOptions { choices: vec!['A', 'B', 'C', 'D', 'E'], json_penalty: 0.5 };
 /// assert_eq!(multiple_choice_with('E', "I pick e", &opts).unwrap(), 0.5);
 /// assert_eq!(multiple_choice_with('E', r#"{"E": 0.25, "A": 0.75}"#, &opts).unwrap(), 0.25);
@@ -570,7 +570,7 @@ pub fn multiple_choice_with(reference: char, text: &str, opts: &McOptions) -> Re
 /// Cost: O(|text|).
 ///
 /// ```
-/// use imr_guest::helpers::multiple_choice;
+/// use imr_helpers::multiple_choice;
 /// assert_eq!(multiple_choice('B', r#"{"A": 0.1, "B": 0.7, "C": 0.1, "D": 0.1}"#).unwrap(), 0.7);
 /// assert_eq!(multiple_choice('A', r#"{"A": 2, "B": 1, "C": 1}"#).unwrap(), 0.5);
 /// assert_eq!(multiple_choice('A', "Not B, the answer is A").unwrap(), 0.9);

@@ -24,7 +24,7 @@ fn check_alpha(alpha: f64) -> Result<()> {
 /// `Err` (index 0 = `prev`, 1 = `x`).
 ///
 /// ```
-/// use imr_guest::helpers::ema;
+/// use imr_helpers::ema;
 /// assert_eq!(ema(1.0, 0.0, 0.25).unwrap(), 0.75);
 /// ```
 pub fn ema(prev: f64, x: f64, alpha: f64) -> Result<f64> {
@@ -39,7 +39,7 @@ pub fn ema(prev: f64, x: f64, alpha: f64) -> Result<f64> {
 /// Cost: O(1). Edge cases: `h` must be finite and `> 0`.
 ///
 /// ```
-/// use imr_guest::helpers::alpha_from_half_life;
+/// use imr_helpers::alpha_from_half_life;
 /// assert_eq!(alpha_from_half_life(1.0).unwrap(), 0.5);
 /// ```
 pub fn alpha_from_half_life(h: f64) -> Result<f64> {
@@ -56,7 +56,7 @@ pub fn alpha_from_half_life(h: f64) -> Result<f64> {
 /// Cost: O(1). Edge cases: `N` must be finite and `≥ 1`.
 ///
 /// ```
-/// use imr_guest::helpers::alpha_from_span;
+/// use imr_helpers::alpha_from_span;
 /// assert_eq!(alpha_from_span(3.0).unwrap(), 0.5);
 /// ```
 pub fn alpha_from_span(n: f64) -> Result<f64> {
@@ -93,7 +93,7 @@ pub enum Absent {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use imr_guest::helpers::{ema_update, Absent};
+/// use imr_helpers::{ema_update, Absent};
 /// let mut s = BTreeMap::from([(1u16, 0.5), (2, 1.0)]);
 /// ema_update(&mut s, &[(1, 1.0), (3, 1.0)], 0.5, Absent::Decay, 0.0).unwrap();
 /// assert_eq!(s, BTreeMap::from([(1, 0.75), (2, 0.5), (3, 0.5)]));
@@ -169,7 +169,7 @@ pub enum Denominator {
 /// [`HelperError::Empty`]; a non-finite entry or `Value(v)` → `Err`.
 ///
 /// ```
-/// use imr_guest::helpers::{window_mean, Denominator, Missing};
+/// use imr_helpers::{window_mean, Denominator, Missing};
 /// let h = [Some(9.0), Some(1.0), None, Some(3.0)];
 /// assert_eq!(window_mean(&h, 3, Missing::Skip, Denominator::Actual).unwrap(), 2.0);
 /// assert_eq!(window_mean(&h, 3, Missing::Zero, Denominator::Actual).unwrap(), 4.0 / 3.0);
@@ -238,7 +238,7 @@ pub struct RankWindow {
 /// a repeated uid → `Err`; empty → empty.
 ///
 /// ```
-/// use imr_guest::helpers::rank_window_avg;
+/// use imr_helpers::rank_window_avg;
 /// let a = [2.0, 0.0, 1.0];
 /// let b = [0.0, 2.0, 1.0];
 /// let c = [0.0];
@@ -354,7 +354,7 @@ pub struct Reconciled {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use imr_guest::helpers::{reconcile_hotkeys, HotkeyPolicy};
+/// use imr_helpers::{reconcile_hotkeys, HotkeyPolicy};
 /// let mut s: BTreeMap<u16, (String, f64)> = BTreeMap::from([
 ///     (1, ("a".to_string(), 0.2)), (2, ("b".to_string(), 0.4)), (3, ("c".to_string(), 0.9))]);
 /// let r = reconcile_hotkeys(&mut s, &[(1, "a"), (2, "b"), (3, "x"), (4, "d")],
