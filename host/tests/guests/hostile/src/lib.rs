@@ -106,6 +106,10 @@ impl Mechanism for Hostile {
             "invalid_input" => Err(MechanismError::InvalidInput(
                 "task.prices[3]: must be > 0".into(),
             )),
+            "failed" => Err(MechanismError::Failed(format!(
+                "no usable responses at block {}",
+                epoch.block
+            ))),
             "grow" => {
                 // Grows linear memory by `size` 64 KiB pages directly.
                 #[cfg(target_arch = "wasm32")]
