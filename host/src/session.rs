@@ -259,6 +259,11 @@ impl Session {
         self.sdk
     }
 
+    /// Reproduces another SDK generation's weight processing from the next step on.
+    pub fn set_sdk(&mut self, sdk: Sdk) {
+        self.sdk = sdk;
+    }
+
     /// The run log, when the session has one.
     pub fn log(&self) -> Option<&Log> {
         self.log.as_ref()

@@ -112,6 +112,10 @@ impl Mechanism for Hostile {
                 m.push_str(&"\0".repeat(p.size as usize));
                 Err(MechanismError::Failed(m))
             }
+            "failed" => Err(MechanismError::Failed(format!(
+                "no usable responses at block {}",
+                epoch.block
+            ))),
             "grow" => {
                 // Grows linear memory by `size` 64 KiB pages directly.
                 #[cfg(target_arch = "wasm32")]
