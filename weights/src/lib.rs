@@ -24,4 +24,4 @@ pub mod sdk11;
 
 pub use chain::{ChainParams, Extrinsic, Rejection, Verdict};
 pub use error::{ErrorKind, WeightsError};
-pub use pipeline::{commit, emit, Choices, Commit, Emission, ProcessedWeights, Sdk};
+pub use pipeline::{commit, emit, report, Choices, Commit, Emission, ProcessedWeights, Sdk};
