@@ -13,8 +13,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use imr_host::build::{build_guest, BuildOptions};
 use imr_host::replay::{ReplayOptions, Replayer};
-use imr_host::runlog::{Log, Record};
-use imr_host::runner::execute;
+use imr_host::runlog::Log;
+use imr_host::session::{Session, Start};
 use imr_host::verify::{verify, VerifyOptions};
 use imr_host::weights::Sdk;
 use imr_host::{epoch, ArtifactCache, DeterministicEngine, Mechanism};
@@ -38,7 +38,7 @@ fn scenario_log() -> PathBuf {
     let m = Mechanism::from_bytes(&engine, &bytes, None).unwrap();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-bench-log");
     let _ = std::fs::remove_dir_all(&dir);
-    let mut log = Log::open_append(&dir).unwrap();
+    let mut session = Session::open_log(&dir, Sdk::V11, Start::default()).unwrap();
     let epochs = workspace().join("examples/time-series/data/epochs");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&epochs)
         .unwrap()
@@ -46,20 +46,10 @@ fn scenario_log() -> PathBuf {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let (mut state, mut previous) = (Vec::new(), None);
     for file in &files {
         let input = epoch::load(file).unwrap();
-        let ex = execute(&m, &input, &state, previous.take(), Sdk::V11);
-        let appended = log
-            .append(&Record {
-                component: &bytes,
-                input: &input,
-                state_in: &state,
-                executed: &ex,
-            })
-            .unwrap();
-        state = ex.run.result.as_ref().unwrap().state.clone();
-        previous = Some(appended.hash);
+        let stepped = session.step(&m, &input).unwrap();
+        stepped.executed.run.result.as_ref().unwrap();
     }
     dir
 }

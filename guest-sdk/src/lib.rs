@@ -67,7 +67,6 @@
 extern crate self as imr_guest;
 
 pub mod epoch_file;
-pub mod helpers;
 mod json;
 pub mod log;
 mod mechanism;
@@ -79,6 +78,8 @@ mod types;
 #[doc(hidden)]
 pub mod bindings;
 
+/// Deterministic scoring helpers: the `imr-helpers` crate, re-exported (spec/scoring-helpers.md §2).
+pub use imr_helpers as helpers;
 pub use json::canonical_json;
 pub use mechanism::Mechanism;
 pub use rng::Rng;

@@ -1,12 +1,30 @@
 //! The compiled-artifact cache.
 //!
-//! Key: blake3 of (component hash, `Engine::precompile_compatibility_hash`,
-//! imr's protocol version, backend). Each file carries a checksum of its
-//! payload. Any problem loading an entry (missing, truncated, corrupted,
-//! incompatible) is a miss: the component is recompiled and the entry
-//! rewritten, never an error. Artifacts are never copied between machines.
+//! A cache entry is native code that wasmtime maps and runs without checking
+//! it, so the cache must only ever hand back code that *this user* compiled
+//! from *this component* for *this engine*:
+//!
+//! * **Authenticated entries.** Each entry carries a keyed blake3 MAC, under a
+//!   per-user secret key (`key` in the cache directory, 32 random bytes created
+//!   with mode 0600 on first use), over the entry's own key (component hash,
+//!   engine compatibility hash, protocol version, backend) *and* its payload.
+//!   An entry compiled from another component and copied under this one's name,
+//!   or forged by someone without the key, fails the MAC and is a miss.
+//! * **A private directory.** The directory (and the key file) must be owned by
+//!   the current user and not writable by group or others; otherwise the cache
+//!   is refused ([`CacheOutcome::Untrusted`]) and the component is compiled
+//!   without it. There is no shared-temp fallback: without `$IMR_CACHE_DIR`,
+//!   `$XDG_CACHE_HOME` or `$HOME` there is no default cache.
+//! * **Regular files only.** Entries and the key are opened without following
+//!   symlinks and without blocking (a FIFO planted as an entry cannot hang a
+//!   run), checked to be regular files of bounded size through the opened handle.
+//!
+//! Any other problem with an entry (missing, truncated, corrupted, incompatible)
+//! is a miss: the component is recompiled and the entry rewritten, never an
+//! error. Artifacts are never copied between machines.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use wasmtime::component::Component;
@@ -14,7 +32,12 @@ use wasmtime::component::Component;
 use crate::engine::{DeterministicEngine, PROTOCOL_VERSION};
 use crate::fsutil::write_atomic;
 
-const MAGIC: &[u8; 8] = b"IMRCWSM1";
+/// Entry format: magic, 32-byte MAC, payload.
+const MAGIC: &[u8; 8] = b"IMRCWSM2";
+/// The secret key's file name inside the cache directory.
+pub const KEY_FILE: &str = "key";
+/// Entries larger than this are not read (compiled components are far smaller).
+pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
 
 /// How a component was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,36 +46,86 @@ pub enum CacheOutcome {
     Hit,
     /// Compiled, and the entry written.
     Miss,
-    /// The entry existed but could not be used; recompiled and rewritten.
+    /// The entry existed but could not be used (corrupt, forged, not a
+    /// regular file, ...); recompiled and rewritten.
     Repaired,
     /// No cache in use: compiled.
     Disabled,
+    /// The cache directory or its key is not private to this user (see
+    /// [`ArtifactCache::check`]): compiled without the cache.
+    Untrusted,
 }
 
-/// A directory of compiled artifacts, private to this machine.
+/// A directory of compiled artifacts, private to this user and machine.
 #[derive(Debug, Clone)]
 pub struct ArtifactCache {
     dir: PathBuf,
 }
 
+/// Why a cache directory is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheRefused {
+    /// The directory or key file belongs to another user.
+    #[error("{path} is owned by uid {owner}, not by the current user (uid {me})")]
+    NotOwned {
+        /// The path checked.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The current effective uid.
+        me: u32,
+    },
+    /// The directory is writable by group or others, or the key readable by them.
+    #[error("{path} has mode {mode:o}: it must not be accessible to group or others")]
+    Permissions {
+        /// The path checked.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The path is not a directory (or the key not a regular file).
+    #[error("{path} is not a {expected}")]
+    WrongKind {
+        /// The path checked.
+        path: PathBuf,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// The key file is malformed.
+    #[error("{path} is not a 32-byte cache key")]
+    BadKey {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// An I/O error while preparing the directory or the key.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 impl ArtifactCache {
-    /// A cache in `dir` (created on first write).
+    /// A cache in `dir` (created, mode 0700, on first use).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into() }
     }
 
-    /// The default location: `$IMR_CACHE_DIR`, else `$XDG_CACHE_HOME/imr`, else `~/.cache/imr`.
-    pub fn default_dir() -> PathBuf {
-        if let Some(d) = std::env::var_os("IMR_CACHE_DIR") {
-            return PathBuf::from(d);
+    /// The default location: `$IMR_CACHE_DIR`, else `$XDG_CACHE_HOME/imr`, else
+    /// `~/.cache/imr`; `None` when none of these variables is set (there is no
+    /// fallback to a shared temporary directory).
+    pub fn default_dir() -> Option<PathBuf> {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(d) = var("IMR_CACHE_DIR") {
+            return Some(PathBuf::from(d));
         }
-        if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-            return PathBuf::from(d).join("imr");
+        if let Some(d) = var("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(d).join("imr"));
         }
-        match std::env::var_os("HOME") {
-            Some(h) => PathBuf::from(h).join(".cache").join("imr"),
-            None => std::env::temp_dir().join("imr-cache"),
-        }
+        var("HOME").map(|h| PathBuf::from(h).join(".cache").join("imr"))
     }
 
     /// The cache directory.
@@ -60,39 +133,97 @@ impl ArtifactCache {
         &self.dir
     }
 
-    /// The entry file for this component under this engine.
-    pub fn entry_path(&self, engine: &DeterministicEngine, component_hash: &str) -> PathBuf {
-        let mut key = blake3::Hasher::new();
-        key.update(component_hash.as_bytes());
-        key.update(b"\0");
-        key.update(engine.compatibility_hash().as_bytes());
-        key.update(b"\0");
-        key.update(&PROTOCOL_VERSION.to_le_bytes());
-        key.update(engine.backend().to_string().as_bytes());
-        self.dir.join(format!("{}.cwasm", key.finalize().to_hex()))
+    /// The material an entry's name and MAC are bound to: component hash,
+    /// engine compatibility hash, protocol version, backend.
+    fn entry_key(engine: &DeterministicEngine, component_hash: &str) -> Vec<u8> {
+        let mut key = Vec::with_capacity(160);
+        key.extend_from_slice(component_hash.as_bytes());
+        key.push(0);
+        key.extend_from_slice(engine.compatibility_hash().as_bytes());
+        key.push(0);
+        key.extend_from_slice(&PROTOCOL_VERSION.to_le_bytes());
+        key.extend_from_slice(engine.backend().to_string().as_bytes());
+        key
     }
 
-    /// Loads the compiled component, compiling (and caching) it on a miss.
+    /// The entry file for this component under this engine.
+    pub fn entry_path(&self, engine: &DeterministicEngine, component_hash: &str) -> PathBuf {
+        let name = blake3::hash(&Self::entry_key(engine, component_hash));
+        self.dir.join(format!("{}.cwasm", name.to_hex()))
+    }
+
+    /// Checks that the directory is private to the current user (creating it,
+    /// mode 0700, when missing) and returns the secret MAC key (creating it,
+    /// mode 0600, on first use).
+    pub fn check(&self) -> Result<[u8; 32], CacheRefused> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| CacheRefused::Io { path, source }
+        };
+        if !self.dir.exists() {
+            create_private_dir(&self.dir).map_err(io(&self.dir))?;
+        }
+        let meta = fs::symlink_metadata(&self.dir).map_err(io(&self.dir))?;
+        if !meta.is_dir() {
+            return Err(CacheRefused::WrongKind {
+                path: self.dir.clone(),
+                expected: "directory",
+            });
+        }
+        check_private(&self.dir, &meta, 0o022)?;
+        let key_path = self.dir.join(KEY_FILE);
+        match read_regular(&key_path, 64) {
+            Ok((bytes, meta)) => {
+                check_private(&key_path, &meta, 0o077)?;
+                bytes
+                    .try_into()
+                    .map_err(|_| CacheRefused::BadKey { path: key_path })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key)
+                    .map_err(|e| io(&key_path)(std::io::Error::other(e.to_string())))?;
+                create_key_file(&key_path, &key).map_err(io(&key_path))?;
+                // Another process may have won the race: use whatever key is on disk.
+                let (bytes, meta) = read_regular(&key_path, 64).map_err(io(&key_path))?;
+                check_private(&key_path, &meta, 0o077)?;
+                bytes
+                    .try_into()
+                    .map_err(|_| CacheRefused::BadKey { path: key_path })
+            }
+            Err(e) => Err(io(&key_path)(e)),
+        }
+    }
+
+    /// Loads the compiled component, compiling (and caching) it on a miss. A
+    /// cache directory that is not private to this user is not used
+    /// ([`CacheOutcome::Untrusted`]).
     pub fn load_or_compile(
         &self,
         engine: &DeterministicEngine,
         component_hash: &str,
         wasm: &[u8],
     ) -> wasmtime::Result<(Component, CacheOutcome)> {
+        let Ok(secret) = self.check() else {
+            let component = Component::new(engine.wasmtime(), wasm)?;
+            return Ok((component, CacheOutcome::Untrusted));
+        };
+        let entry_key = Self::entry_key(engine, component_hash);
         let path = self.entry_path(engine, component_hash);
-        let existed = path.exists();
+        let existed = fs::symlink_metadata(&path).is_ok();
         if existed {
-            if let Some(c) = self.try_load(engine, &path) {
+            if let Some(c) = try_load(engine, &path, &secret, &entry_key) {
                 return Ok((c, CacheOutcome::Hit));
             }
         }
         let compiled = engine.wasmtime().precompile_component(wasm)?;
         let mut file = Vec::with_capacity(compiled.len() + 40);
         file.extend_from_slice(MAGIC);
-        file.extend_from_slice(blake3::hash(&compiled).as_bytes());
+        file.extend_from_slice(mac(&secret, &entry_key, &compiled).as_bytes());
         file.extend_from_slice(&compiled);
-        // A cache that cannot be written is not an error: the run goes on.
-        let _ = fs::create_dir_all(&self.dir).and_then(|_| write_atomic(&path, &file));
+        // A cache that cannot be written is not an error: the run goes on. A
+        // planted non-file under the entry's name is replaced by the rename.
+        let _ = write_atomic(&path, &file);
         // SAFETY: `compiled` was produced just now by this engine.
         let component = unsafe { Component::deserialize(engine.wasmtime(), &compiled)? };
         Ok((
@@ -104,19 +235,122 @@ impl ArtifactCache {
             },
         ))
     }
+}
 
-    fn try_load(&self, engine: &DeterministicEngine, path: &Path) -> Option<Component> {
-        let bytes = fs::read(path).ok()?;
-        if bytes.len() < 40 || &bytes[..8] != MAGIC {
-            return None;
+/// The keyed MAC of an entry: its own key material, then its payload.
+fn mac(secret: &[u8; 32], entry_key: &[u8], payload: &[u8]) -> blake3::Hash {
+    let mut h = blake3::Hasher::new_keyed(secret);
+    h.update(&(entry_key.len() as u64).to_le_bytes());
+    h.update(entry_key);
+    h.update(payload);
+    h.finalize()
+}
+
+fn try_load(
+    engine: &DeterministicEngine,
+    path: &Path,
+    secret: &[u8; 32],
+    entry_key: &[u8],
+) -> Option<Component> {
+    let (bytes, _) = read_regular(path, MAX_ENTRY_BYTES).ok()?;
+    if bytes.len() < 40 || &bytes[..8] != MAGIC {
+        return None;
+    }
+    let (sum, payload) = bytes[8..].split_at(32);
+    // `blake3::Hash` compares in constant time.
+    if mac(secret, entry_key, payload) != blake3::Hash::from_bytes(sum.try_into().ok()?) {
+        return None;
+    }
+    // SAFETY: the MAC proves this user's imr wrote this payload for exactly this
+    // component, engine compatibility hash, protocol version and backend, in a
+    // directory only this user can write; wasmtime also checks compatibility.
+    unsafe { Component::deserialize(engine.wasmtime(), payload).ok() }
+}
+
+/// Reads `path` if it is a regular file of at most `max` bytes, opening it
+/// without following symlinks and without blocking (FIFOs, devices).
+fn read_regular(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, fs::Metadata)> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32 | nonblock());
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    if meta.len() > max {
+        return Err(std::io::Error::other("too large"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other("too large"));
+    }
+    Ok((bytes, meta))
+}
+
+#[cfg(unix)]
+fn nonblock() -> i32 {
+    rustix::fs::OFlags::NONBLOCK.bits() as i32
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path, meta: &fs::Metadata, forbidden: u32) -> Result<(), CacheRefused> {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(CacheRefused::NotOwned {
+            path: path.to_path_buf(),
+            owner: meta.uid(),
+            me,
+        });
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & forbidden != 0 {
+        return Err(CacheRefused::Permissions {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path, _: &fs::Metadata, _: u32) -> Result<(), CacheRefused> {
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+fn create_key_file(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut f) => {
+            f.write_all(key)?;
+            f.sync_all()
         }
-        let (sum, payload) = bytes[8..].split_at(32);
-        if blake3::hash(payload).as_bytes() != sum {
-            return None;
-        }
-        // SAFETY: the entry lives in this machine's private cache directory, was
-        // written by this host for this engine's compatibility hash, and its
-        // checksum matches; wasmtime additionally checks the engine compatibility.
-        unsafe { Component::deserialize(engine.wasmtime(), payload).ok() }
+        // Created by a concurrent process: the caller reads that one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }

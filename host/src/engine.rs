@@ -90,6 +90,13 @@ impl DeterministicEngine {
 
     /// An engine with this backend and these limits.
     pub fn with(backend: Backend, limits: Limits) -> Result<Self, LoadError> {
+        if limits.memory_bytes > crate::limits::MAX_MEMORY_BYTES {
+            return Err(LoadError::Engine(format!(
+                "memory limit of {} bytes is over the maximum of {} MiB (4 GiB: what a 32-bit wasm memory can address)",
+                limits.memory_bytes,
+                crate::limits::MAX_MEMORY_BYTES >> 20
+            )));
+        }
         let (config, description) = config(backend, &limits)?;
         let engine = Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         // The fingerprint covers what changes results or fuel: every setting, the
@@ -271,5 +278,6 @@ fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadErr
     );
     note("limits.max_log_lines", &limits.max_log_lines);
     note("limits.max_log_bytes", &limits.max_log_bytes);
+    note("limits.max_error_bytes", &limits.max_error_bytes);
     Ok((c, d))
 }

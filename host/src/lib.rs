@@ -7,8 +7,8 @@
 //! use imr_host::{ArtifactCache, DeterministicEngine, Mechanism};
 //!
 //! let engine = DeterministicEngine::new()?;
-//! let cache = ArtifactCache::new(ArtifactCache::default_dir());
-//! let mechanism = Mechanism::from_file(&engine, "mechanism.wasm".as_ref(), Some(&cache))?;
+//! let cache = ArtifactCache::default_dir().map(ArtifactCache::new);
+//! let mechanism = Mechanism::from_file(&engine, "mechanism.wasm".as_ref(), cache.as_ref())?;
 //! let epoch = imr_host::epoch::load("epoch.json".as_ref())?;
 //! let run = mechanism.run(&epoch.epoch, &[]);
 //! println!("fuel used: {}", run.fuel_consumed);
@@ -25,6 +25,9 @@
 //! * [`epoch`]: the epoch file format, its canonical encoding and hash.
 //! * [`weights`]: scores to chain weights, bit-exact with the bittensor SDK.
 //! * [`receipt`]: what a run proves, hash-chained.
+//! * [`Session`]: a mechanism's runs from epoch to epoch: the carried state,
+//!   the receipt chain, the run log and the determinism gate; [`outputs`]
+//!   writes a run's files as `imr run --out` does.
 //! * [`runlog`]: the tamper-evident run log ([`Log`]), [`replay()`] of one receipt
 //!   and [`verify()`] of a whole log.
 //! * [`yuma`]: subtensor's Yuma consensus epoch, bit-exact.
@@ -35,14 +38,16 @@ pub mod cache;
 pub mod engine;
 pub mod epoch;
 mod error;
-pub mod fsutil;
+mod fsutil;
 pub mod limits;
 pub mod mechanism;
+pub mod outputs;
 pub mod receipt;
 pub mod replay;
 pub mod runlog;
 pub mod runner;
 mod sandbox;
+pub mod session;
 pub mod validate;
 pub mod verify;
 
@@ -54,6 +59,7 @@ pub use mechanism::{Mechanism, Run};
 pub use replay::{replay, ReplayError, ReplayOptions, ReplayReport};
 pub use runlog::{Log, LogError};
 pub use sandbox::LogLine;
+pub use session::{Session, SessionError, Start, Stepped};
 pub use verify::{verify, VerifyError, VerifyOptions, VerifyReport};
 
 /// Scores to chain weights (the `imr-weights` crate).

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FUEL: u64 = 2_000_000_000;
 /// Default linear-memory cap: 256 MiB.
 pub const DEFAULT_MEMORY_BYTES: u64 = 256 << 20;
+/// The largest linear-memory cap: 4 GiB, all that a 32-bit wasm memory can address.
+pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
 
 /// Limits of one run. All of them are deterministic except the stack, which is
 /// enforced on the native stack (see [`crate::RunError::StackOverflow`]).
@@ -33,6 +35,39 @@ pub struct Limits {
     pub max_log_lines: usize,
     /// Maximum total size of kept log lines, in bytes.
     pub max_log_bytes: usize,
+    /// Maximum size of a mechanism's error message (`invalid-input`, `failed`)
+    /// as recorded, in bytes; longer ones are cut and end with the full
+    /// message's size and blake3 (see [`cap_message`]).
+    pub max_error_bytes: usize,
+}
+
+/// A guest-supplied message as imr records and prints it: control characters
+/// escaped (`\u{1b}`), so that nothing reaching a terminal can act on it, and
+/// cut at `max` bytes (on a character boundary) with a note of the full
+/// message's size and blake3, so that no message can inflate receipts.
+pub fn cap_message(message: &str, max: usize) -> String {
+    let mut escaped = String::with_capacity(message.len().min(max + 16));
+    let mut cut = false;
+    for c in message.chars() {
+        let piece: String = if c.is_control() && c != ' ' {
+            c.escape_unicode().to_string()
+        } else {
+            c.to_string()
+        };
+        if escaped.len() + piece.len() > max {
+            cut = true;
+            break;
+        }
+        escaped.push_str(&piece);
+    }
+    if cut {
+        escaped.push_str(&format!(
+            "… [cut at {max} bytes: the message had {} bytes, blake3 {}]",
+            message.len(),
+            blake3::hash(message.as_bytes()).to_hex()
+        ));
+    }
+    escaped
 }
 
 impl Default for Limits {
@@ -49,6 +84,7 @@ impl Default for Limits {
             max_diagnostics_bytes: 4 << 20,
             max_log_lines: 1_000,
             max_log_bytes: 64 << 10,
+            max_error_bytes: 4 << 10,
         }
     }
 }

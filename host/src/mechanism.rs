@@ -10,6 +10,7 @@ use crate::bindings::{self, MechanismPre};
 use crate::cache::{ArtifactCache, CacheOutcome};
 use crate::engine::{DeterministicEngine, MAX_WASM_STACK, RUN_THREAD_STACK};
 use crate::error::{LoadError, RunError};
+use crate::limits::cap_message;
 use crate::sandbox::{add_host_to_linker, LogLine, Sandbox};
 use crate::validate::validate_outcome;
 
@@ -35,7 +36,7 @@ pub struct Run {
 pub struct Mechanism {
     engine: DeterministicEngine,
     id: String,
-    size: usize,
+    bytes: std::sync::Arc<[u8]>,
     imports: Vec<String>,
     pre: MechanismPre<Sandbox>,
     cache: CacheOutcome,
@@ -45,7 +46,7 @@ impl std::fmt::Debug for Mechanism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mechanism")
             .field("id", &self.id)
-            .field("size", &self.size)
+            .field("size", &self.bytes.len())
             .finish()
     }
 }
@@ -141,7 +142,7 @@ impl Mechanism {
         Ok(Self {
             engine: engine.clone(),
             id,
-            size: bytes.len(),
+            bytes: bytes.into(),
             imports,
             pre,
             cache: cache_outcome,
@@ -155,7 +156,12 @@ impl Mechanism {
 
     /// The component's size in bytes.
     pub fn size(&self) -> usize {
-        self.size
+        self.bytes.len()
+    }
+
+    /// The component's bytes (what its [`id`](Self::id) hashes; stored in run logs).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The component's imports.
@@ -248,10 +254,14 @@ impl Mechanism {
                     diagnostics: o.diagnostics,
                 }),
                 Err(bindings::imr::mechanism::types::MechanismError::InvalidInput(m)) => {
-                    Err(RunError::MechanismInvalidInput { message: m })
+                    Err(RunError::MechanismInvalidInput {
+                        message: cap_message(&m, limits.max_error_bytes),
+                    })
                 }
                 Err(bindings::imr::mechanism::types::MechanismError::Failed(m)) => {
-                    Err(RunError::MechanismFailed { message: m })
+                    Err(RunError::MechanismFailed {
+                        message: cap_message(&m, limits.max_error_bytes),
+                    })
                 }
             }
         })();

@@ -110,17 +110,7 @@ pub fn execute(
             values: e.values.clone(),
             version_key: params.version_key,
             set_weights_call: e.set_weights_scale_hex.clone(),
-            pipeline: serde_json::json!({
-                "choices": e.choices,
-                "chain": params,
-                "preflight": e.preflight,
-                // The timelocked commit's plan (payload hash, reveal round and its inputs); the
-                // ciphertext is an output, not part of what replay reproduces.
-                "timelocked": timelocked.as_ref().map(|t| match t {
-                    Ok(c) => serde_json::json!({ "plan": c.plan }),
-                    Err(reason) => serde_json::json!({ "error": reason }),
-                }),
-            }),
+            pipeline: pipeline_record(e, params, timelocked.as_ref()),
         });
     let receipt = Receipt {
         format: RECEIPT_FORMAT.to_string(),
@@ -146,4 +136,27 @@ pub fn execute(
         timelocked,
         receipt,
     }
+}
+
+/// The receipt's `pipeline` record: the choices, the chain parameters, the pre-flight verdict
+/// and, only when a timelocked commit was built, its plan (payload hash, reveal round and its
+/// inputs). The ciphertext is an output, not part of what replay reproduces.
+fn pipeline_record(
+    e: &Emission,
+    params: &ChainParams,
+    timelocked: Option<&Result<imr_weights::timelocked::TimelockedCommit, String>>,
+) -> serde_json::Value {
+    let mut record = serde_json::json!({
+        "choices": e.choices,
+        "chain": params,
+        "preflight": e.preflight,
+    });
+    if let (Some(t), Some(map)) = (timelocked, record.as_object_mut()) {
+        let value = match t {
+            Ok(c) => serde_json::json!({ "plan": c.plan }),
+            Err(reason) => serde_json::json!({ "error": reason }),
+        };
+        map.insert("timelocked".into(), value);
+    }
+    record
 }

@@ -30,4 +30,4 @@ pub mod timelocked;
 
 pub use chain::{ChainParams, Extrinsic, Rejection, Verdict, WeightsCall};
 pub use error::{ErrorKind, WeightsError};
-pub use pipeline::{commit, emit, Choices, Commit, Emission, ProcessedWeights, Sdk};
+pub use pipeline::{commit, emit, report, Choices, Commit, Emission, ProcessedWeights, Sdk};

@@ -363,3 +363,16 @@ pub fn commit(
         preflight: chain::preflight(params, u, v, Extrinsic::CommitReveal),
     })
 }
+
+/// The report `imr weights` prints (and `imr.weights.process(...).report` returns):
+/// the emission's fields plus the chain parameters used, as one JSON object.
+pub fn report(emission: &Emission, params: &ChainParams) -> serde_json::Value {
+    let mut report = serde_json::to_value(emission).unwrap_or_default();
+    if let Some(obj) = report.as_object_mut() {
+        obj.insert(
+            "chain".into(),
+            serde_json::to_value(params).unwrap_or_default(),
+        );
+    }
+    report
+}

@@ -5,8 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod args;
 mod build;
 mod inspect;
+mod output;
+mod progress;
 mod replay;
 mod run;
 mod table;
@@ -26,7 +29,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a mechanism on an epoch (or a directory of epochs): writes weights.json, receipt.json and the new state.
-    Run(run::RunArgs),
+    Run(args::RunArgs),
     /// Re-execute a receipt's run from a run log: prints `identical` or each differing field.
     Replay(replay::ReplayArgs),
     /// Verify a whole run log: blobs, hashes, links, and a replay of every receipt.

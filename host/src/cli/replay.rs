@@ -7,10 +7,10 @@ use anyhow::Context;
 use clap::Args;
 use imr_host::receipt::Receipt;
 use imr_host::replay::{replay, ReplayOptions};
-use imr_host::runlog::layout::{MARKER, RECEIPTS};
+use imr_host::runlog::layout::enclosing_log;
 use imr_host::runlog::Log;
 
-use super::run::{cache, EngineKind};
+use super::args::{cache, EngineKind};
 
 /// Re-execute a receipt's run from a run log and compare.
 #[derive(Args, Debug)]
@@ -30,21 +30,6 @@ pub struct ReplayArgs {
     /// Directory of the compiled-artifact cache (default: $IMR_CACHE_DIR, else ~/.cache/imr).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
-}
-
-/// The log a receipt file sits in (`LOG/receipts/n.json`), if it is in one.
-fn enclosing_log(file: &Path) -> Option<PathBuf> {
-    let dir = file.parent()?;
-    if dir.file_name()? != RECEIPTS {
-        return None;
-    }
-    let log = dir.parent()?;
-    let log = if log.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        log
-    };
-    log.join(MARKER).is_file().then(|| log.to_path_buf())
 }
 
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {

@@ -9,8 +9,8 @@ use imr_host::replay::ReplayOptions;
 use imr_host::runlog::Log;
 use imr_host::verify::{verify_with_progress, Progress, VerifyOptions};
 
-use super::run::{cache, EngineKind};
-use super::validator::progress_bar;
+use super::args::{cache, EngineKind};
+use super::progress::progress_bar;
 
 /// Verify a whole run log: blobs, receipt hashes and links, and a replay of every receipt.
 #[derive(Args, Debug)]

@@ -343,13 +343,9 @@ pub fn run(args: &WeightsArgs) -> anyhow::Result<()> {
             )
         })?;
 
-    let mut report = serde_json::to_value(&emission).context("failed to serialise the report")?;
+    let mut report = imr_weights::report(&emission, &params);
     let mut ok = emission.preflight.ok;
     if let Some(obj) = report.as_object_mut() {
-        obj.insert(
-            "chain".into(),
-            serde_json::to_value(&params).context("failed to serialise chain parameters")?,
-        );
         if args.commit {
             if params.commit_reveal_enabled {
                 let randomness = match &args.insecure_tlock_seed {

@@ -25,6 +25,22 @@ pub const RECEIPTS: &str = "receipts";
 /// The prefix of temporary files (ignored by readers, removed by the next appender).
 pub const TMP_PREFIX: &str = ".tmp-";
 
+/// The run log a receipt file sits in (`LOG/receipts/<n>.json` with the
+/// marker in `LOG`), if it is in one.
+pub fn enclosing_log(file: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dir = file.parent()?;
+    if dir.file_name()? != RECEIPTS {
+        return None;
+    }
+    let log = dir.parent()?;
+    let log = if log.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        log
+    };
+    log.join(MARKER).is_file().then(|| log.to_path_buf())
+}
+
 /// The file name of receipt `seq`.
 pub fn receipt_name(seq: u64) -> String {
     format!("{seq:08}.json")

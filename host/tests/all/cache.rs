@@ -63,3 +63,112 @@ fn cache_keys_differ_per_backend() {
         cache.entry_path(&engine(), "x")
     );
 }
+
+/// Loads `bytes` through `cache` on another thread, failing (not hanging) after 60 s.
+fn load_bounded(cache: &ArtifactCache, bytes: &[u8]) -> Mechanism {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (cache, bytes) = (cache.clone(), bytes.to_vec());
+    std::thread::spawn(move || {
+        let _ = tx.send(Mechanism::from_bytes(&engine(), &bytes, Some(&cache)));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("loading through the cache hung")
+        .unwrap()
+}
+
+#[test]
+fn an_entry_compiled_from_another_component_is_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = ArtifactCache::new(dir.path());
+    let engine = engine();
+    let honest = std::fs::read(crate::support::time_series()).unwrap();
+    let other = std::fs::read(hostile()).unwrap();
+    let honest_m = Mechanism::from_bytes(&engine, &honest, Some(&cache)).unwrap();
+    let other_m = Mechanism::from_bytes(&engine, &other, Some(&cache)).unwrap();
+    // The attack: the other component's valid entry copied under the honest one's name.
+    let honest_entry = cache.entry_path(&engine, honest_m.id());
+    let original = std::fs::read(&honest_entry).unwrap();
+    std::fs::copy(cache.entry_path(&engine, other_m.id()), &honest_entry).unwrap();
+    let loaded = load_bounded(&cache, &honest);
+    assert_eq!(loaded.cache_outcome(), CacheOutcome::Repaired);
+    assert_eq!(std::fs::read(&honest_entry).unwrap(), original);
+    // What runs is the honest component: the hostile guest's "ok" mode is not a time-series epoch.
+    let epoch = epoch_with_params(r#"{"mode":"ok"}"#);
+    let ran = loaded.run(&epoch.epoch, b"41");
+    let reference = Mechanism::from_bytes(&engine, &honest, None)
+        .unwrap()
+        .run(&epoch.epoch, b"41");
+    assert_eq!(ran.result, reference.result);
+    assert_eq!(ran.fuel_consumed, reference.fuel_consumed);
+
+    // A payload forged with the public checksum scheme of the old format (no key) is refused too.
+    let payload = &original[40..];
+    let mut forged = b"IMRCWSM2".to_vec();
+    forged.extend_from_slice(blake3::hash(payload).as_bytes());
+    forged.extend_from_slice(payload);
+    std::fs::write(&honest_entry, forged).unwrap();
+    assert_eq!(
+        load_bounded(&cache, &honest).cache_outcome(),
+        CacheOutcome::Repaired
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_planted_as_an_entry_does_not_hang_a_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = ArtifactCache::new(dir.path());
+    let bytes = std::fs::read(hostile()).unwrap();
+    let id = blake3::hash(&bytes).to_hex().to_string();
+    cache.check().unwrap();
+    let entry = cache.entry_path(&engine(), &id);
+    let status = std::process::Command::new("mkfifo")
+        .arg(&entry)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let loaded = load_bounded(&cache, &bytes);
+    assert_eq!(loaded.cache_outcome(), CacheOutcome::Repaired);
+    assert!(std::fs::symlink_metadata(&entry).unwrap().is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_key_is_private_and_a_shared_directory_is_refused() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("cache");
+    let cache = ArtifactCache::new(&dir);
+    let key = cache.check().unwrap();
+    assert_eq!(cache.check().unwrap(), key, "the key is created once");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join(imr_host::cache::KEY_FILE)), 0o600);
+
+    // Group- or world-writable: refused, and loads compile without the cache.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = cache.check().unwrap_err().to_string();
+    assert!(err.contains("must not be accessible"), "{err}");
+    let bytes = std::fs::read(hostile()).unwrap();
+    let m = Mechanism::from_bytes(&engine(), &bytes, Some(&cache)).unwrap();
+    assert_eq!(m.cache_outcome(), CacheOutcome::Untrusted);
+    assert!(!cache.entry_path(&engine(), m.id()).exists());
+
+    // A readable key is refused as well.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let key_path = dir.join(imr_host::cache::KEY_FILE);
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(cache.check().is_err());
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    cache.check().unwrap();
+
+    // A directory owned by another user (possible to set up only as root, as CI runs).
+    let chown = std::process::Command::new("chown")
+        .args(["65534", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    if chown.status.success() {
+        let err = cache.check().unwrap_err().to_string();
+        assert!(err.contains("not by the current user"), "{err}");
+    }
+}

@@ -76,3 +76,30 @@ fn wasmtime_feature_set_is_exactly_the_pinned_one() {
         "the resolved wasmtime feature set changed"
     );
 }
+
+#[test]
+fn a_memory_limit_over_4_gib_is_refused_naming_the_maximum() {
+    let limits = imr_host::Limits {
+        memory_bytes: 5u64 << 30,
+        ..Default::default()
+    };
+    let err = imr_host::DeterministicEngine::with(imr_host::Backend::Cranelift, limits)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("maximum of 4096 MiB"), "{err}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args([
+            "run",
+            "-m",
+            "m.wasm",
+            "-e",
+            "e.json",
+            "--memory-mib",
+            "17592186044672",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not in 1..=4096"), "{stderr}");
+}

@@ -134,6 +134,31 @@ fn giant_output_is_refused() {
 }
 
 #[test]
+fn giant_mechanism_error_messages_are_cut_and_escaped() {
+    let size = 50 << 20;
+    let run = run_mode(&format!(r#"{{"mode":"giant_error","size":{size}}}"#));
+    let Err(RunError::MechanismFailed { message }) = &run.result else {
+        panic!("{:?}", run.result.as_ref().err())
+    };
+    let max = imr_host::Limits::default().max_error_bytes;
+    assert!(
+        message.len() < max + 200,
+        "{} bytes recorded",
+        message.len()
+    );
+    assert!(
+        message.starts_with("\\u{1b}[2J\\u{0}"),
+        "{}",
+        &message[..40]
+    );
+    assert!(!message.contains('\u{1b}') && !message.contains('\0'));
+    assert!(message.contains(&format!("the message had {} bytes", size + 4)));
+    // The receipt stays small.
+    let json = serde_json::to_string(&run.result.as_ref().unwrap_err()).unwrap();
+    assert!(json.len() < 2 * max + 300, "{} bytes of JSON", json.len());
+}
+
+#[test]
 fn mechanism_errors_are_passed_through() {
     assert_eq!(
         run_mode(r#"{"mode":"invalid_input"}"#).result,

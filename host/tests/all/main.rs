@@ -11,6 +11,7 @@ mod prompt_ranking;
 mod replay;
 mod reproducible_build;
 mod runlog;
+mod session;
 mod support;
 mod time_series;
 mod verify;

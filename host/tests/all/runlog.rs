@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use imr_host::replay::{ReplayError, ReplayOptions};
-use imr_host::runlog::{Log, LogError, Record};
-use imr_host::runner::execute;
+use imr_host::runlog::{Log, LogError};
+use imr_host::session::{Session, Start};
 use imr_host::verify::{verify, VerifyOptions};
 use imr_host::{epoch, Mechanism};
 use imr_weights::Sdk;
@@ -35,24 +35,13 @@ pub fn log_runs(log: &Path, files: &[PathBuf]) -> String {
     let engine = engine();
     let bytes = std::fs::read(time_series()).unwrap();
     let m = Mechanism::from_bytes(&engine, &bytes, None).unwrap();
-    let mut log = Log::open_append(log).unwrap();
-    let mut state = Vec::new();
-    let mut previous = None;
+    let mut session = Session::open_log(log, Sdk::V11, Start::default()).unwrap();
     for file in files {
         let input = epoch::load(file).unwrap();
-        let ex = execute(&m, &input, &state, previous.take(), Sdk::V11);
-        let appended = log
-            .append(&Record {
-                component: &bytes,
-                input: &input,
-                state_in: &state,
-                executed: &ex,
-            })
-            .unwrap();
-        state = ex.run.result.as_ref().unwrap().state.clone();
-        previous = Some(appended.hash);
+        let stepped = session.step(&m, &input).unwrap();
+        stepped.executed.run.result.as_ref().unwrap();
     }
-    previous.unwrap()
+    session.head().unwrap().to_string()
 }
 
 /// The scenario fixture (read-only: copy it with [`copy_log`] before tampering).

@@ -2,7 +2,7 @@
 //! weights for all 200 epochs (the same goldens the native tests check), and
 //! identical results and fuel under Pulley and Cranelift.
 
-use imr_host::runner::execute;
+use imr_host::session::{Session, Start};
 use imr_host::{epoch, Backend, DeterministicEngine, Limits, Mechanism};
 use imr_weights::Sdk;
 
@@ -19,12 +19,11 @@ struct Step {
 fn run_scenario(backend: Backend, limit: usize) -> Vec<Step> {
     let engine = DeterministicEngine::with(backend, Limits::default()).unwrap();
     let m = Mechanism::from_bytes(&engine, &std::fs::read(time_series()).unwrap(), None).unwrap();
-    let mut state = Vec::new();
-    let mut previous = None;
+    let mut session = Session::new(Sdk::V11, Start::default());
     let mut steps = Vec::new();
     for file in time_series_epochs().iter().take(limit) {
         let input = epoch::load(file).unwrap();
-        let ex = execute(&m, &input, &state, previous.take(), Sdk::V11);
+        let ex = session.step(&m, &input).unwrap().executed;
         let outcome = ex
             .run
             .result
@@ -42,8 +41,6 @@ fn run_scenario(backend: Backend, limit: usize) -> Vec<Step> {
             state: outcome.state.clone(),
             fuel: ex.run.fuel_consumed,
         });
-        state = outcome.state.clone();
-        previous = Some(ex.receipt.hash.clone());
     }
     steps
 }

@@ -106,6 +106,16 @@ impl Mechanism for Hostile {
             "invalid_input" => Err(MechanismError::InvalidInput(
                 "task.prices[3]: must be > 0".into(),
             )),
+            "giant_error" => {
+                // A huge message of NUL bytes with a terminal escape sequence in it.
+                let mut m = "\u{1b}[2J".to_string();
+                m.push_str(&"\0".repeat(p.size as usize));
+                Err(MechanismError::Failed(m))
+            }
+            "failed" => Err(MechanismError::Failed(format!(
+                "no usable responses at block {}",
+                epoch.block
+            ))),
             "grow" => {
                 // Grows linear memory by `size` 64 KiB pages directly.
                 #[cfg(target_arch = "wasm32")]
