@@ -128,6 +128,8 @@ pub fn run_epochs(
         let block = input.current_block;
         input.bonds = Some(output.bonds_u16.clone());
         input.validator_permit = Some(output.new_validator_permit.clone());
+        // With one mechanism the aggregation weight is 1: `Consensus` is stored unchanged.
+        input.previous_consensus_u16 = Some(output.consensus_u16.clone());
         input.last_mechanism_step_block = block;
         input.current_block = block.saturating_add(step);
         records.push(EpochRecord {

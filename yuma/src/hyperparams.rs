@@ -2,11 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::consensus_mode::ConsensusMode;
+
 /// Hyperparameters of one subnet (and the epoch's emission), named as in the vector schema's
 /// `params` object. Unknown names are rejected when parsing.
 ///
 /// Defaults are those of a newly registered subnet (spec/chain.md §4): tempo 360, kappa 32767,
-/// bonds moving average 900000, bonds penalty 65535, Yuma3 on, liquid alpha off, alpha values
+/// bonds moving average 900000, bonds penalty 65535, Yuma3 on, liquid alpha off, consensus mode Auto, alpha values
 /// (45875, 58982), steepness 1000, 64 validators, activity factor 13889, no stake threshold, no
 /// TAO weight, no owner, commit-reveal masking off, one mechanism, 1e9 rao per epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +34,9 @@ pub struct Hyperparams {
     pub yuma3: bool,
     /// `LiquidAlphaOn`: per-entry alpha in the Yuma3 bond EMA.
     pub liquid_alpha: bool,
+    /// `LiquidAlphaConsensusMode`: which consensus the liquid-alpha sigmoid reads (`"Current"`,
+    /// `"Previous"`, or `"Auto"`, the chain's default since runtime spec 446).
+    pub liquid_alpha_consensus_mode: ConsensusMode,
     /// Lower liquid-alpha bound as a u16 proportion (`AlphaValues.0`).
     pub alpha_low_u16: u16,
     /// Upper liquid-alpha bound as a u16 proportion (`AlphaValues.1`).
@@ -68,6 +73,7 @@ impl Default for Hyperparams {
             bonds_moving_average: 900_000,
             yuma3: true,
             liquid_alpha: false,
+            liquid_alpha_consensus_mode: ConsensusMode::Auto,
             alpha_low_u16: 45_875,
             alpha_high_u16: 58_982,
             alpha_sigmoid_steepness: 1000,

@@ -105,6 +105,7 @@ fn fixed_weights_keep_a_symmetric_split() {
         block_at_registration: None,
         last_mechanism_step_block: 0,
         commit_block: None,
+        previous_consensus_u16: None,
     };
     for yuma3 in [false, true] {
         let hp = Hyperparams {
