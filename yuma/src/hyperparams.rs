@@ -17,6 +17,9 @@ pub struct Hyperparams {
     /// Number of UIDs; optional, and when given it must equal the length of the state vectors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u16>,
+    /// The subnet's netuid; informational (the epoch does not read it), recorded with the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netuid: Option<u16>,
     /// Blocks per epoch (`Tempo`). Also the block step of the multi-epoch driver.
     pub tempo: u16,
     /// `ActivityCutoffFactorMilli`: the activity cutoff is `max(factor·tempo/1000, 1)` blocks.
@@ -65,6 +68,7 @@ impl Default for Hyperparams {
     fn default() -> Self {
         Hyperparams {
             n: None,
+            netuid: None,
             tempo: 360,
             activity_cutoff_factor_milli: 13_889,
             activity_cutoff_blocks: None,

@@ -8,7 +8,7 @@ use std::path::Path;
 use imr_yuma::fixed::{vec_u16_max_upscale_to_u16, I32F32};
 use imr_yuma::median::{weighted_median, weighted_median_col_sparse};
 use imr_yuma::sparse::inplace_normalize;
-use imr_yuma::{run_epoch, EpochInput, EpochOutput, Hyperparams};
+use imr_yuma::{run_epoch, run_epoch_traced, EpochInput, EpochOutput, Hyperparams};
 use serde_json::Value;
 
 fn field_values(out: &EpochOutput) -> serde_json::Map<String, Value> {
@@ -137,16 +137,38 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                 continue;
             }
         };
-        match run_epoch(&hp, &input) {
+        match run_epoch_traced(&hp, &input) {
             Err(e) => failures.push(format!("{ctx}: epoch failed: {e}")),
-            Ok(out) => {
-                check_derived(&ctx, &step["derived"], &out, failures);
+            Ok((out, trace)) => {
+                let mut derived = step["derived"].clone();
+                if let Some(want) = derived
+                    .as_object_mut()
+                    .and_then(|d| d.remove("liquid_alpha_consensus_source"))
+                {
+                    let got = serde_json::to_value(trace.liquid_alpha_consensus_source)
+                        .unwrap_or(Value::Null);
+                    if got != want {
+                        failures.push(format!(
+                            "{ctx}: derived.liquid_alpha_consensus_source: want {want}, got {got}"
+                        ));
+                    }
+                }
+                check_derived(&ctx, &derived, &out, failures);
                 check_expected(&ctx, &step["expected"], &out, failures);
                 // Chaining: replay with the previous epoch's written bonds and permits.
                 if let Some(p) = &prev {
                     let mut chained = input.clone();
                     chained.bonds = Some(p.bonds_u16.clone());
                     chained.validator_permit = Some(p.new_validator_permit.clone());
+                    // The stored Consensus chains too, except where the label says the step
+                    // replaced a uid (clear_neuron zeroes its entry) or stored a synthetic vector.
+                    let label = step["label"].as_str().unwrap_or("");
+                    if input.previous_consensus_u16.is_some()
+                        && !label.contains("replaced")
+                        && !label.contains("synthetic")
+                    {
+                        chained.previous_consensus_u16 = Some(p.consensus_u16.clone());
+                    }
                     match run_epoch(&hp, &chained) {
                         Ok(c) if c == out => {}
                         Ok(_) => failures.push(format!(
@@ -162,17 +184,52 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
     steps.len()
 }
 
+/// Every `*.json` under `dir`, sub-folders included, sorted.
+fn json_files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let rd = std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("cannot read vectors folder {}: {e}", d.display()));
+        for entry in rd {
+            let p = entry
+                .unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()))
+                .path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Schemas of one Yuma epoch per step: the flat `epoch_*.json` files, and liquid alpha's
+/// consensus mode (which adds `previous_consensus_u16` and the source of liquid alpha's
+/// consensus).
+const EPOCH_SCHEMAS: [&str; 2] = [
+    "subtensor-vectors/epoch-sequence/v1",
+    "subtensor-vectors/epoch-la-consensus-mode/v1",
+];
+
 #[test]
 fn epoch_sequences_match_bit_for_bit() {
     let Some(root) = common::vectors_root() else {
         return;
     };
-    let files = common::discover(&root, "subtensor", |n| {
-        n.starts_with("epoch_") && n.ends_with(".json")
-    });
+    // Discover every file under subtensor/ (sub-folders included) and dispatch on `schema`.
+    let files: Vec<_> = json_files_under(&root.join("subtensor"))
+        .into_iter()
+        .filter(|f| {
+            let schema = common::read_json(f)["schema"].as_str().map(str::to_string);
+            schema.is_some_and(|s| EPOCH_SCHEMAS.contains(&s.as_str()))
+        })
+        .collect();
     assert!(
         !files.is_empty(),
-        "no epoch_*.json in {}",
+        "no epoch-sequence file under {}",
         root.join("subtensor").display()
     );
     let mut failures = Vec::new();
