@@ -72,6 +72,14 @@ pub enum YumaError {
         /// serde's message (names unknown fields).
         message: String,
     },
+    /// A replacement names a uid that does not exist.
+    #[error("cannot replace uid {uid}: there are only {n} uids (0..{n})")]
+    ReplaceOutOfRange {
+        /// The uid.
+        uid: u16,
+        /// The number of uids.
+        n: usize,
+    },
     /// A per-epoch weights file that does not fit the run.
     #[error("weights file: {0}")]
     WeightsFile(String),

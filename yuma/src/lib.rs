@@ -14,6 +14,7 @@ pub mod error;
 pub mod fixed;
 pub mod hyperparams;
 pub mod median;
+pub mod replace;
 pub mod sparse;
 pub mod state;
 pub mod table;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use imr_yuma::fixed::{vec_u16_max_upscale_to_u16, I32F32};
 use imr_yuma::median::{weighted_median, weighted_median_col_sparse};
+use imr_yuma::replace::clear_stored_terms;
 use imr_yuma::sparse::inplace_normalize;
 use imr_yuma::{run_epoch, run_epoch_traced, EpochInput, EpochOutput, Hyperparams};
 use serde_json::Value;
@@ -124,6 +125,7 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
         return 0;
     };
     let mut prev: Option<EpochOutput> = None;
+    let mut prev_input: Option<EpochInput> = None;
     for step in steps {
         let ctx = format!(
             "{name} step {} ({})",
@@ -155,19 +157,21 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                 }
                 check_derived(&ctx, &derived, &out, failures);
                 check_expected(&ctx, &step["expected"], &out, failures);
-                // Chaining: replay with the previous epoch's written bonds and permits.
-                if let Some(p) = &prev {
+                // Chaining: replay with the previous epoch's written bonds, permits and
+                // consensus, after the documented between-step edits of a replaced uid.
+                if let (Some(p), Some(p_input)) = (&prev, &prev_input) {
                     let mut chained = input.clone();
                     chained.bonds = Some(p.bonds_u16.clone());
                     chained.validator_permit = Some(p.new_validator_permit.clone());
-                    // The stored Consensus chains too, except where the label says the step
-                    // replaced a uid (clear_neuron zeroes its entry) or stored a synthetic vector.
+                    // A label with "synthetic" stores a consensus of another length on purpose.
                     let label = step["label"].as_str().unwrap_or("");
-                    if input.previous_consensus_u16.is_some()
-                        && !label.contains("replaced")
-                        && !label.contains("synthetic")
-                    {
+                    if input.previous_consensus_u16.is_some() && !label.contains("synthetic") {
                         chained.previous_consensus_u16 = Some(p.consensus_u16.clone());
+                    }
+                    for uid in replaced_uids(p_input, &input) {
+                        if let Err(e) = clear_stored_terms(&mut chained, uid) {
+                            failures.push(format!("{ctx}: replacing uid {uid}: {e}"));
+                        }
                     }
                     match run_epoch(&hp, &chained) {
                         Ok(c) if c == out => {}
@@ -178,10 +182,25 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                     }
                 }
                 prev = Some(out);
+                prev_input = Some(input);
             }
         }
     }
     steps.len()
+}
+
+/// The uids a new hotkey took over between two steps: those whose `BlockAtRegistration`
+/// changed (`replace_neuron` sets it to the registration block).
+fn replaced_uids(before: &EpochInput, after: &EpochInput) -> Vec<u16> {
+    let (Some(a), Some(b)) = (&before.block_at_registration, &after.block_at_registration) else {
+        return Vec::new();
+    };
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .filter(|(_, (x, y))| x != y)
+        .map(|(uid, _)| uid as u16)
+        .collect()
 }
 
 /// Every `*.json` under `dir`, sub-folders included, sorted.

@@ -51,13 +51,17 @@ dividends_u16, validator_trust_u16, stake_weight_u16 (u16 proportions, floor(x*6
 emission, server_emission, validator_emission (rao), new_validator_permit, active, bonds_u16.
 With --epochs or --weights-per-epoch it prints {"epochs": [{"epoch", "block", "output"}, ...]}.
 
-MULTI-EPOCH: each epoch after the first runs tempo blocks later with the previous epoch's bonds
-and permits. Without --weights-per-epoch the weights are held fixed (every uid with a row
+MULTI-EPOCH: each epoch after the first runs tempo blocks later with the previous epoch's bonds,
+permits and consensus (liquid alpha's "Previous"/"Auto" consensus mode reads it). Without --weights-per-epoch the weights are held fixed (every uid with a row
 re-submits it before each epoch, so it stays active). A weights file is
   {"epochs": [ {"<uid>": [[dest_uid, value], ...], ...}, ... ]}
 where entry k lists the uids calling set_weights before epoch k (values are max-upscaled as the
 chain stores them; the submitter's last_update becomes that epoch's block; unlisted uids keep
-their row)."#;
+their row). An optional "replace": [{"epoch": k, "uid": u, "stake": 0, "block": B}] gives uid u
+to a new hotkey before epoch k (subtensor's replace_neuron + clear_neuron: its weights and bond
+row removed, weights to it zeroed, permit and stored consensus cleared, last_update and
+registration block set to B, default the epoch's block; stake default 0), to simulate a
+validator's or a miner's deregistration."#;
 
 /// Arguments of `imr yuma`.
 #[derive(clap::Args, Debug)]
