@@ -72,6 +72,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             ("replayed", report.replayed.to_string()),
             ("identical", report.identical.to_string()),
             ("mismatched", report.mismatched.to_string()),
+            ("no result", report.no_result.to_string()),
             ("missing", report.missing.to_string()),
             ("problems", report.problems.len().to_string()),
             (

@@ -181,3 +181,46 @@ fn imr_verify_reports_and_exits_by_result() {
     assert!(stderr.contains("error: run log"), "{stderr}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("mismatched  1"));
 }
+
+/// More replay workers than the engine's instance pool holds (16): every replay must still
+/// instantiate, so an honest log verifies (before the fix, `--jobs 40` reported pool errors
+/// as mismatches).
+#[test]
+fn more_workers_than_pool_instances_still_verify_an_honest_log() {
+    let options = VerifyOptions {
+        threads: 3 * imr_host::engine::POOL_INSTANCES as usize,
+        ..VerifyOptions::default()
+    };
+    let report = verify(&Log::open(&scenario().log).unwrap(), &options).unwrap();
+    assert!(
+        report.ok(),
+        "{:?}",
+        &report.problems[..report.problems.len().min(5)]
+    );
+    assert_eq!(report.identical, 200);
+    assert_eq!((report.mismatched, report.no_result), (0, 0));
+}
+
+/// A replay that gives no result (a non-deterministic error such as the native stack limit) is
+/// reported as unverified, never as field differences.
+#[test]
+fn a_replay_without_result_is_not_reported_as_tampering() {
+    use imr_host::error::RunError;
+    use imr_host::receipt::Receipt;
+    let seq = 3;
+    let logged: Receipt = serde_json::from_value(receipt_json(&scenario().log, seq)).unwrap();
+    let mut replayed = logged.clone();
+    replayed.error = Some(RunError::StackOverflow {
+        limit_bytes: 1 << 20,
+    });
+    let rep = imr_host::replay::compare(&logged, replayed.clone());
+    assert!(rep.no_result().is_some());
+    replayed.error = Some(RunError::MechanismFailed {
+        message: "a deterministic failure".into(),
+    });
+    let rep = imr_host::replay::compare(&logged, replayed);
+    assert!(
+        rep.no_result().is_none(),
+        "a deterministic error is a result"
+    );
+}
