@@ -205,8 +205,8 @@ fn more_workers_than_pool_instances_still_verify_an_honest_log() {
 /// reported as unverified, never as field differences.
 #[test]
 fn a_replay_without_result_is_not_reported_as_tampering() {
-    use imr_host::error::RunError;
     use imr_host::receipt::Receipt;
+    use imr_host::RunError;
     let seq = 3;
     let logged: Receipt = serde_json::from_value(receipt_json(&scenario().log, seq)).unwrap();
     let mut replayed = logged.clone();
