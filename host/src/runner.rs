@@ -34,24 +34,9 @@ impl Executed {
     }
 }
 
-/// The chain parameters for an epoch: its `chain` object, with `netuid` and `n`
-/// filled in from the epoch when the object does not give them.
+/// The chain parameters for an epoch (see [`EpochInput::chain_params`]).
 pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
-    let mut value = match &input.chain {
-        Some(bytes) => {
-            serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| format!("chain: {e}"))?
-        }
-        None => serde_json::json!({}),
-    };
-    let map = value
-        .as_object_mut()
-        .ok_or_else(|| "chain: must be an object".to_string())?;
-    map.entry("netuid").or_insert(input.epoch.netuid.into());
-    if let Some(last) = input.epoch.neurons.last() {
-        map.entry("n")
-            .or_insert((u32::from(last.uid) + 1).min(65535).into());
-    }
-    serde_json::from_value(value).map_err(|e| format!("chain: {e}"))
+    input.chain_params()
 }
 
 /// Runs `mechanism` on `input` with `state_in`, turns the scores into weights
