@@ -22,10 +22,7 @@ fn the_anchor_commits_to_the_head_and_count_and_decodes_as_the_pallet_does() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["head"], scenario().head);
     assert_eq!(json["count"], 200);
-    assert_eq!(
-        json["call_scale"],
-        format!("0x{}", hex::encode(a.call_scale()))
-    );
+    assert_eq!(json["call_scale"], hex::encode(a.call_scale()));
 }
 
 #[test]
