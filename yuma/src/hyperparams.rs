@@ -58,8 +58,12 @@ pub struct Hyperparams {
     /// `CommitRevealWeightsEnabled`: apply the commit-reveal column mask using the input's
     /// `commit_block`.
     pub commit_reveal_enabled: bool,
-    /// Number of mechanisms; only 1 is supported.
+    /// `MechanismCountCurrent`: the number of mechanisms (1 for [`crate::run_epoch`]; 1 to 16
+    /// for [`crate::mechanisms::run_epoch_with_mechanisms`]).
     pub mechanism_count: u8,
+    /// `MechanismEmissionSplit` (u16 parts of 65535 per mechanism), or `None` for an even split.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emission_split: Option<Vec<u16>>,
     /// The rao this epoch distributes (`rao_emission`).
     pub rao_emission: u64,
 }
@@ -87,6 +91,7 @@ impl Default for Hyperparams {
             owner_uid: None,
             commit_reveal_enabled: false,
             mechanism_count: 1,
+            emission_split: None,
             rao_emission: 1_000_000_000,
         }
     }

@@ -13,6 +13,7 @@ pub mod epoch;
 pub mod error;
 pub mod fixed;
 pub mod hyperparams;
+pub mod mechanisms;
 pub mod median;
 pub mod replace;
 pub mod sparse;
