@@ -327,3 +327,29 @@ fn aggregate(
     }
     a
 }
+
+/// A multi-mechanism state file: hyperparameters (with `mechanism_count` and, optionally,
+/// `emission_split`) and the state [`run_epoch_with_mechanisms`] reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MechanismsStateFile {
+    /// Hyperparameters shared by the mechanisms.
+    #[serde(default)]
+    pub params: Hyperparams,
+    /// The chain state.
+    pub input: MechanismsInput,
+}
+
+impl MechanismsStateFile {
+    /// Parses a multi-mechanism state file (errors name the JSON path).
+    pub fn from_json(what: &str, text: &str) -> Result<Self, YumaError> {
+        crate::error::parse_json(what, text)
+    }
+}
+
+/// Whether a state file's text describes several mechanisms (its `input` has `mechanisms`).
+pub fn is_mechanisms_state(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v["input"].get("mechanisms").is_some())
+}

@@ -183,3 +183,36 @@ fn run_on_a_commit_reveal_subnet_writes_the_timelocked_commit_and_records_its_pl
     );
     assert_eq!(receipt_b["hash"], receipt["hash"]);
 }
+
+/// `imr yuma` on a state with two mechanisms: each mechanism's terms and the aggregation
+/// (returned emissions summed, their shares adding up to the emission); chaining is refused
+/// with a clear error.
+#[test]
+fn yuma_runs_a_subnet_with_two_mechanisms() {
+    let state = crate::support::workspace().join("examples/yuma-mechanisms/state.json");
+    let o = imr()
+        .arg("yuma")
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let subs: Vec<u64> = serde_json::from_value(v["sub_emission"].clone()).unwrap();
+    assert_eq!(subs.len(), 2);
+    assert_eq!(subs.iter().sum::<u64>(), 1_000_000_000);
+    assert_eq!(v["mechanisms"][1]["netuid_index"], 4096 + 7);
+    for uid in 0..6 {
+        let sum: u64 = (0..2)
+            .map(|m| v["mechanisms"][m]["server_emission"][uid].as_u64().unwrap())
+            .sum();
+        assert_eq!(v["aggregated"]["server_emission"][uid].as_u64(), Some(sum));
+    }
+    let o = imr()
+        .args(["yuma", "--epochs", "2", "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("several mechanisms runs one epoch"));
+}
