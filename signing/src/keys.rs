@@ -103,13 +103,30 @@ impl HotkeySigner {
     }
 
     /// A key from a 64-byte sr25519 secret key in schnorrkel's byte form (key ++ nonce), as
-    /// bittensor writes in a keyfile's `privateKey` and `sp_core`'s `Pair::to_raw_vec` gives.
+    /// bittensor writes in a keyfile's `privateKey` (`sp_core`'s `Pair::to_raw_vec`).
     pub fn from_private_key(bytes: &[u8]) -> Result<Self, KeyError> {
         let secret = SecretKey::from_bytes(bytes)
             .map_err(|_| KeyError::InvalidSeed("private key must be 64 bytes".into()))?;
         Ok(HotkeySigner {
             keypair: secret.to_keypair(),
         })
+    }
+
+    /// `sp_core::sr25519::Pair::from_seed_slice`, which btwallet's `create_from_seed` and
+    /// `create_from_private_key` use: 32 bytes are a seed ([`HotkeySigner::from_seed`]), 64
+    /// bytes a secret key ([`HotkeySigner::from_private_key`]), any other length an error.
+    pub fn from_seed_slice(bytes: &[u8]) -> Result<Self, KeyError> {
+        match bytes.len() {
+            32 => {
+                let mut seed = [0u8; 32];
+                seed.copy_from_slice(bytes);
+                Ok(Self::from_seed(seed))
+            }
+            64 => Self::from_private_key(bytes),
+            n => Err(KeyError::InvalidSeed(format!(
+                "secret is {n} bytes, not 32 (seed) or 64 (secret key)"
+            ))),
+        }
     }
 
     /// A key from a BIP39 English mnemonic and an optional password, as `substrate-bip39`
@@ -125,7 +142,8 @@ impl HotkeySigner {
 
     /// A key from a Substrate secret URI: `PHRASE_OR_0xSEED[//hard|/soft]*[///password]`.
     ///
-    /// The phrase part is a 0x-prefixed 32-byte hex seed or a BIP39 mnemonic; an empty phrase
+    /// The phrase part is a 0x-prefixed hex seed (32 bytes, or a 64-byte secret key, as
+    /// `sp_core` accepts) or a BIP39 mnemonic; an empty phrase
     /// means [`DEV_PHRASE`], so `//Alice` is Substrate's Alice. Junctions are derived as
     /// `sp_core` does: a number is its u64 little-endian encoding, text its SCALE encoding,
     /// zero-padded to 32 bytes (hashed with BLAKE2b-256 when longer).
@@ -149,7 +167,9 @@ impl HotkeySigner {
                     "a password applies only to a mnemonic phrase".into(),
                 ));
             }
-            Self::from_seed(parse_seed_hex(hex_seed)?).keypair
+            let bytes = hex::decode(hex_seed.trim())
+                .map_err(|_| KeyError::InvalidSeed("seed is not hex".into()))?;
+            Self::from_seed_slice(&bytes)?.keypair
         } else {
             let phrase = if phrase.is_empty() {
                 DEV_PHRASE
@@ -224,11 +244,13 @@ impl HotkeySigner {
         let signer = if let Some(phrase) = field("secretPhrase")? {
             Self::from_mnemonic(phrase, "")?
         } else if let Some(seed) = field("secretSeed")? {
-            Self::from_seed(parse_seed_hex(strip_0x(seed))?)
+            let bytes = hex::decode(strip_0x(seed))
+                .map_err(|_| KeyError::InvalidSeed("secretSeed is not hex".into()))?;
+            Self::from_seed_slice(&bytes)?
         } else if let Some(key) = field("privateKey")? {
             let bytes = hex::decode(strip_0x(key))
                 .map_err(|_| KeyError::InvalidSeed("privateKey is not hex".into()))?;
-            Self::from_private_key(&bytes)?
+            Self::from_seed_slice(&bytes)?
         } else {
             return Err(malformed(
                 origin,
@@ -312,13 +334,6 @@ fn strip_0x(s: &str) -> &str {
     s.strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
         .unwrap_or(s)
-}
-
-fn parse_seed_hex(hex_seed: &str) -> Result<[u8; 32], KeyError> {
-    let bytes = hex::decode(hex_seed.trim())
-        .map_err(|_| KeyError::InvalidSeed("seed is not hex".into()))?;
-    <[u8; 32]>::try_from(bytes.as_slice())
-        .map_err(|_| KeyError::InvalidSeed(format!("seed is {} bytes, not 32", bytes.len())))
 }
 
 /// Split `//hard/soft//3` into junctions `(hard, chain code)`.

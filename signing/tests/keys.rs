@@ -113,6 +113,25 @@ fn wallet_hotkey_file_round_trips() {
     std::fs::write(&path, wallet_json(&from_phrase, None, Some(DEV_PHRASE))).unwrap();
     let loaded = HotkeySigner::from_wallet_file(&path).unwrap();
     assert_eq!(loaded.public_key(), from_phrase.public_key());
+
+    // privateKey only: the 64-byte schnorrkel secret (sp_core's Pair::to_raw_vec).
+    let secret = schnorrkel::MiniSecretKey::from_bytes(&TEST_SEED)
+        .unwrap()
+        .expand(schnorrkel::ExpansionMode::Ed25519)
+        .to_bytes();
+    let public = format!("0x{}", hex::encode(expected.public_key()));
+    let json = serde_json::json!({
+        "privateKey": format!("0x{}", hex::encode(secret)),
+        "publicKey": public,
+        "accountId": public,
+        "ss58Address": expected.ss58_address(),
+    });
+    std::fs::write(&path, json.to_string()).unwrap();
+    let loaded = HotkeySigner::from_wallet_file(&path).unwrap();
+    assert_eq!(loaded.public_key(), expected.public_key());
+    // Same signature scheme either way: a signature by the loaded key verifies for the seed's.
+    let rec = imr_signing::sign(&loaded, &"ab".repeat(32)).unwrap();
+    imr_signing::verify(&rec, &"ab".repeat(32), Some(&expected.ss58_address())).unwrap();
 }
 
 #[test]
