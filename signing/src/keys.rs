@@ -11,6 +11,7 @@ use std::path::Path;
 
 use schnorrkel::derive::{ChainCode, Derivation};
 use schnorrkel::{ExpansionMode, Keypair, MiniSecretKey, SecretKey};
+use zeroize::Zeroizing;
 
 use crate::ss58::{ss58_encode, SS58_PREFIX_SUBSTRATE};
 
@@ -118,9 +119,9 @@ impl HotkeySigner {
     pub fn from_seed_slice(bytes: &[u8]) -> Result<Self, KeyError> {
         match bytes.len() {
             32 => {
-                let mut seed = [0u8; 32];
+                let mut seed = Zeroizing::new([0u8; 32]);
                 seed.copy_from_slice(bytes);
-                Ok(Self::from_seed(seed))
+                Ok(Self::from_seed(*seed))
             }
             64 => Self::from_private_key(bytes),
             n => Err(KeyError::InvalidSeed(format!(
@@ -167,8 +168,10 @@ impl HotkeySigner {
                     "a password applies only to a mnemonic phrase".into(),
                 ));
             }
-            let bytes = hex::decode(hex_seed.trim())
-                .map_err(|_| KeyError::InvalidSeed("seed is not hex".into()))?;
+            let bytes = Zeroizing::new(
+                hex::decode(hex_seed.trim())
+                    .map_err(|_| KeyError::InvalidSeed("seed is not hex".into()))?,
+            );
             Self::from_seed_slice(&bytes)?.keypair
         } else {
             let phrase = if phrase.is_empty() {
@@ -204,7 +207,7 @@ impl HotkeySigner {
             source,
         };
         let file = std::fs::File::open(path).map_err(io)?;
-        let mut data = Vec::new();
+        let mut data = Zeroizing::new(Vec::new());
         file.take(MAX_KEY_FILE_BYTES + 1)
             .read_to_end(&mut data)
             .map_err(io)?;
@@ -244,12 +247,16 @@ impl HotkeySigner {
         let signer = if let Some(phrase) = field("secretPhrase")? {
             Self::from_mnemonic(phrase, "")?
         } else if let Some(seed) = field("secretSeed")? {
-            let bytes = hex::decode(strip_0x(seed))
-                .map_err(|_| KeyError::InvalidSeed("secretSeed is not hex".into()))?;
+            let bytes = Zeroizing::new(
+                hex::decode(strip_0x(seed))
+                    .map_err(|_| KeyError::InvalidSeed("secretSeed is not hex".into()))?,
+            );
             Self::from_seed_slice(&bytes)?
         } else if let Some(key) = field("privateKey")? {
-            let bytes = hex::decode(strip_0x(key))
-                .map_err(|_| KeyError::InvalidSeed("privateKey is not hex".into()))?;
+            let bytes = Zeroizing::new(
+                hex::decode(strip_0x(key))
+                    .map_err(|_| KeyError::InvalidSeed("privateKey is not hex".into()))?,
+            );
             Self::from_seed_slice(&bytes)?
         } else {
             return Err(malformed(
@@ -294,8 +301,9 @@ impl HotkeySigner {
     /// A key from the environment variable `var_name`, which holds a secret URI or a
     /// 0x-hex 32-byte seed (see [`HotkeySigner::from_secret_uri`]).
     pub fn from_env(var_name: &str) -> Result<Self, KeyError> {
-        let value =
-            std::env::var(var_name).map_err(|_| KeyError::MissingEnv(var_name.to_string()))?;
+        let value = Zeroizing::new(
+            std::env::var(var_name).map_err(|_| KeyError::MissingEnv(var_name.to_string()))?,
+        );
         Self::from_secret_uri(&value)
     }
 
