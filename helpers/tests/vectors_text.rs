@@ -407,6 +407,7 @@ fn close(got: f64, want: f64) -> bool {
 fn sn1_math_score_exact_matches() {
     let mut rep = Report::default();
     let mut count = 0;
+    let mut bit_exact = 0;
     for (file, v) in fixtures("sn1_math_score") {
         for c in cases(&v) {
             let id = c["id"].as_str().unwrap_or("<no id>");
@@ -429,6 +430,9 @@ fn sn1_math_score_exact_matches() {
                 continue;
             };
             let got = sn1_math_score(reference, comp);
+            if got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()) {
+                bit_exact += 1;
+            }
             rep.check(
                 close(got, want),
                 &file,
@@ -452,6 +456,7 @@ fn sn1_math_score_exact_matches() {
             count += 1;
         }
     }
+    eprintln!("sn1_math_score exact: {count} cases checked, {bit_exact} bit-exact");
     rep.finish(count);
 }
 
