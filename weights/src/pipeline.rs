@@ -129,7 +129,8 @@ pub struct Commit {
     pub preflight: Verdict,
 }
 
-fn hex0x(bytes: &[u8]) -> String {
+/// `0x`-prefixed lower-case hex, as the SDKs print call data and hashes.
+pub(crate) fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 

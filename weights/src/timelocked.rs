@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::call_data::{self, AccountId};
 use crate::chain::{self, ChainParams, Extrinsic, Verdict};
 use crate::error::WeightsError;
-use crate::pipeline::{Emission, Sdk};
+use crate::pipeline::{hex0x, Emission, Sdk};
 use crate::reveal_round::{self, CommitSchedule, RevealFormula, RevealRound};
 
 /// `commit_timelocked_mechanism_weights`'s call index in `SubtensorModule`.
@@ -69,10 +69,6 @@ pub struct TimelockedPlan {
     pub commit_reveal_version: u16,
     /// The pre-flight verdict for this commit (the ciphertext size is checked once it exists).
     pub preflight: Verdict,
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
 }
 
 /// The SDK's reveal-round formula for each generation: 10.x uses bittensor-drand 1.x's
