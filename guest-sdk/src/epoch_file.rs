@@ -53,13 +53,13 @@ struct RawEpoch {
     seed: String,
     neurons: Vec<RawNeuron>,
     #[serde(default)]
-    task: Value,
+    task: StrictValue,
     #[serde(default)]
     responses: Vec<RawResponse>,
     #[serde(default)]
-    params: Value,
+    params: StrictValue,
     #[serde(default)]
-    chain: Option<Value>,
+    chain: Option<StrictValue>,
 }
 
 #[derive(Deserialize)]
@@ -79,9 +79,81 @@ struct RawNeuron {
 struct RawResponse {
     uid: u16,
     #[serde(default)]
-    payload: Value,
+    payload: StrictValue,
     #[serde(default)]
     latency_ms: Option<u32>,
+}
+
+/// A JSON value whose objects have no duplicate keys. serde_json's `Value`
+/// keeps the last of two equal keys; in an epoch file that would let two
+/// readers of the same file disagree, so a duplicate is refused wherever it is
+/// (`task`, `params`, a payload, `chain`), with its path.
+#[derive(Default)]
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("{v} is not a JSON number")))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        StrictValue::deserialize(d).map(|v| v.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key {key:?} (a key may appear once in an object)"
+                )));
+            }
+            let StrictValue(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// A parsed epoch file: the epoch the mechanism sees, plus the chain parameters.
@@ -100,12 +172,18 @@ pub fn parse(bytes: &[u8]) -> Result<Epoch, EpochFileError> {
 
 /// Parses an epoch file, keeping the `chain` object too.
 pub fn parse_file(bytes: &[u8]) -> Result<EpochFile, EpochFileError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(err(
+            ".",
+            "the file starts with a UTF-8 byte-order mark (BOM, bytes EF BB BF): save it as UTF-8 without a BOM",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let raw: RawEpoch = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let message = e.inner().to_string();
+        let message = explain_json_error(e.inner());
         err(e.path().to_string(), message)
     })?;
-    de.end().map_err(|e| err(".", e.to_string()))?;
+    de.end().map_err(|e| err(".", explain_json_error(&e)))?;
 
     let seed = decode_seed(&raw.seed)?;
 
@@ -150,7 +228,7 @@ pub fn parse_file(bytes: &[u8]) -> Result<EpochFile, EpochFileError> {
         }
         responses.push(Response {
             uid: r.uid,
-            payload: to_canonical(&r.payload, &format!("responses[{i}].payload"))?,
+            payload: to_canonical(&r.payload.0, &format!("responses[{i}].payload"))?,
             latency_ms: r.latency_ms,
         });
     }
@@ -162,12 +240,27 @@ pub fn parse_file(bytes: &[u8]) -> Result<EpochFile, EpochFileError> {
             block: raw.block,
             seed,
             neurons,
-            task: to_canonical(&raw.task, "task")?,
+            task: to_canonical(&raw.task.0, "task")?,
             responses,
-            params: to_canonical(&raw.params, "params")?,
+            params: to_canonical(&raw.params.0, "params")?,
         },
-        chain: raw.chain,
+        chain: raw.chain.map(|c| c.0),
     })
+}
+
+/// serde_json's message, made clear where it is cryptic: a `\\u` escape of
+/// half a surrogate pair (U+D800 to U+DFFF) is reported by serde_json as an
+/// "unexpected end of hex escape" or a "lone leading surrogate".
+fn explain_json_error(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    if message.contains("surrogate") || message.contains("end of hex escape") {
+        return format!(
+            "a \\u escape encodes a lone UTF-16 surrogate (U+D800 to U+DFFF without its pair): strings must be valid Unicode (line {} column {})",
+            e.line(),
+            e.column()
+        );
+    }
+    message
 }
 
 fn decode_seed(seed: &str) -> Result<Vec<u8>, EpochFileError> {

@@ -286,5 +286,8 @@ fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadErr
     note("limits.max_log_lines", &limits.max_log_lines);
     note("limits.max_log_bytes", &limits.max_log_bytes);
     note("limits.max_error_bytes", &limits.max_error_bytes);
+    for (name, value) in limits.compile.entries() {
+        note(&format!("limits.compile.{name}"), &value);
+    }
     Ok((c, d))
 }

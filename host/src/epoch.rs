@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use imr_guest::{Epoch, Neuron, Response};
+
+use crate::input_file::read_regular;
+pub use crate::input_file::MAX_EPOCH_FILE_BYTES;
 use parity_scale_codec::{Decode, Encode};
 
 /// An epoch file that could not be used. Names the file and the field.
@@ -212,9 +215,10 @@ impl EpochInput {
     }
 }
 
-/// Reads and parses an epoch file.
+/// Reads and parses an epoch file: a regular file (a FIFO or a directory is
+/// refused at once) of at most [`MAX_EPOCH_FILE_BYTES`].
 pub fn load(path: &Path) -> Result<EpochInput, EpochError> {
-    let bytes = std::fs::read(path).map_err(|source| EpochError::Read {
+    let bytes = read_regular(path, MAX_EPOCH_FILE_BYTES).map_err(|source| EpochError::Read {
         path: path.to_path_buf(),
         source,
     })?;

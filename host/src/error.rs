@@ -21,6 +21,9 @@ pub enum LoadError {
     /// The bytes are not a valid WebAssembly component.
     #[error("not a valid WebAssembly component: {0}")]
     Invalid(String),
+    /// The component is over a compile limit (checked before compiling).
+    #[error("component {0}")]
+    OverCompileLimit(#[from] crate::compile_limits::CompileLimitError),
     /// The component imports something outside the mechanism world.
     #[error("component imports {} outside the mechanism world (only imr:mechanism/host and imr:mechanism/types are allowed): {}", .0.len(), .0.join(", "))]
     ForbiddenImports(Vec<String>),

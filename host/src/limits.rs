@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::compile_limits::CompileLimits;
+
 /// Default fuel budget of one run: 2·10⁹ units (a 200-miner time-series epoch uses about 1% of it).
 pub const DEFAULT_FUEL: u64 = 2_000_000_000;
 /// Default linear-memory cap: 256 MiB.
@@ -43,6 +45,9 @@ pub struct Limits {
     /// as recorded, in bytes; longer ones are cut and end with the full
     /// message's size and blake3 (see [`cap_message`]).
     pub max_error_bytes: usize,
+    /// What a component may contain to be compiled (checked before compiling).
+    #[serde(default)]
+    pub compile: CompileLimits,
 }
 
 /// A guest-supplied message as imr records and prints it: control characters
@@ -89,6 +94,7 @@ impl Default for Limits {
             max_log_lines: 1_000,
             max_log_bytes: 64 << 10,
             max_error_bytes: 4 << 10,
+            compile: CompileLimits::default(),
         }
     }
 }

@@ -90,10 +90,12 @@ impl Mechanism {
         path: &Path,
         cache: Option<&ArtifactCache>,
     ) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let max = engine.limits().compile.max_component_bytes;
+        let bytes =
+            crate::input_file::read_regular(path, max).map_err(|source| LoadError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::from_bytes(engine, &bytes, cache)
     }
 
@@ -115,6 +117,8 @@ impl Mechanism {
                 },
             ));
         }
+        // Bounded compilation: refuse what is over the compile limits before compiling.
+        crate::compile_limits::check(bytes, &engine.limits().compile)?;
         let id = blake3::hash(bytes).to_hex().to_string();
         let (component, cache_outcome) = match cache {
             Some(c) => c.load_or_compile(engine, &id, bytes),

@@ -193,7 +193,9 @@ impl RunArgs {
 
 /// Reads a component file.
 pub fn read_component(path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read mechanism {}", path.display()))
+    let max = Limits::default().compile.max_component_bytes;
+    imr_host::input_file::read_regular(path, max)
+        .with_context(|| format!("cannot read mechanism {}", path.display()))
 }
 
 /// Reads a state file.

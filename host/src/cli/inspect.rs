@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use imr_host::mechanism::{component_exports, component_imports, ALLOWED_IMPORTS};
-use imr_host::DeterministicEngine;
-use wasmtime::component::Component;
+use imr_host::inspect::inspect;
+use imr_host::mechanism::ALLOWED_IMPORTS;
+use imr_host::Limits;
 
-/// Show a component's hash, world, imports, exports and size.
+/// Show a component's hash, world, imports, exports, size and compile measures (without compiling it).
 #[derive(Args, Debug)]
 pub struct InspectArgs {
     /// The component file.
@@ -21,63 +21,95 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.component)
-        .with_context(|| format!("cannot read {}", args.component.display()))?;
-    anyhow::ensure!(
-        wasmparser::Parser::is_component(&bytes),
-        "{} is not a WebAssembly component",
-        args.component.display()
-    );
-    let engine = DeterministicEngine::new()?;
-    let component = Component::new(engine.wasmtime(), &bytes)
-        .map_err(|e| anyhow::anyhow!("{e:#}"))
-        .with_context(|| format!("{} is not a valid component", args.component.display()))?;
-    let imports = component_imports(&engine, &component);
-    let exports = component_exports(&engine, &component);
-    let forbidden: Vec<&String> = imports
-        .iter()
-        .filter(|i| !ALLOWED_IMPORTS.contains(&i.as_str()))
-        .collect();
-    let world_ok =
-        forbidden.is_empty() && exports.iter().any(|(n, k)| n == "score" && *k == "func");
-    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let path = args.component.display();
+    let limits = Limits::default().compile;
+    let bytes = imr_host::input_file::read_regular(&args.component, limits.max_component_bytes)
+        .with_context(|| format!("cannot read {path}"))?;
+    let info = inspect(&bytes, &limits).map_err(|e| anyhow::anyhow!("{path} is {e}"))?;
+    let admissible = info.admissible();
+    let m = &info.measure;
     if args.json {
         let v = serde_json::json!({
             "path": args.component,
-            "blake3": hash,
-            "size": bytes.len(),
-            "world": if world_ok { "imr:mechanism/mechanism@0.1.0" } else { "unknown" },
-            "admissible": world_ok,
-            "imports": imports,
-            "forbidden_imports": forbidden,
-            "exports": exports.iter().map(|(n, k)| serde_json::json!({"name": n, "kind": k})).collect::<Vec<_>>(),
+            "blake3": info.blake3,
+            "size": info.size,
+            "world": if admissible { "imr:mechanism/mechanism@0.1.0" } else { "unknown" },
+            "admissible": admissible,
+            "imports": info.imports,
+            "forbidden_imports": info.forbidden_imports,
+            "exports": info.exports.iter().map(|(n, k)| serde_json::json!({"name": n, "kind": k})).collect::<Vec<_>>(),
+            "measure": m,
+            "compile_limits": limits,
+            "over_compile_limit": info.over_compile_limit,
+            "invalid": info.invalid,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        println!("component {}", args.component.display());
-        println!("blake3    {hash}");
-        println!("size      {} bytes", bytes.len());
-        println!(
-            "world     {}",
-            if world_ok {
-                "imr:mechanism/mechanism@0.1.0 (admissible)"
-            } else {
-                "not the mechanism world (refused at load)"
-            }
-        );
-        println!("imports");
-        for i in &imports {
-            let mark = if ALLOWED_IMPORTS.contains(&i.as_str()) {
-                ""
-            } else {
-                "  <- forbidden"
-            };
-            println!("  {i}{mark}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("component {path}");
+    println!("blake3    {}", info.blake3);
+    println!("size      {} bytes", info.size);
+    println!(
+        "world     {}",
+        if admissible {
+            "imr:mechanism/mechanism@0.1.0 (admissible)"
+        } else {
+            "not an admissible mechanism (refused at load)"
         }
-        println!("exports");
-        for (n, k) in &exports {
-            println!("  {n} ({k})");
-        }
+    );
+    if let Some(why) = &info.invalid {
+        println!("invalid   {}", imr_host::limits::cap_message(why, 4096));
+    }
+    println!("imports");
+    for i in &info.imports {
+        let mark = if ALLOWED_IMPORTS.contains(&i.as_str()) {
+            ""
+        } else {
+            "  <- forbidden"
+        };
+        println!("  {}{mark}", imr_host::limits::cap_message(i, 4096));
+    }
+    println!("exports");
+    for (n, k) in &info.exports {
+        println!("  {} ({k})", imr_host::limits::cap_message(n, 4096));
+    }
+    println!("compile measures (limit)");
+    let rows = [
+        (
+            "component bytes",
+            m.component_bytes,
+            limits.max_component_bytes,
+        ),
+        ("functions", m.functions, limits.max_functions),
+        ("code bytes", m.code_bytes, limits.max_code_bytes),
+        (
+            "largest function bytes",
+            m.function_bytes.value,
+            limits.max_function_bytes,
+        ),
+        ("most locals", m.locals.value, limits.max_locals),
+        ("deepest nesting", m.nesting.value, limits.max_nesting),
+        (
+            "largest br_table",
+            m.br_table_targets.value,
+            limits.max_br_table_targets,
+        ),
+        (
+            "br_table targets in one function",
+            m.br_table_targets_per_function.value,
+            limits.max_br_table_targets_per_function,
+        ),
+    ];
+    for (name, value, max) in rows {
+        let mark = if value > max {
+            "  <- over the limit"
+        } else {
+            ""
+        };
+        println!("  {name:<34} {value:>10} ({max}){mark}");
+    }
+    if let Some(why) = &info.over_compile_limit {
+        println!("refused   {why}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -64,15 +64,52 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::FAILURE
         }
     }
 }
 
+/// The error and its causes on one line, as `{:#}` gives them, except that a
+/// cause the text already quotes (an error that names its OS error and also
+/// exposes it as its source) is not repeated, and control characters are
+/// escaped: messages quote file names and guest strings.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let piece = cause.to_string();
+        if text.contains(&piece) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&piece);
+    }
+    imr_host::terminal::escape_text(&text).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_already_quoted_is_not_repeated() {
+        let os = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let inner = imr_host::epoch::EpochError::Read {
+            path: "e.json".into(),
+            source: os,
+        };
+        let e = anyhow::Error::new(inner).context("epoch 3");
+        let text = error_text(&e);
+        assert_eq!(text.matches("entity not found").count(), 1, "{text}");
+        assert!(
+            text.starts_with("epoch 3: cannot read epoch file e.json"),
+            "{text}"
+        );
+        let e = anyhow::anyhow!("bad \x1b[2J hotkey \x1b[2J");
+        assert!(!error_text(&e).contains('\x1b'));
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use imr_host::outputs::{write_outputs, Written};
+use imr_host::out_lock::OutLock;
+use imr_host::outputs::{write_outputs_locked, Written};
 use imr_host::runner::Executed;
 
 /// Writes the output files, with a note on stderr when there is no receipt.
-pub(crate) fn write_run_outputs(out: &Path, ex: &Executed, quiet: bool) -> anyhow::Result<()> {
-    let Written { receipt, .. } = write_outputs(out, ex)?;
+pub(crate) fn write_run_outputs(out: &OutLock, ex: &Executed, quiet: bool) -> anyhow::Result<()> {
+    let Written { receipt, .. } = write_outputs_locked(out, ex)?;
     if !receipt && !quiet {
         eprintln!("note: no receipt: this failure is not a deterministic result");
     }
@@ -36,7 +37,11 @@ pub(crate) fn print_summary(epoch: &imr_guest::Epoch, ex: &Executed, out: &Path)
     }
     print_timelocked(ex);
     for line in &ex.run.log {
-        eprintln!("guest {}: {}", line.level, line.message);
+        eprintln!(
+            "guest {}: {}",
+            line.level,
+            imr_host::terminal::escape_line(&line.message)
+        );
     }
     println!(
         "fuel    {} of {} ({:.3}%)",

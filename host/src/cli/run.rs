@@ -20,11 +20,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 fn run_one(args: &RunArgs, epoch_path: &Path) -> anyhow::Result<ExitCode> {
     let input = epoch::load(epoch_path)?;
+    // Taken before running: a second process on the same --out fails at once.
+    let out = imr_host::out_lock::OutLock::acquire(&args.out)?;
     let mut session = args.open_session()?;
     let mechanism = args.load_mechanism()?;
     let stepped = session.step(&mechanism, &input)?;
     let executed = &stepped.executed;
-    write_run_outputs(&args.out, executed, args.quiet)?;
+    write_run_outputs(&out, executed, args.quiet)?;
     if !args.quiet {
         if let (Some(seq), Some(log)) = (stepped.seq, session.log()) {
             println!("logged  receipt {seq} of {}", log.path().display());

@@ -21,7 +21,7 @@ pub fn render(epoch: &Epoch, scores: &[(u16, f64)], emission: Option<&Emission>)
     for uid in uids {
         let hotkey = epoch
             .neuron(uid)
-            .map(|n| abbreviate(&n.hotkey))
+            .map(|n| abbreviate(&imr_host::terminal::escape_line(&n.hotkey)))
             .unwrap_or_default();
         let score = scores
             .iter()

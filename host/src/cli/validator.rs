@@ -16,29 +16,27 @@ use super::args::RunArgs;
 use super::output::write_run_outputs;
 use super::progress::progress_bar;
 
-/// The `*.json` files of `dir`, sorted by name.
-pub fn epoch_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list epochs {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list epochs {}", dir.display()))?
-            .path();
-        if path.extension().is_some_and(|x| x == "json") && path.is_file() {
-            files.push(path);
+/// The epoch files of `dir`, sorted by name; a note on stderr lists what was
+/// skipped (see [`imr_host::epoch_dir`]).
+pub fn epoch_files(dir: &Path, quiet: bool) -> anyhow::Result<Vec<PathBuf>> {
+    let listed = imr_host::epoch_dir::list(dir)
+        .with_context(|| format!("cannot list epochs {}", dir.display()))?;
+    if let Some(summary) = listed.skipped_summary(dir, 10) {
+        if !quiet || listed.files.is_empty() {
+            eprintln!("note: {summary}");
         }
     }
-    files.sort();
-    if files.is_empty() {
+    if listed.files.is_empty() {
         anyhow::bail!("no *.json epoch files in {}", dir.display());
     }
-    Ok(files)
+    Ok(listed.files)
 }
 
 /// Runs validator mode (see the module docs).
 pub fn run_epochs(args: &RunArgs, dir: &Path) -> anyhow::Result<ExitCode> {
-    let files = epoch_files(dir)?;
+    let files = epoch_files(dir, args.quiet)?;
+    // Taken before running: a second process on the same --out fails at once.
+    let out = imr_host::out_lock::OutLock::acquire(&args.out)?;
     let mechanism = args.load_mechanism()?;
     let mut session = args.open_session()?;
     let start = resume_point(args, &session, &mechanism, &files)?;
@@ -67,7 +65,7 @@ pub fn run_epochs(args: &RunArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     stats.elapsed = started.elapsed();
     if let Some((ex, _)) = &last {
-        write_run_outputs(&args.out, ex, args.quiet)?;
+        write_run_outputs(&out, ex, args.quiet)?;
     }
     if !args.quiet {
         if let (Some((ex, input)), Some(file)) = (&last, files.last()) {

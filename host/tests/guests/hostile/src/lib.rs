@@ -14,6 +14,8 @@ struct Params {
     mode: String,
     #[serde(default)]
     size: u64,
+    #[serde(default)]
+    text: String,
 }
 
 /// Recursion whose frames live on the wasm (native) stack: scalar locals only,
@@ -128,6 +130,11 @@ impl Mechanism for Hostile {
                 for i in 0..p.size {
                     imr_guest::log::debug(&format!("line {i}"));
                 }
+                Ok(Outcome::new(all()))
+            }
+            "log_text" => {
+                // Logs `params.text` as is (terminal escape sequences included).
+                imr_guest::log::info(&p.text);
                 Ok(Outcome::new(all()))
             }
             other => Err(MechanismError::InvalidInput(format!(
