@@ -40,9 +40,9 @@ impl Default for CompileLimits {
     fn default() -> Self {
         Self {
             max_component_bytes: 32 << 20,
-            max_functions: 50_000,
-            max_code_bytes: 8 << 20,
-            max_function_bytes: 1 << 20,
+            max_functions: 20_000,
+            max_code_bytes: 4 << 20,
+            max_function_bytes: 256 << 10,
             max_locals: 10_000,
             max_nesting: 1_000,
             max_br_table_targets: 20_000,

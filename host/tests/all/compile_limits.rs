@@ -279,6 +279,10 @@ fn compile_time_of_the_largest_admitted_components() {
     let engine = engine();
     let shapes: Vec<(&str, Vec<u8>)> = vec![
         (
+            "yardstick: the time-series example",
+            std::fs::read(crate::support::time_series()).unwrap(),
+        ),
+        (
             "max_functions empty functions",
             many_functions(l.max_functions),
         ),
