@@ -111,12 +111,8 @@ mod tests {
             use std::os::unix::ffi::OsStrExt;
             let name = std::ffi::OsStr::from_bytes(b"bad\xff.json");
             std::fs::write(d.join(name), "{}").unwrap();
-            rustix::fs::mkfifoat(
-                rustix::fs::CWD,
-                &d.join("pipe.json"),
-                rustix::fs::Mode::RUSR,
-            )
-            .unwrap();
+            rustix::fs::mkfifoat(rustix::fs::CWD, d.join("pipe.json"), rustix::fs::Mode::RUSR)
+                .unwrap();
         }
         let listed = list(d).unwrap();
         assert_eq!(listed.files, vec![d.join("a.json"), d.join("b.json")]);

@@ -4,7 +4,7 @@
 //! compile bomb is described in milliseconds instead of being compiled.
 
 use serde::Serialize;
-use wasmparser::{ComponentExternalKind, Parser, Payload, Validator};
+use wasmparser::{ComponentExternalKind, ComponentTypeRef, Parser, Payload, Validator};
 
 use crate::compile_limits::{check_measure, measure, CompileLimits, ComponentMeasure};
 use crate::mechanism::ALLOWED_IMPORTS;
@@ -16,7 +16,7 @@ pub struct Inspection {
     pub blake3: String,
     /// Size in bytes.
     pub size: usize,
-    /// Top-level import names.
+    /// Top-level import names (type imports left out).
     pub imports: Vec<String>,
     /// Imports outside the mechanism world.
     pub forbidden_imports: Vec<String>,
@@ -65,7 +65,12 @@ pub fn inspect(bytes: &[u8], limits: &CompileLimits) -> Result<Inspection, Strin
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
-                    imports.push(import.map_err(|e| e.to_string())?.name.name.to_string());
+                    let import = import.map_err(|e| e.to_string())?;
+                    // Type imports (the world's `use types.{epoch, ...}`) name no
+                    // functionality: not listed, as wasmtime's component type does not.
+                    if !matches!(import.ty, ComponentTypeRef::Type(_)) {
+                        imports.push(import.name.name.to_string());
+                    }
                 }
             }
             Payload::ComponentExportSection(reader) if depth == 0 => {

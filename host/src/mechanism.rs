@@ -118,7 +118,10 @@ impl Mechanism {
             ));
         }
         // Bounded compilation: refuse what is over the compile limits before compiling.
-        crate::compile_limits::check(bytes, &engine.limits().compile)?;
+        crate::compile_limits::check(bytes, &engine.limits().compile).map_err(|e| match e {
+            crate::compile_limits::CompileLimitError::Malformed(m) => LoadError::Invalid(m),
+            over => LoadError::OverCompileLimit(over),
+        })?;
         let id = blake3::hash(bytes).to_hex().to_string();
         let (component, cache_outcome) = match cache {
             Some(c) => c.load_or_compile(engine, &id, bytes),
