@@ -38,6 +38,12 @@ pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
 #[derive(Debug, Default)]
 struct Scratch {
     dense: Vec<I32F32>,
+    select: Selection,
+}
+
+/// Partition buffers of the selection, reused across columns.
+#[derive(Debug, Default)]
+struct Selection {
     current: Vec<(I32F32, I32F32)>,
     lower: Vec<(I32F32, I32F32)>,
     upper: Vec<(I32F32, I32F32)>,
@@ -92,24 +98,64 @@ pub fn weighted_median_columns(
                 out.push(ZERO);
                 continue;
             }
-            s.current.clear();
-            s.current
-                .extend(col.iter().copied().zip(use_stake.iter().copied()));
-            out.push(median_pairs(s, minority, stake_sum));
+            out.push(column(&mut s.select, col, &use_stake, minority, stake_sum));
         }
         out
     });
     per_block.into_iter().flatten().collect()
 }
 
-/// `weighted_median(stake, score, 0..k, minority, 0, stake_sum)` over `s.current`, the
-/// `(score, stake)` pairs in index order: the pivot is the middle element of the current
+/// `weighted_median(stake, col, 0..k, minority, 0, stake_sum)` for a column with a non-zero
+/// score.
+///
+/// The chain's selection keeps `partition_lo` = the stake of the scores below the partition and
+/// `partition_hi` = that plus the partition's stake (exact: stakes are non-negative and sum to
+/// about 1, so nothing saturates or wraps), and returns the smallest score `p` whose stake at or
+/// below `p` exceeds `minority` (the largest score if none does). With non-negative scores, the
+/// zeros are the smallest: the median is 0 when their stake exceeds `minority`, and otherwise the
+/// selection over the non-zero scores alone, started at `partition_lo` = the zeros' stake, picks
+/// the same score. Sparse columns (most validators not weighting the miner) then cost their
+/// non-zero entries, not k. Columns with a negative score take the chain's walk over all k.
+fn column(
+    s: &mut Selection,
+    col: &[I32F32],
+    use_stake: &[I32F32],
+    minority: I32F32,
+    stake_sum: I32F32,
+) -> I32F32 {
+    s.current.clear();
+    if col.iter().any(|&v| v < ZERO) {
+        s.current
+            .extend(col.iter().copied().zip(use_stake.iter().copied()));
+        return median_pairs(s, minority, ZERO, stake_sum);
+    }
+    let mut zeros = 0usize;
+    let mut zero_stake = ZERO;
+    for (&v, &w) in col.iter().zip(use_stake) {
+        if v == ZERO {
+            zeros += 1;
+            zero_stake = zero_stake.saturating_add(w);
+        } else {
+            s.current.push((v, w));
+        }
+    }
+    if zeros > 0 && minority < zero_stake {
+        return ZERO;
+    }
+    median_pairs(s, minority, zero_stake, stake_sum)
+}
+
+/// The chain's `weighted_median` walk over `s.current`, the `(score, stake)` pairs in index
+/// order, from the given partition bounds: the pivot is the middle element of the current
 /// partition, ties with the pivot are set aside, order is kept when partitioning.
-fn median_pairs(s: &mut Scratch, minority: I32F32, stake_sum: I32F32) -> I32F32 {
+fn median_pairs(
+    s: &mut Selection,
+    minority: I32F32,
+    mut partition_lo: I32F32,
+    mut partition_hi: I32F32,
+) -> I32F32 {
     let iteration_limit = s.current.len();
     let mut iterations = 0usize;
-    let mut partition_lo = ZERO;
-    let mut partition_hi = stake_sum;
     loop {
         s.lower.clear();
         s.upper.clear();

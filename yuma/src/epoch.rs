@@ -5,8 +5,7 @@
 //! for bit and do not depend on the number of threads. [`crate::reference`] keeps the literal,
 //! one-operation-at-a-time port the tests compare this with.
 
-use std::borrow::Cow;
-
+use crate::bond_weights::{clip_row, WeightsForBonds};
 use crate::column_median::weighted_median_columns;
 use crate::consensus_mode::ConsensusSource;
 use crate::emission;
@@ -14,9 +13,9 @@ use crate::error::YumaError;
 use crate::exact_div::Divisor;
 use crate::fixed::{
     fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
-    u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ONE, ZERO,
+    u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
 };
-use crate::fused_bonds;
+use crate::fused_bonds::{self, BondInputs};
 use crate::hyperparams::Hyperparams;
 use crate::par::Par;
 use crate::sparse::{
@@ -68,11 +67,6 @@ pub fn run_epoch_with_threads(
 /// The wrapping sum of a row's values (`row_sum_sparse`, the chain's `iter().sum()`).
 fn wrapping_sum_row(row: &[(u16, I32F32)]) -> I32F32 {
     row.iter().fold(ZERO, |acc, &(_, v)| acc.wrapping_add(v))
-}
-
-/// `floor(v · 2^32 / 65535)`: `fixed_to_fixed_u16_proportion(u16_to_fixed(v))`.
-fn u16_bond_proportion(v: u16) -> I32F32 {
-    I32F32::from_bits((((v as u64) << 32) / 65_535) as i64)
 }
 
 /// [`run_epoch`], also returning the fixed-point intermediates.
@@ -195,106 +189,63 @@ pub fn run_epoch_traced(
     let kappa = u16_proportion_to_fixed(hp.kappa_u16);
     let consensus = weighted_median_columns(par, &active_stake, &weights, n16, kappa);
 
-    // S9–S11 per row: clip at consensus, validator trust, and the weights for bonds.
-    let bonds_penalty = u16_proportion_to_fixed(hp.bonds_penalty_u16);
-    let clip_row = |row: &[(u16, I32F32)]| -> SparseRow {
-        let mut out = Vec::with_capacity(row.len());
-        for &(j, v) in row {
-            let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            if th < v {
-                if th > ZERO {
-                    out.push((j, th));
-                }
-            } else {
-                out.push((j, v));
-            }
-        }
-        out
-    };
-    let clipped: Vec<SparseRow> = par.map_rows(n, || (), |_, i| clip_row(&weights[i]));
-    let validator_trust: Vec<I32F32> = clipped.iter().map(|r| wrapping_sum_row(r)).collect();
-    let weights_for_bonds: Cow<'_, [SparseRow]> = if bonds_penalty == ZERO {
-        Cow::Borrowed(&weights)
-    } else if bonds_penalty == ONE {
-        Cow::Borrowed(&clipped)
-    } else {
-        Cow::Owned(par.map_rows(n, Vec::new, |acc, i| {
-            interpolate_row(&weights[i], &clipped[i], n, bonds_penalty, acc)
-        }))
-    };
-
-    // S10. Incentive: Σ_i active_stake_i · clipped_ij (saturating), in fixed row chunks.
-    let mut incentive = par.reduce_columns(
+    // S9–S10 per row: clip at consensus (not kept: the bond step clips again where it reads
+    // the weights for bonds), validator trust, and the incentive Σ_i active_stake_i·clipped_ij
+    // (saturating) in fixed row chunks.
+    let (validator_trust, mut incentive) = par.map_rows_reduce(
         n,
         n,
         ZERO,
-        |i, p| {
-            if clipped[i].is_empty() {
-                return;
+        SparseRow::new,
+        |buf, i, p| {
+            clip_row(&weights[i], &consensus, buf);
+            if buf.is_empty() {
+                return ZERO;
             }
             let scale = active_stake.get(i).copied().unwrap_or(ZERO);
             let p = p.values();
-            for &(j, v) in &clipped[i] {
+            for &(j, v) in buf.iter() {
                 if let Some(r) = p.get_mut(j as usize) {
                     *r = r.saturating_add(scale.saturating_mul(v));
                 }
             }
+            wrapping_sum_row(buf)
         },
-        |a, b| a.saturating_add(b),
+        |_, a, b| a.saturating_add(b),
     );
     inplace_normalize(&mut incentive);
 
-    // S12. Bond mask (entries whose uid registered after the last tempo are dropped), then the
-    // Yuma variant.
+    // S11–S12. Weights for bonds, the bond mask (entries whose uid registered after the last
+    // tempo are dropped), then the Yuma variant.
     let last_tempo = if input.last_mechanism_step_block == 0 {
         current_block.saturating_sub(tempo)
     } else {
         input.last_mechanism_step_block.saturating_add(1)
     };
-    let yuma3 = hp.yuma3;
-    let stored_bonds: Vec<SparseRow> = par.map_rows(
+    let bond_inputs = BondInputs {
         n,
-        || (),
-        |_, i| {
-            let Some(row) = input.bonds.as_ref().and_then(|b| b.get(i)) else {
-                return Vec::new();
-            };
-            row.iter()
-                .filter(|&&(j, _)| {
-                    !(last_tempo <= block_at_registration.get(j as usize).copied().unwrap_or(0))
-                })
-                .map(|&(j, v)| {
-                    if yuma3 {
-                        (j, u16_bond_proportion(v))
-                    } else {
-                        (j, u16_to_fixed(v))
-                    }
-                })
-                .collect()
+        stored: input.bonds.as_deref(),
+        last_tempo,
+        registered: block_at_registration,
+        active_stake: &active_stake,
+        incentive: &incentive,
+        weights: WeightsForBonds {
+            weights: &weights,
+            consensus: &consensus,
+            ratio: u16_proportion_to_fixed(hp.bonds_penalty_u16),
+            columns: n,
         },
-    );
-    let outcome = if yuma3 {
+    };
+    let outcome = if hp.yuma3 {
         fused_bonds::yuma3(
             par,
             hp,
-            n,
-            &weights_for_bonds,
-            &stored_bonds,
+            &bond_inputs,
             &consensus,
             input.previous_consensus_u16.as_deref(),
-            &active_stake,
-            &incentive,
         )
     } else {
-        fused_bonds::classic(
-            par,
-            hp,
-            n,
-            &weights_for_bonds,
-            stored_bonds,
-            &active_stake,
-            &incentive,
-        )
+        fused_bonds::classic(par, hp, &bond_inputs)
     };
 
     // S13. Emission.
@@ -349,47 +300,4 @@ pub fn run_epoch_traced(
         liquid_alpha_consensus_source,
     };
     Ok((output, trace))
-}
-
-/// One row of `interpolate_sparse(w, clipped, columns, ratio)` for `0 < ratio < 1`: both rows
-/// densified over `columns` (the later of duplicates wins), entries > 0 in ascending column
-/// order. `acc` holds two zeroed rows between calls.
-fn interpolate_row(
-    r1: &[(u16, I32F32)],
-    r2: &[(u16, I32F32)],
-    columns: usize,
-    ratio: I32F32,
-    acc: &mut Vec<I32F32>,
-) -> SparseRow {
-    if acc.len() != 2 * columns {
-        acc.clear();
-        acc.resize(2 * columns, ZERO);
-    }
-    let (row1, row2) = acc.split_at_mut(columns);
-    let mut touched: Vec<usize> = Vec::with_capacity(r1.len() + r2.len());
-    for &(j, v) in r1 {
-        if let Some(c) = row1.get_mut(j as usize) {
-            *c = v;
-            touched.push(j as usize);
-        }
-    }
-    for &(j, v) in r2 {
-        if let Some(c) = row2.get_mut(j as usize) {
-            *c = v;
-            touched.push(j as usize);
-        }
-    }
-    touched.sort_unstable();
-    touched.dedup();
-    let mut out = Vec::with_capacity(touched.len());
-    for j in touched {
-        let (v1, v2) = (row1[j], row2[j]);
-        let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
-        if ZERO < interp {
-            out.push((j as u16, interp));
-        }
-        row1[j] = ZERO;
-        row2[j] = ZERO;
-    }
-    out
 }

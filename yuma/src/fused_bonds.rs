@@ -1,15 +1,20 @@
 //! Bonds and dividends (S12) in a few fused, parallel passes over the matrix, with the same
-//! results as [`crate::bonds::classic`] and [`crate::bonds::yuma3`] followed by the u16
-//! conversion of the stored bonds.
+//! results as [`crate::bonds::classic`] and [`crate::bonds::yuma3`] on the masked stored bonds,
+//! followed by the u16 conversion of the stored bonds.
 //!
 //! Column sums and maxima are reduced in fixed row chunks ([`crate::par`]); everything else is
-//! row-local once those are known, so normalizing, the EMA, the dividends and the u16 bonds of a
-//! row are computed together, dividing through a per-column [`Divisor`].
+//! row-local once those are known. The stored bonds are read, masked and converted row by row
+//! where they are used, the weights for bonds are produced row by row by the caller
+//! ([`BondInputs::weights_row`]), and normalizing, the EMA, the dividends and the u16 bonds of
+//! a row are computed together, dividing through a per-column [`Divisor`]. A column's maximum
+//! after normalization is the normalized maximum (division by a positive sum is monotone, and
+//! every entry is at most its column's sum), so the classic max-upscale needs no extra pass.
 
+use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::exact_div::Divisor;
-use crate::fixed::{fixed_proportion_to_u16, I32F32, ONE, ZERO};
+use crate::fixed::{fixed_proportion_to_u16, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -25,31 +30,6 @@ pub struct FusedBonds {
     pub dividends: Vec<I32F32>,
     /// Which consensus the liquid-alpha sigmoid read (`None`: liquid alpha was not applied).
     pub liquid_alpha_consensus_source: Option<ConsensusSource>,
-}
-
-fn sat_add(a: I32F32, b: I32F32) -> I32F32 {
-    a.saturating_add(b)
-}
-
-/// Saturating column sums over columns `< n`, in fixed row chunks.
-fn column_sums(par: Par, m: &[SparseRow], n: usize) -> Vec<I32F32> {
-    par.reduce_columns(
-        m.len(),
-        n,
-        ZERO,
-        |i, p| {
-            if m[i].is_empty() {
-                return;
-            }
-            let p = p.values();
-            for &(j, v) in &m[i] {
-                if let Some(s) = p.get_mut(j as usize) {
-                    *s = s.saturating_add(v);
-                }
-            }
-        },
-        sat_add,
-    )
 }
 
 fn divisors(v: &[I32F32]) -> Vec<Divisor> {
@@ -145,85 +125,173 @@ fn row_to_u16(row: &[(u16, I32F32)]) -> U16Row {
         .collect()
 }
 
-/// Classic Yuma (S12a) on the masked stored bonds (u16 values as I32F32 integers).
-pub fn classic(
-    par: Par,
-    hp: &Hyperparams,
-    n: usize,
-    weights_for_bonds: &[SparseRow],
-    mut bonds: Vec<SparseRow>,
-    active_stake: &[I32F32],
-    incentive: &[I32F32],
-) -> FusedBonds {
-    // Bond delta: row_hadamard (rows past the stake vector are dropped, as on chain).
-    let mut delta: Vec<SparseRow> = par.map_rows(
-        weights_for_bonds.len().min(active_stake.len()),
-        || (),
-        |_, i| {
-            let scale = active_stake[i];
-            weights_for_bonds[i]
-                .iter()
-                .map(|&(j, v)| (j, v.saturating_mul(scale)))
-                .collect()
-        },
-    );
-    let bond_div = divisors(&column_sums(par, &bonds, n));
-    let delta_div = divisors(&column_sums(par, &delta, n));
-    par.map_rows_mut(&mut bonds, |_, row| normalize_row(row, &bond_div));
-    par.map_rows_mut(&mut delta, |_, row| normalize_row(row, &delta_div));
+/// What the bond step reads, row by row.
+#[derive(Debug, Clone, Copy)]
+pub struct BondInputs<'a> {
+    /// The number of uids.
+    pub n: usize,
+    /// The stored bond rows (u16), if any.
+    pub stored: Option<&'a [U16Row]>,
+    /// Entries whose column registered at or after this block are dropped (the bond mask).
+    pub last_tempo: u64,
+    /// `BlockAtRegistration` per uid.
+    pub registered: &'a [u64],
+    /// Normalized active stake.
+    pub active_stake: &'a [I32F32],
+    /// Normalized incentive.
+    pub incentive: &'a [I32F32],
+    /// The weights for bonds, row by row.
+    pub weights: WeightsForBonds<'a>,
+}
+
+impl BondInputs<'_> {
+    /// Stored bond row `i`, masked, each value mapped by `convert`, into `out`.
+    fn bond_row(&self, i: usize, convert: impl Fn(u16) -> I32F32, out: &mut SparseRow) {
+        out.clear();
+        let Some(row) = self.stored.and_then(|b| b.get(i)) else {
+            return;
+        };
+        out.extend(
+            row.iter()
+                .filter(|&&(j, _)| {
+                    self.last_tempo > self.registered.get(j as usize).copied().unwrap_or(0)
+                })
+                .map(|&(j, v)| (j, convert(v))),
+        );
+    }
+}
+
+/// Per-chunk buffers of the bond passes.
+#[derive(Default)]
+struct Scratch {
+    weights: RowBuffers,
+    bonds: SparseRow,
+    delta: SparseRow,
+    acc: Vec<I32F32>,
+    liquid: RowScratch,
+}
+
+/// `floor(v · 2^32 / 65535)`: `fixed_to_fixed_u16_proportion(u16_to_fixed(v))`.
+pub fn u16_bond_proportion(v: u16) -> I32F32 {
+    I32F32::from_bits((((v as u64) << 32) / 65_535) as i64)
+}
+
+fn sat_add_col(_: usize, a: I32F32, b: I32F32) -> I32F32 {
+    a.saturating_add(b)
+}
+
+/// Classic Yuma (S12a).
+pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
+    let n = inp.n;
+    // Pass A: column sums of the stored bonds (as integers) and of the bond delta
+    // (row_hadamard of the weights for bonds with the active stake) in columns [0, n) and [n, 2n).
+    let sums = par
+        .map_rows_reduce(
+            n,
+            2 * n,
+            ZERO,
+            Scratch::default,
+            |s, i, p| {
+                inp.bond_row(i, u16_to_fixed, &mut s.bonds);
+                let w = inp.weights.row(i, &mut s.weights);
+                let scale = inp.active_stake.get(i).copied();
+                if s.bonds.is_empty() && (w.is_empty() || scale.is_none()) {
+                    return;
+                }
+                let p = p.values();
+                for &(j, v) in &s.bonds {
+                    if let Some(c) = p[..n].get_mut(j as usize) {
+                        *c = c.saturating_add(v);
+                    }
+                }
+                if let Some(scale) = scale {
+                    for &(j, v) in w {
+                        if let Some(c) = p[n..].get_mut(j as usize) {
+                            *c = c.saturating_add(v.saturating_mul(scale));
+                        }
+                    }
+                }
+            },
+            sat_add_col,
+        )
+        .1;
+    let bond_div = divisors(&sums[..n]);
+    let delta_div = divisors(&sums[n..]);
     let alpha = ema_alpha(hp.bonds_moving_average);
-    let rows = delta.len();
-    let mut ema: Vec<SparseRow> = par.map_rows(rows, Vec::new, |acc, i| {
-        let old = bonds.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        mat_ema_row(&delta[i], old, alpha, rows, acc)
-    });
-    let ema_div = divisors(&column_sums(par, &ema, n));
-    // Column-normalize the EMA in place and take the dividends (matmul_transpose).
-    let mut dividends: Vec<I32F32> = par.map_rows_mut(&mut ema, |_, row| {
-        normalize_row(row, &ema_div);
-        row.iter().fold(ZERO, |acc, &(j, v)| {
-            let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
-            acc.saturating_add(x.saturating_mul(v))
-        })
-    });
-    inplace_normalize(&mut dividends);
-    // Column max-upscale, then u16.
-    let col_max = par.reduce_columns(
-        ema.len(),
-        n,
+    // Rows of the delta: min(rows of the weights, length of the stake) = n.
+    let rows = n.min(inp.active_stake.len());
+    // Pass B: normalize both, the EMA, and its column sums [0, n) and maxima [n, 2n).
+    let (ema, reduced) = par.map_rows_reduce(
+        rows,
+        2 * n,
         ZERO,
-        |i, p| {
-            if ema[i].is_empty() {
-                return;
-            }
-            let p = p.values();
-            for &(j, v) in &ema[i] {
-                if let Some(c) = p.get_mut(j as usize) {
-                    if *c < v {
-                        *c = v;
+        Scratch::default,
+        |s, i, p| {
+            inp.bond_row(i, u16_to_fixed, &mut s.bonds);
+            normalize_row(&mut s.bonds, &bond_div);
+            let w = inp.weights.row(i, &mut s.weights);
+            let scale = inp.active_stake[i];
+            s.delta.clear();
+            s.delta
+                .extend(w.iter().map(|&(j, v)| (j, v.saturating_mul(scale))));
+            normalize_row(&mut s.delta, &delta_div);
+            let row = mat_ema_row(&s.delta, &s.bonds, alpha, rows, &mut s.acc);
+            if !row.is_empty() {
+                let p = p.values();
+                for &(j, v) in &row {
+                    let j = j as usize;
+                    if j < n {
+                        p[j] = p[j].saturating_add(v);
+                        if p[n + j] < v {
+                            p[n + j] = v;
+                        }
                     }
                 }
             }
+            row
         },
-        |a, b| if a < b { b } else { a },
+        |j, a, b| {
+            if j < n {
+                a.saturating_add(b)
+            } else if a < b {
+                b
+            } else {
+                a
+            }
+        },
     );
-    let max_div = divisors(&col_max);
-    let bonds_u16 = par.map_rows(
+    let ema_div = divisors(&reduced[..n]);
+    // The maximum of each normalized column.
+    let max_div: Vec<Divisor> = reduced[n..]
+        .iter()
+        .zip(&ema_div)
+        .map(|(&m, d)| Divisor::new(if d.value() != ZERO { d.divide(m) } else { m }))
+        .collect();
+    // Pass C: dividends (matmul_transpose of the normalized EMA) and the max-upscaled u16 bonds.
+    let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
         || (),
         |_, i| {
-            ema[i]
-                .iter()
-                .map(|&(j, v)| {
-                    let v = match max_div.get(j as usize) {
-                        Some(d) if d.value() != ZERO => d.divide(v),
-                        _ => v,
-                    };
-                    (j, fixed_proportion_to_u16(v))
-                })
-                .collect()
+            let mut total = ZERO;
+            let mut stored = Vec::with_capacity(ema[i].len());
+            for &(j, v) in &ema[i] {
+                let v = match ema_div.get(j as usize) {
+                    Some(d) if d.value() != ZERO => d.divide(v),
+                    _ => v,
+                };
+                let x = inp.incentive.get(j as usize).copied().unwrap_or(ZERO);
+                total = total.saturating_add(x.saturating_mul(v));
+                let up = match max_div.get(j as usize) {
+                    Some(d) if d.value() != ZERO => d.divide(v),
+                    _ => v,
+                };
+                stored.push((j, fixed_proportion_to_u16(up)));
+            }
+            (total, stored)
         },
     );
+    let (mut dividends, bonds_u16): (Vec<I32F32>, Vec<U16Row>) = per_row.into_iter().unzip();
+    inplace_normalize(&mut dividends);
     FusedBonds {
         bonds_u16,
         dividends,
@@ -231,47 +299,58 @@ pub fn classic(
     }
 }
 
-/// Yuma3 (S12b) on the masked stored bonds, already turned into proportions.
-#[allow(clippy::too_many_arguments)]
+/// Yuma3 (S12b): the stored bonds become proportions; `previous_consensus` is the stored
+/// `Consensus` liquid alpha may read.
 pub fn yuma3(
     par: Par,
     hp: &Hyperparams,
-    n: usize,
-    weights_for_bonds: &[SparseRow],
-    bonds: &[SparseRow],
+    inp: &BondInputs<'_>,
     consensus: &[I32F32],
     previous_consensus: Option<&[u16]>,
-    active_stake: &[I32F32],
-    incentive: &[I32F32],
 ) -> FusedBonds {
+    let n = inp.n;
     let mut source = None;
-    let ema: Vec<SparseRow> =
-        if hp.liquid_alpha && !consensus.is_empty() && consensus.iter().any(|&c| c != ZERO) {
-            let (la_consensus, from) = consensus_for_liquid_alpha(
-                hp.liquid_alpha_consensus_mode,
-                hp.bonds_penalty_u16,
-                consensus,
-                previous_consensus,
-            );
-            source = Some(from);
-            if weights_for_bonds.len() != bonds.len() {
-                weights_for_bonds.to_vec()
-            } else {
-                let sigmoid = Sigmoid::new(hp);
-                par.map_rows(weights_for_bonds.len(), RowScratch::default, |s, i| {
-                    ema_row(s, &sigmoid, &weights_for_bonds[i], &bonds[i], &la_consensus)
-                })
+    let mut la_consensus = None;
+    if hp.liquid_alpha && !consensus.is_empty() && consensus.iter().any(|&c| c != ZERO) {
+        let (c, from) = consensus_for_liquid_alpha(
+            hp.liquid_alpha_consensus_mode,
+            hp.bonds_penalty_u16,
+            consensus,
+            previous_consensus,
+        );
+        source = Some(from);
+        la_consensus = Some(c);
+    }
+    let sigmoid = Sigmoid::new(hp);
+    let alpha = ema_alpha(hp.bonds_moving_average);
+    // Pass A: the EMA (constant or liquid alpha) per row, and its column sums. The weights and
+    // the bonds both have n rows.
+    let (ema, col_sum) = par.map_rows_reduce(
+        n,
+        n,
+        ZERO,
+        Scratch::default,
+        |s, i, p| {
+            inp.bond_row(i, u16_bond_proportion, &mut s.bonds);
+            let w = inp.weights.row(i, &mut s.weights);
+            let row = match &la_consensus {
+                Some(c) => ema_row(&mut s.liquid, &sigmoid, w, &s.bonds, c),
+                None => mat_ema_row(w, &s.bonds, alpha, n, &mut s.acc),
+            };
+            if !row.is_empty() {
+                let p = p.values();
+                for &(j, v) in &row {
+                    if let Some(c) = p.get_mut(j as usize) {
+                        *c = c.saturating_add(v);
+                    }
+                }
             }
-        } else {
-            let alpha = ema_alpha(hp.bonds_moving_average);
-            let rows = weights_for_bonds.len();
-            par.map_rows(rows, Vec::new, |acc, i| {
-                let old = bonds.get(i).map(Vec::as_slice).unwrap_or(&[]);
-                mat_ema_row(&weights_for_bonds[i], old, alpha, rows, acc)
-            })
-        };
-    let ema_div = divisors(&column_sums(par, &ema, n));
-    // Per row: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
+            row
+        },
+        sat_add_col,
+    );
+    let ema_div = divisors(&col_sum);
+    // Pass B: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
         || (),
@@ -279,7 +358,7 @@ pub fn yuma3(
             let row = &ema[i];
             let mut total = ZERO;
             for &(j, v) in row {
-                let Some(&x) = incentive.get(j as usize) else {
+                let Some(&x) = inp.incentive.get(j as usize) else {
                     continue;
                 };
                 let v = match ema_div.get(j as usize) {
@@ -295,7 +374,7 @@ pub fn yuma3(
     let mut dividends = Vec::with_capacity(per_row.len());
     for (i, (total, row)) in per_row.into_iter().enumerate() {
         // vec_mul: zipped with the stake, 0 where the product overflows.
-        if let Some(&s) = active_stake.get(i) {
+        if let Some(&s) = inp.active_stake.get(i) {
             dividends.push(total.checked_mul(s).unwrap_or(ZERO));
         }
         bonds_u16.push(row);

@@ -5,6 +5,7 @@
 //! I32F32/I64F64/I96F32 arithmetic, and returns what the chain would store ([`EpochOutput`]).
 //! [`driver`] chains epochs, carrying bonds and permits forward.
 
+pub mod bond_weights;
 pub mod bonds;
 pub mod column_median;
 pub mod consensus_mode;

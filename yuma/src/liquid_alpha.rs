@@ -117,10 +117,11 @@ pub struct AlphaCache {
 }
 
 impl Default for AlphaCache {
+    /// An empty cache (its slots are allocated on first use).
     fn default() -> Self {
         AlphaCache {
-            keys: vec![-1; CACHE_SLOTS],
-            values: vec![ZERO; CACHE_SLOTS],
+            keys: Vec::new(),
+            values: Vec::new(),
         }
     }
 }
@@ -129,6 +130,10 @@ impl AlphaCache {
     /// `sigmoid.alpha_of_combined(combined)`, from the cache when it holds it.
     #[inline]
     pub fn alpha(&mut self, sigmoid: &Sigmoid, combined: I32F32) -> I32F32 {
+        if self.keys.is_empty() {
+            self.keys = vec![-1; CACHE_SLOTS];
+            self.values = vec![ZERO; CACHE_SLOTS];
+        }
         let key = combined.to_bits();
         let slot = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
         let slot = slot as usize & (CACHE_SLOTS - 1);

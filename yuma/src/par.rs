@@ -86,9 +86,9 @@ impl Par {
     }
 
     /// A column reduction over `rows` rows into `columns` entries: `f(i, partial)` folds row `i`
-    /// into its chunk's partial (which starts at `identity` in every column), and the partials
-    /// are combined in chunk order with `combine`. `f` returns false when row `i` contributed
-    /// nothing (then an all-identity partial is never allocated).
+    /// into its chunk's partial (which starts at `identity` in every column; a chunk that never
+    /// asks for [`Partial::values`] allocates none), and the partials are combined in chunk order
+    /// with `combine(column, accumulated, partial)`.
     pub fn reduce_columns<F, C>(
         self,
         rows: usize,
@@ -99,34 +99,64 @@ impl Par {
     ) -> Vec<I32F32>
     where
         F: Fn(usize, &mut Partial) + Sync + Send,
-        C: Fn(I32F32, I32F32) -> I32F32,
+        C: Fn(usize, I32F32, I32F32) -> I32F32,
+    {
+        self.map_rows_reduce(rows, columns, identity, || (), |_, i, p| f(i, p), combine)
+            .1
+    }
+
+    /// A row-wise pass and a column reduction together: `f(scratch, i, partial)` returns row
+    /// `i`'s result and folds its contributions into its chunk's partial, as in
+    /// [`Par::reduce_columns`]. Each chunk of [`ROWS_PER_CHUNK`] rows gets its own scratch.
+    pub fn map_rows_reduce<T, S, I, F, C>(
+        self,
+        rows: usize,
+        columns: usize,
+        identity: I32F32,
+        init: I,
+        f: F,
+        combine: C,
+    ) -> (Vec<T>, Vec<I32F32>)
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, usize, &mut Partial) -> T + Sync + Send,
+        C: Fn(usize, I32F32, I32F32) -> I32F32,
     {
         let chunk = |c: usize| {
+            let mut scratch = init();
             let mut partial = Partial {
                 values: None,
                 columns,
                 identity,
             };
             let end = ((c + 1) * ROWS_PER_CHUNK).min(rows);
-            for i in c * ROWS_PER_CHUNK..end {
-                f(i, &mut partial);
-            }
-            partial.values
+            let out: Vec<T> = (c * ROWS_PER_CHUNK..end)
+                .map(|i| f(&mut scratch, i, &mut partial))
+                .collect();
+            (out, partial.values)
         };
         let chunks = rows.div_ceil(ROWS_PER_CHUNK);
-        let partials: Vec<Option<Vec<I32F32>>> = if self.parallel {
+        let parts: Vec<(Vec<T>, Option<Vec<I32F32>>)> = if self.parallel {
             (0..chunks).into_par_iter().map(chunk).collect()
         } else {
             (0..chunks).map(chunk).collect()
         };
+        let mut out = Vec::with_capacity(rows);
         let mut result: Option<Vec<I32F32>> = None;
-        for p in partials.into_iter().flatten() {
+        for (rows_out, p) in parts {
+            out.extend(rows_out);
+            let Some(p) = p else { continue };
             match result.as_mut() {
                 None => result = Some(p),
-                Some(r) => r.iter_mut().zip(p).for_each(|(a, b)| *a = combine(*a, b)),
+                Some(r) => r
+                    .iter_mut()
+                    .zip(p)
+                    .enumerate()
+                    .for_each(|(j, (a, b))| *a = combine(j, *a, b)),
             }
         }
-        result.unwrap_or_else(|| vec![identity; columns])
+        (out, result.unwrap_or_else(|| vec![identity; columns]))
     }
 }
 

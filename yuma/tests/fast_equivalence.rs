@@ -122,11 +122,11 @@ proptest! {
 
     #[test]
     fn column_medians_equal_the_port(
-        (n, stake, score) in (1usize..12).prop_flat_map(|n| (
+        (n, stake, score) in (1usize..24).prop_flat_map(|n| (
             Just(n),
-            proptest::collection::vec(prop_oneof![Just(0i64), 0i64..=(1 << 32)], n),
+            proptest::collection::vec(prop_oneof![Just(0i64), 0i64..=(1 << 32), Just(1i64 << 28)], n),
             proptest::collection::vec(
-                proptest::collection::vec((0u16..(n as u16 + 2), prop_oneof![Just(0i64), 0i64..=(1 << 32)]), 0..=n + 2),
+                proptest::collection::vec((0u16..(n as u16 + 2), prop_oneof![Just(0i64), 0i64..=(1 << 32), (0i64..4).prop_map(|x| x << 30)]), 0..=n + 2),
                 n,
             ),
         )),
