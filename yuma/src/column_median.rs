@@ -148,6 +148,11 @@ fn column(
 /// The chain's `weighted_median` walk over `s.current`, the `(score, stake)` pairs in index
 /// order, from the given partition bounds: the pivot is the middle element of the current
 /// partition, ties with the pivot are set aside, order is kept when partitioning.
+///
+/// The partition is branch-free (every pair is written to both sides and the side's length
+/// advances by the comparison), and the stake sums are plain integer sums: stakes are positive
+/// proportions, so a partition's stake never reaches the saturation bound (at most 65535 stakes
+/// of at most 1).
 fn median_pairs(
     s: &mut Selection,
     minority: I32F32,
@@ -156,10 +161,11 @@ fn median_pairs(
 ) -> I32F32 {
     let iteration_limit = s.current.len();
     let mut iterations = 0usize;
+    let len = s.current.len();
+    s.lower.resize(len, (ZERO, ZERO));
+    s.upper.resize(len, (ZERO, ZERO));
+    let mut n = len;
     loop {
-        s.lower.clear();
-        s.upper.clear();
-        let n = s.current.len();
         if n == 0 {
             return ZERO;
         }
@@ -167,25 +173,25 @@ fn median_pairs(
             return s.current[0].0;
         }
         let pivot = s.current[n / 2].0;
-        let mut lo_stake = ZERO;
-        let mut hi_stake = ZERO;
-        for &(v, w) in &s.current {
-            if v == pivot {
-                continue;
-            }
-            if v < pivot {
-                lo_stake = lo_stake.saturating_add(w);
-                s.lower.push((v, w));
-            } else {
-                hi_stake = hi_stake.saturating_add(w);
-                s.upper.push((v, w));
-            }
+        let (mut lo_stake, mut hi_stake) = (0i64, 0i64);
+        let (mut nl, mut nu) = (0usize, 0usize);
+        for &(v, w) in &s.current[..n] {
+            s.lower[nl] = (v, w);
+            s.upper[nu] = (v, w);
+            let (lt, gt) = (v < pivot, v > pivot);
+            lo_stake += if lt { w.to_bits() } else { 0 };
+            hi_stake += if gt { w.to_bits() } else { 0 };
+            nl += lt as usize;
+            nu += gt as usize;
         }
-        if minority < partition_lo.saturating_add(lo_stake) && !s.lower.is_empty() {
+        let (lo_stake, hi_stake) = (I32F32::from_bits(lo_stake), I32F32::from_bits(hi_stake));
+        if minority < partition_lo.saturating_add(lo_stake) && nl > 0 {
             std::mem::swap(&mut s.current, &mut s.lower);
+            n = nl;
             partition_hi = partition_lo.saturating_add(lo_stake);
-        } else if partition_hi.saturating_sub(hi_stake) <= minority && !s.upper.is_empty() {
+        } else if partition_hi.saturating_sub(hi_stake) <= minority && nu > 0 {
             std::mem::swap(&mut s.current, &mut s.upper);
+            n = nu;
             partition_lo = partition_hi.saturating_sub(hi_stake);
         } else {
             return pivot;

@@ -53,10 +53,33 @@ impl Divisor {
     }
 }
 
+/// [`crate::fixed::fixed_proportion_to_u16`] (`floor(x · 65535)`, saturated into u16), with the
+/// proportions in [0, 1] the epoch stores computed as one integer multiply: the fixed-point
+/// product of `x` and 65535 is exactly `x_bits · 65535 / 2^32`, below 2^48.
+#[inline]
+pub fn proportion_to_u16(x: I32F32) -> u16 {
+    let bits = x.to_bits();
+    if (0..=1i64 << 32).contains(&bits) {
+        return ((bits as u64 * 65_535) >> 32) as u16;
+    }
+    crate::fixed::fixed_proportion_to_u16(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fixed::ZERO;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn proportion_to_u16_equals_the_chain(
+            bits in proptest::prop_oneof![0i64..=1 << 32, proptest::prelude::any::<i64>(), (1i64 << 32) - 70_000..=(1i64 << 32) + 10]
+        ) {
+            let x = I32F32::from_bits(bits);
+            proptest::prop_assert_eq!(proportion_to_u16(x), crate::fixed::fixed_proportion_to_u16(x));
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]

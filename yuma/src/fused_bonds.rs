@@ -13,8 +13,8 @@
 use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
-use crate::exact_div::Divisor;
-use crate::fixed::{fixed_proportion_to_u16, u16_to_fixed, I32F32, ONE, ZERO};
+use crate::exact_div::{proportion_to_u16, Divisor};
+use crate::fixed::{u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -65,28 +65,33 @@ fn mat_ema_row(
     let one_minus_alpha = ONE.saturating_sub(alpha);
     let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
     if strictly_ascending(new_row) && strictly_ascending(old_row) {
+        let (na, nb) = (new_row.len(), old_row.len());
         let (mut a, mut b) = (0usize, 0usize);
-        loop {
-            let ja = new_row.get(a).map(|e| e.0);
-            let jb = old_row.get(b).map(|e| e.0);
-            let j = match (ja, jb) {
-                (None, None) => break,
-                (Some(x), None) => x,
-                (None, Some(y)) => y,
-                (Some(x), Some(y)) => x.min(y),
-            };
-            let mut v = ZERO;
-            if ja == Some(j) {
-                v = v.saturating_add(alpha.saturating_mul(new_row[a].1));
-                a += 1;
-            }
-            if jb == Some(j) {
-                v = v.saturating_add(one_minus_alpha.saturating_mul(old_row[b].1));
-                b += 1;
-            }
+        let mut emit = |j: u16, v: I32F32| {
             if (j as usize) < n && v > ZERO {
                 out.push((j, v));
             }
+        };
+        while a < na && b < nb {
+            let ((ja, va), (jb, vb)) = (new_row[a], old_row[b]);
+            if ja == jb {
+                let v = ZERO.saturating_add(alpha.saturating_mul(va));
+                emit(ja, v.saturating_add(one_minus_alpha.saturating_mul(vb)));
+                a += 1;
+                b += 1;
+            } else if ja < jb {
+                emit(ja, ZERO.saturating_add(alpha.saturating_mul(va)));
+                a += 1;
+            } else {
+                emit(jb, ZERO.saturating_add(one_minus_alpha.saturating_mul(vb)));
+                b += 1;
+            }
+        }
+        for &(j, v) in &new_row[a..] {
+            emit(j, ZERO.saturating_add(alpha.saturating_mul(v)));
+        }
+        for &(j, v) in &old_row[b..] {
+            emit(j, ZERO.saturating_add(one_minus_alpha.saturating_mul(v)));
         }
         return out;
     }
@@ -121,7 +126,7 @@ fn mat_ema_row(
 /// The stored u16 bonds of a row of proportions.
 fn row_to_u16(row: &[(u16, I32F32)]) -> U16Row {
     row.iter()
-        .map(|&(j, v)| (j, fixed_proportion_to_u16(v)))
+        .map(|&(j, v)| (j, proportion_to_u16(v)))
         .collect()
 }
 
@@ -285,7 +290,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     Some(d) if d.value() != ZERO => d.divide(v),
                     _ => v,
                 };
-                stored.push((j, fixed_proportion_to_u16(up)));
+                stored.push((j, proportion_to_u16(up)));
             }
             (total, stored)
         },
