@@ -49,6 +49,7 @@ pub mod runlog;
 pub mod runner;
 mod sandbox;
 pub mod session;
+pub mod stack_limit;
 pub mod validate;
 pub mod verify;
 
