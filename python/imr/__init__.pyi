@@ -10,6 +10,7 @@ from . import errors as errors
 from . import weights as weights
 from . import yuma as yuma
 from .errors import (
+    AbiFault as AbiFault,
     ForbiddenImports as ForbiddenImports,
     HostError as HostError,
     ImrError as ImrError,
@@ -21,6 +22,7 @@ from .errors import (
     MechanismInvalidInput as MechanismInvalidInput,
     MemoryLimit as MemoryLimit,
     OutOfFuel as OutOfFuel,
+    PipelineRefused as PipelineRefused,
     RunFailed as RunFailed,
     StackOverflow as StackOverflow,
     Trap as Trap,

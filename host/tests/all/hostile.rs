@@ -1,5 +1,6 @@
 //! Hostile components each get their typed error, and the process stays healthy.
 
+use imr_host::guest_fault::{AbiFault, TrapCode};
 use imr_host::{Backend, DeterministicEngine, Limits, RunError};
 
 use crate::support::{engine, epoch_with_params, load_hostile};
@@ -61,7 +62,7 @@ fn deep_recursion_is_a_clean_stack_error_not_a_crash() {
     let shadow = run_mode(r#"{"mode":"recurse_shadow"}"#);
     match &shadow.result {
         Err(e @ RunError::Trap { trap, .. }) => {
-            assert_eq!(trap, "MemoryOutOfBounds");
+            assert_eq!(*trap, TrapCode::MemoryOutOfBounds);
             assert!(e.deterministic());
         }
         other => panic!("expected a MemoryOutOfBounds trap, got {other:?}"),
@@ -77,7 +78,7 @@ fn guest_panic_is_a_trap_with_the_guest_message() {
     let run = run_mode(r#"{"mode":"panic"}"#);
     match run.result {
         Err(RunError::Trap { trap, message }) => {
-            assert_eq!(trap, "UnreachableCodeReached");
+            assert_eq!(trap, TrapCode::UnreachableCodeReached);
             let message = message.expect("panic message through the SDK hook");
             assert!(
                 message.contains("mechanism gave up on netuid 3"),
@@ -198,7 +199,7 @@ fn every_run_error_round_trips_through_receipt_json() {
         },
         RunError::StackOverflow { limit_bytes: 8 },
         RunError::Trap {
-            trap: "UnreachableCodeReached".into(),
+            trap: TrapCode::UnreachableCodeReached,
             message: Some("boom".into()),
         },
         RunError::MechanismInvalidInput {
@@ -206,6 +207,12 @@ fn every_run_error_round_trips_through_receipt_json() {
         },
         RunError::MechanismFailed {
             message: "no".into(),
+        },
+        RunError::AbiFault {
+            fault: AbiFault::InvalidUtf8,
+        },
+        RunError::WeightsRefused {
+            reason: "all zero".into(),
         },
         RunError::OutputTooLarge {
             what: "state (bytes)".into(),
@@ -221,6 +228,12 @@ fn every_run_error_round_trips_through_receipt_json() {
             message: "x".into(),
         },
     ];
+    // Trap names are imr's, fixed: the receipts of format 1 recorded exactly these strings.
+    let trap = serde_json::to_string(&errors[3]).unwrap();
+    assert!(
+        trap.contains(r#""trap":"UnreachableCodeReached""#),
+        "{trap}"
+    );
     for e in errors {
         let json = serde_json::to_string(&e).unwrap_or_else(|err| panic!("{e:?}: {err}"));
         let back: RunError = serde_json::from_str(&json).unwrap();
