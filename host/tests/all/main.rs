@@ -15,6 +15,7 @@ mod replay;
 mod reproducible_build;
 mod runlog;
 mod session;
+mod signatures;
 mod support;
 mod time_series;
 mod verify;
