@@ -51,6 +51,7 @@ pub mod runner;
 mod sandbox;
 pub mod session;
 pub mod signatures;
+pub mod stack_limit;
 pub mod validate;
 pub mod verify;
 

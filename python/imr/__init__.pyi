@@ -24,6 +24,7 @@ from .errors import (
     OutOfFuel as OutOfFuel,
     PipelineRefused as PipelineRefused,
     RunFailed as RunFailed,
+    StackLimit as StackLimit,
     StackOverflow as StackOverflow,
     Trap as Trap,
     WeightsRefused as WeightsRefused,
