@@ -42,6 +42,7 @@ pub mod epoch;
 pub mod epoch_dir;
 mod error;
 mod fsutil;
+pub mod guest_fault;
 pub mod input_file;
 pub mod inspect;
 pub mod limits;
@@ -54,6 +55,8 @@ pub mod runlog;
 pub mod runner;
 mod sandbox;
 pub mod session;
+pub mod signatures;
+pub mod stack_limit;
 pub mod terminal;
 pub mod validate;
 pub mod verify;
@@ -71,6 +74,8 @@ pub use verify::{verify, VerifyError, VerifyOptions, VerifyReport};
 
 /// Auditor tools: the on-chain anchor of a run log (the `imr-audit` crate).
 pub use imr_audit as audit;
+/// Hotkeys and receipt signatures (the `imr-signing` crate).
+pub use imr_signing as signing;
 /// Scores to chain weights (the `imr-weights` crate).
 pub use imr_weights as weights;
 /// The Yuma consensus simulator (the `imr-yuma` crate).

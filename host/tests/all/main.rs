@@ -1,5 +1,6 @@
 //! The host's integration tests: one binary, one module per concern.
 
+mod abi_faults;
 mod admission;
 mod anchoring;
 mod cache;
@@ -12,10 +13,12 @@ mod hostile;
 mod input_handling;
 mod out_dir;
 mod prompt_ranking;
+mod receipt_format;
 mod replay;
 mod reproducible_build;
 mod runlog;
 mod session;
+mod signatures;
 mod support;
 mod time_series;
 mod verify;
