@@ -56,6 +56,7 @@ fn state(validators: usize, miners: usize, hp: &Hyperparams) -> EpochInput {
         block_at_registration: Some(vec![0; n]),
         last_mechanism_step_block: 0,
         commit_block: None,
+        previous_consensus_u16: None,
     };
     let warmup = run_epochs(hp, &input, 3, &WeightsSchedule::Fixed).expect("valid bench state");
     let last = &warmup[2];

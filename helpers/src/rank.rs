@@ -275,8 +275,10 @@ pub fn position_decay_tie_avg(
 /// Cost: O(n) (`n` calls of `exp`). Edge cases: `n = 0` → empty (C5); `n = 1` →
 /// `[1.0]`. **Difference from PTN:** PTN clips `b` to `[0, 0.99999999]` and `p` to
 /// `[1e-8, 1]`; here `b ∉ [0, 1)` or `p ∉ (0, 1]` is
-/// [`HelperError::InvalidParameter`] (C3: no silent repair). PTN's `n = 0` → `[1]` is
-/// not copied.
+/// [`HelperError::InvalidParameter`] (C3: no silent repair). PTN clips `n ≤ 0` to 1
+/// and returns `[1]`; here `n` is a count (`usize`): `n = 0` → empty (C5), and a
+/// negative `n` cannot be passed (a caller holding a signed value must refuse it or
+/// clip it itself). Both are documented differences, tagged `clip` in the vectors.
 ///
 /// ```
 /// use imr_helpers::exp_rank_decay;

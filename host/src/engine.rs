@@ -97,6 +97,13 @@ impl DeterministicEngine {
                 crate::limits::MAX_MEMORY_BYTES >> 20
             )));
         }
+        if limits.fuel > crate::limits::MAX_FUEL {
+            return Err(LoadError::Engine(format!(
+                "fuel limit of {} is over the maximum of {} (100 times the default)",
+                limits.fuel,
+                crate::limits::MAX_FUEL
+            )));
+        }
         let (config, description) = config(backend, &limits)?;
         let engine = Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         // The fingerprint covers what changes results or fuel: every setting, the

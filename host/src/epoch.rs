@@ -94,10 +94,39 @@ impl EpochInput {
                 })?,
             ),
         };
-        Ok(Self {
+        let input = Self {
             epoch: file.epoch,
             chain,
-        })
+        };
+        // A bad `chain` object is the input's fault: refuse it here, before any run, rather
+        // than let the weights pipeline blame the mechanism for it afterwards.
+        input
+            .chain_params()
+            .map_err(|message| EpochError::Invalid {
+                path: path.to_path_buf(),
+                field: "chain".into(),
+                message: message.trim_start_matches("chain: ").to_string(),
+            })?;
+        Ok(input)
+    }
+
+    /// The chain parameters of this epoch: its `chain` object, with `netuid` and `n` filled in
+    /// from the epoch when the object does not give them, and the chain's defaults for the rest.
+    pub fn chain_params(&self) -> Result<imr_weights::ChainParams, String> {
+        let mut value = match &self.chain {
+            Some(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+                .map_err(|e| format!("chain: {e}"))?,
+            None => serde_json::json!({}),
+        };
+        let map = value
+            .as_object_mut()
+            .ok_or_else(|| "chain: must be an object".to_string())?;
+        map.entry("netuid").or_insert(self.epoch.netuid.into());
+        if let Some(last) = self.epoch.neurons.last() {
+            map.entry("n")
+                .or_insert((u32::from(last.uid) + 1).min(65535).into());
+        }
+        serde_json::from_value(value).map_err(|e| format!("chain: {e}"))
     }
 
     /// The canonical encoding (SCALE): what the hash covers and the run log stores.

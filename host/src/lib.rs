@@ -32,6 +32,7 @@
 //!   and [`verify()`] of a whole log.
 //! * [`yuma`]: subtensor's Yuma consensus epoch, bit-exact.
 
+pub mod anchoring;
 mod bindings;
 pub mod build;
 pub mod cache;
@@ -62,6 +63,8 @@ pub use sandbox::LogLine;
 pub use session::{Session, SessionError, Start, Stepped};
 pub use verify::{verify, VerifyError, VerifyOptions, VerifyReport};
 
+/// Auditor tools: the on-chain anchor of a run log (the `imr-audit` crate).
+pub use imr_audit as audit;
 /// Scores to chain weights (the `imr-weights` crate).
 pub use imr_weights as weights;
 /// The Yuma consensus simulator (the `imr-yuma` crate).

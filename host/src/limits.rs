@@ -8,6 +8,10 @@ pub const DEFAULT_FUEL: u64 = 2_000_000_000;
 pub const DEFAULT_MEMORY_BYTES: u64 = 256 << 20;
 /// The largest linear-memory cap: 4 GiB, all that a 32-bit wasm memory can address.
 pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
+/// The largest fuel budget an engine accepts: 100 times the default (2·10¹¹ units, minutes of
+/// guest work). `imr run --fuel` refuses more, and a replay of a receipt that claims more is
+/// reported, not executed, so a resealed receipt cannot make `verify` run without end.
+pub const MAX_FUEL: u64 = 100 * DEFAULT_FUEL;
 
 /// Limits of one run. All of them are deterministic except the stack, which is
 /// enforced on the native stack (see [`crate::RunError::StackOverflow`]).

@@ -54,7 +54,12 @@ pub fn weights_json(ex: &Executed) -> Option<Vec<u8>> {
         "values": weights.values,
         "version_key": weights.version_key,
         "set_weights_call": weights.set_weights_call,
+        "call": ex.emission.as_ref().map(|e| &e.choices.call),
         "preflight": ex.emission.as_ref().map(|e| &e.preflight),
+        "timelocked_commit": ex.timelocked.as_ref().map(|t| match t {
+            Ok(c) => serde_json::to_value(c).unwrap_or_default(),
+            Err(reason) => serde_json::json!({ "error": reason }),
+        }),
     });
     // Serializing a `Value` of plain numbers and strings cannot fail.
     serde_json::to_vec_pretty(&value).ok()

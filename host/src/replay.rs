@@ -94,6 +94,13 @@ impl ReplayReport {
         self.logged.engine != self.replayed.engine
     }
 
+    /// The replay's error when it gave no result here (a non-deterministic error such as the
+    /// native stack limit or a host failure): the receipt is then unverified, which is not
+    /// evidence that it was tampered with.
+    pub fn no_result(&self) -> Option<&crate::error::RunError> {
+        self.replayed.error.as_ref().filter(|e| !e.deterministic())
+    }
+
     /// Whether the results (everything but fingerprint and hash) agree.
     pub fn results_agree(&self) -> bool {
         self.differences.is_empty()

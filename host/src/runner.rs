@@ -18,6 +18,11 @@ pub struct Executed {
     pub run: Run,
     /// The weights pipeline's output, when the run succeeded.
     pub emission: Option<Emission>,
+    /// The commit-reveal v4 commit, when commit-reveal is on and the chain parameters give a
+    /// `schedule` (as the SDKs do on such a subnet): the call data with its ciphertext (OS
+    /// randomness, so it differs on every run; the receipt records only its plan), or why it
+    /// could not be built.
+    pub timelocked: Option<Result<imr_weights::timelocked::TimelockedCommit, String>>,
     /// The sealed receipt.
     pub receipt: Receipt,
 }
@@ -29,24 +34,9 @@ impl Executed {
     }
 }
 
-/// The chain parameters for an epoch: its `chain` object, with `netuid` and `n`
-/// filled in from the epoch when the object does not give them.
+/// The chain parameters for an epoch (see [`EpochInput::chain_params`]).
 pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
-    let mut value = match &input.chain {
-        Some(bytes) => {
-            serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| format!("chain: {e}"))?
-        }
-        None => serde_json::json!({}),
-    };
-    let map = value
-        .as_object_mut()
-        .ok_or_else(|| "chain: must be an object".to_string())?;
-    map.entry("netuid").or_insert(input.epoch.netuid.into());
-    if let Some(last) = input.epoch.neurons.last() {
-        map.entry("n")
-            .or_insert((u32::from(last.uid) + 1).min(65535).into());
-    }
-    serde_json::from_value(value).map_err(|e| format!("chain: {e}"))
+    input.chain_params()
 }
 
 /// Runs `mechanism` on `input` with `state_in`, turns the scores into weights
@@ -88,6 +78,14 @@ pub fn execute(
         ),
         Err(_) => (None, None),
     };
+    let timelocked = emission
+        .as_ref()
+        .zip(params_used.as_ref())
+        .filter(|(_, params)| params.commit_reveal_enabled && params.schedule.is_some())
+        .map(|(e, params)| {
+            imr_tlock::timelocked_commit(e, params, sdk, &imr_tlock::Randomness::Os)
+                .map_err(|err| err.to_string())
+        });
     let weights = emission
         .as_ref()
         .zip(params_used.as_ref())
@@ -97,11 +95,7 @@ pub fn execute(
             values: e.values.clone(),
             version_key: params.version_key,
             set_weights_call: e.set_weights_scale_hex.clone(),
-            pipeline: serde_json::json!({
-                "choices": e.choices,
-                "chain": params,
-                "preflight": e.preflight,
-            }),
+            pipeline: pipeline_record(e, params, timelocked.as_ref()),
         });
     let receipt = Receipt {
         format: RECEIPT_FORMAT.to_string(),
@@ -124,6 +118,30 @@ pub fn execute(
     Executed {
         run,
         emission,
+        timelocked,
         receipt,
     }
+}
+
+/// The receipt's `pipeline` record: the choices, the chain parameters, the pre-flight verdict
+/// and, only when a timelocked commit was built, its plan (payload hash, reveal round and its
+/// inputs). The ciphertext is an output, not part of what replay reproduces.
+fn pipeline_record(
+    e: &Emission,
+    params: &ChainParams,
+    timelocked: Option<&Result<imr_weights::timelocked::TimelockedCommit, String>>,
+) -> serde_json::Value {
+    let mut record = serde_json::json!({
+        "choices": e.choices,
+        "chain": params,
+        "preflight": e.preflight,
+    });
+    if let (Some(t), Some(map)) = (timelocked, record.as_object_mut()) {
+        let value = match t {
+            Ok(c) => serde_json::json!({ "plan": c.plan }),
+            Err(reason) => serde_json::json!({ "error": reason }),
+        };
+        map.insert("timelocked".into(), value);
+    }
+    record
 }

@@ -58,6 +58,9 @@ pub struct VerifyReport {
     pub identical: u64,
     /// Replays that did not.
     pub mismatched: u64,
+    /// Replays that gave no result here (a non-deterministic error such as the native stack
+    /// limit): those receipts are unverified, not shown to be tampered with.
+    pub no_result: u64,
     /// Missing receipts (gaps in the numbering) and missing blobs.
     pub missing: u64,
     /// Every problem, in receipt order.
@@ -327,19 +330,36 @@ async fn run(
             .collect();
         progress(Progress::Start(replayable.len() as u64));
         let replayer = Arc::new(Replayer::new(options.replay.clone()));
+        // At most as many replays at once as the engine's instance pool holds: more would fail
+        // to instantiate, and an honest receipt would look tampered with.
+        let slots = Arc::new(tokio::sync::Semaphore::new(
+            threads.clamp(1, crate::engine::POOL_INSTANCES as usize),
+        ));
         let mut replays = tokio::task::JoinSet::new();
         for (seq, receipt) in replayable {
             let log = log.clone();
             let replayer = replayer.clone();
-            replays.spawn_blocking(move || (seq, replayer.replay(&log, &receipt)));
+            let slots = slots.clone();
+            replays.spawn(async move {
+                // The semaphore is never closed, so acquiring cannot fail.
+                let _slot = slots.acquire_owned().await.ok();
+                let replayed =
+                    tokio::task::spawn_blocking(move || replayer.replay(&log, &receipt)).await;
+                (seq, replayed)
+            });
         }
         let mut results = BTreeMap::new();
         while let Some(done) = replays.join_next().await {
             progress(Progress::Replayed);
             match done {
-                Ok((seq, result)) => {
+                Ok((seq, Ok(result))) => {
                     results.insert(seq, result);
                 }
+                Ok((seq, Err(e))) => note(
+                    Some(seq),
+                    "replay".into(),
+                    format!("the replay task failed: {e}"),
+                ),
                 Err(e) => note(None, "replay".into(), format!("a replay task failed: {e}")),
             }
         }
@@ -349,6 +369,19 @@ async fn run(
                     report.replayed += 1;
                     if rep.identical() {
                         report.identical += 1;
+                        continue;
+                    }
+                    if let Some(e) = rep.no_result() {
+                        report.no_result += 1;
+                        note(
+                            Some(seq),
+                            "replay".into(),
+                            format!(
+                                "the replay gave no result here ({}: {e}); the receipt is \
+                                 unverified, which does not show that it was tampered with",
+                                e.kind()
+                            ),
+                        );
                         continue;
                     }
                     report.mismatched += 1;

@@ -189,6 +189,7 @@ class VerifyReport:
     identical: int
     replayed: int
     mismatched: int
+    no_result: int
     missing: int
     receipts: int
     blobs: int

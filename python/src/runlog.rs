@@ -175,6 +175,9 @@ pub struct PyVerifyReport {
     replayed: u64,
     /// Replays that differ.
     mismatched: u64,
+    /// Replays that gave no result here (for example the native stack limit): unverified
+    /// receipts, not evidence of tampering.
+    no_result: u64,
     /// Missing receipts and blobs.
     missing: u64,
     /// Receipt files.
@@ -194,6 +197,7 @@ impl From<VerifyReport> for PyVerifyReport {
             identical: r.identical,
             replayed: r.replayed,
             mismatched: r.mismatched,
+            no_result: r.no_result,
             missing: r.missing,
             receipts: r.receipts,
             blobs: r.blobs,

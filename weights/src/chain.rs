@@ -29,6 +29,43 @@ fn default_true() -> bool {
 fn default_rate_limit() -> u64 {
     100
 }
+fn default_commit_reveal_version() -> u16 {
+    4
+}
+
+/// The plaintext weights extrinsic (`SubtensorModule`, spec/chain.md §1.1).
+///
+/// Both SDK generations send `set_mechanism_weights` (call index 119), also for `mecid = 0`
+/// (bittensor 10.x `set_weights_extrinsic`, 11.x `SetWeights.build`); that is the default.
+/// `set_weights` (call index 0, no `mecid`) is the older call, kept on request. Both reach the
+/// same `internal_set_weights` on the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsCall {
+    /// `set_mechanism_weights(netuid, mecid, dests, weights, version_key)`, call index 119.
+    #[default]
+    SetMechanismWeights,
+    /// `set_weights(netuid, dests, weights, version_key)`, call index 0 (mecid 0 only).
+    SetWeights,
+}
+
+impl WeightsCall {
+    /// The call's name in the runtime metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightsCall::SetMechanismWeights => "set_mechanism_weights",
+            WeightsCall::SetWeights => "set_weights",
+        }
+    }
+
+    /// The call index within `SubtensorModule` (`#[pallet::call_index]`).
+    pub fn call_index(self) -> u8 {
+        match self {
+            WeightsCall::SetMechanismWeights => 119,
+            WeightsCall::SetWeights => 0,
+        }
+    }
+}
 
 /// A subnet's state as far as a weight submission is concerned, plus the submission's own
 /// version key. Every field has a default, the chain's default where the chain has one
@@ -40,9 +77,13 @@ pub struct ChainParams {
     /// default subnet.
     #[serde(default = "default_netuid")]
     pub netuid: u16,
-    /// The mechanism (`mecid`); 0 sends `set_weights`, others `set_mechanism_weights`.
+    /// The mechanism (`mecid`, default 0).
     #[serde(default)]
     pub mecid: u8,
+    /// The plaintext call to encode (default `set_mechanism_weights`, what both SDKs send;
+    /// `set_weights` only for `mecid` 0).
+    #[serde(default)]
+    pub weights_call: WeightsCall,
     /// `MechanismCountCurrent` (default 1).
     #[serde(default = "default_one_u8")]
     pub mechanism_count: u8,
@@ -60,7 +101,9 @@ pub struct ChainParams {
     /// `WeightsVersionKey` the subnet requires (default 0: check disabled).
     #[serde(default)]
     pub weights_version_key: u64,
-    /// The `version_key` this submission sends (default 0).
+    /// The `version_key` this submission sends (default 0, what bittensor 11.x sends unless told
+    /// otherwise; bittensor 10.x sends its `version_as_int`, [`SDK10_VERSION_AS_INT`] for
+    /// 10.5.0, so give that value to reproduce a 10.x validator exactly).
     #[serde(default)]
     pub version_key: u64,
     /// `CommitRevealWeightsEnabled` (the chain's default is `true`: plain `set_weights` is then
@@ -91,13 +134,40 @@ pub struct ChainParams {
     /// The caller's stake weight, if known.
     #[serde(default)]
     pub caller_stake: Option<u64>,
+    /// `CommitRevealWeightsVersion` (default 4): a timelocked commit must carry this version.
+    #[serde(default = "default_commit_reveal_version")]
+    pub commit_reveal_version: u16,
+    /// `MaxAllowedUids` of the subnet, if known (with `mechanism_count` it must satisfy
+    /// `max_allowed_uids × mechanism_count ≤ 256`).
+    #[serde(default)]
+    pub max_allowed_uids: Option<u16>,
+    /// The caller's unrevealed timelocked commits in the current epoch bucket, if known (the
+    /// chain keeps at most 10).
+    #[serde(default)]
+    pub unrevealed_commits: Option<u32>,
+    /// `pallet_drand::LastStoredRound`, if known (a commit's `reveal_round` must not be below).
+    #[serde(default)]
+    pub last_stored_round: Option<u64>,
+    /// The epoch schedule and clock a timelocked commit's reveal round is computed from (all
+    /// explicit: imr reads no clock). Needed only for `commit_timelocked_mechanism_weights`.
+    #[serde(default)]
+    pub schedule: Option<crate::reveal_round::CommitSchedule>,
+    /// The validator's hotkey (ss58 address or 32-byte hex public key; public, not a secret):
+    /// a timelocked commit's payload carries it and the chain checks it against the signer.
+    #[serde(default)]
+    pub hotkey: Option<String>,
 }
+
+/// `bittensor.core.settings.version_as_int` of bittensor 10.5.0: `10*1000^2 + 5*1000 + 0`, the
+/// `version_key` 10.x sends by default (bittensor 11.x sends 0).
+pub const SDK10_VERSION_AS_INT: u64 = 10_005_000;
 
 impl Default for ChainParams {
     fn default() -> Self {
         ChainParams {
             netuid: default_netuid(),
             mecid: 0,
+            weights_call: WeightsCall::default(),
             mechanism_count: 1,
             n: None,
             min_allowed_weights: default_min_allowed_weights(),
@@ -113,6 +183,12 @@ impl Default for ChainParams {
             blocks_since_last_update: None,
             stake_threshold: 0,
             caller_stake: None,
+            commit_reveal_version: default_commit_reveal_version(),
+            max_allowed_uids: None,
+            unrevealed_commits: None,
+            last_stored_round: None,
+            schedule: None,
+            hotkey: None,
         }
     }
 }
@@ -141,7 +217,20 @@ pub enum Extrinsic {
     /// `commit_weights` now and `reveal_weights` later (commit-reveal v2); the reveal runs the
     /// full `set_weights` validation except the rate limit.
     CommitReveal,
+    /// `commit_timelocked_mechanism_weights` (commit-reveal v4): a drand-timelocked commit the
+    /// chain decrypts and applies itself with the full `set_mechanism_weights` validation.
+    TimelockedCommit,
 }
+
+/// `MAX_CRV3_COMMIT_SIZE_BYTES`: the `commit` argument is a `BoundedVec<u8, 5000>`; a longer
+/// one does not decode, so the chain refuses the extrinsic.
+pub const MAX_COMMIT_SIZE_BYTES: usize = 5000;
+
+/// The most unrevealed timelocked commits a hotkey may hold per epoch bucket.
+pub const MAX_UNREVEALED_COMMITS: u32 = 10;
+
+/// `MaxAllowedUids × MechanismCount` may not exceed this (`TooManyUIDsPerMechanism`).
+pub const MAX_UIDS_ACROSS_MECHANISMS: u32 = 256;
 
 /// One reason the chain would reject the submission.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -202,7 +291,7 @@ pub fn preflight(
                 );
             }
         }
-        Extrinsic::CommitReveal => {
+        Extrinsic::CommitReveal | Extrinsic::TimelockedCommit => {
             if params.mecid >= params.mechanism_count {
                 reject(
                     &mut r,
@@ -218,10 +307,13 @@ pub fn preflight(
                     &mut r,
                     "CommitRevealDisabled",
                     format!(
-                        "commit-reveal is disabled on subnet {}: use set_weights",
+                        "commit-reveal is disabled on subnet {}: use set_mechanism_weights",
                         params.netuid
                     ),
                 );
+            }
+            if extrinsic == Extrinsic::TimelockedCommit {
+                check_timelock_parameters(&mut r, &mut not_checked, params);
             }
         }
     }
@@ -243,13 +335,13 @@ pub fn preflight(
     // Rate limit: set_weights only while CR is off; commits always.
     let rate_limited = match extrinsic {
         Extrinsic::SetWeights => !params.commit_reveal_enabled,
-        Extrinsic::CommitReveal => true,
+        Extrinsic::CommitReveal | Extrinsic::TimelockedCommit => true,
     };
     let rate_error = match extrinsic {
         Extrinsic::SetWeights => "SettingWeightsTooFast",
-        Extrinsic::CommitReveal => "CommittingWeightsTooFast",
+        Extrinsic::CommitReveal | Extrinsic::TimelockedCommit => "CommittingWeightsTooFast",
     };
-    if extrinsic == Extrinsic::CommitReveal {
+    if extrinsic != Extrinsic::SetWeights {
         check_registered(&mut r, &mut not_checked, params, registered);
         check_rate(&mut r, params, rate_limited, rate_error);
     }
@@ -361,6 +453,92 @@ pub fn preflight(
         rejections: r,
         not_checked,
     }
+}
+
+/// The checks only a timelocked commit has: its version, the unrevealed-commit cap and the
+/// subnet's uids-per-mechanism bound.
+fn check_timelock_parameters(
+    r: &mut Vec<Rejection>,
+    not_checked: &mut Vec<String>,
+    params: &ChainParams,
+) {
+    // The SDKs send DEFAULT_COMMIT_REVEAL_VERSION = 4; the chain wants CommitRevealWeightsVersion.
+    if params.commit_reveal_version != 4 {
+        reject(
+            r,
+            "IncorrectCommitRevealVersion",
+            format!(
+                "the sdks send commit_reveal_version 4 but the subnet expects {}",
+                params.commit_reveal_version
+            ),
+        );
+    }
+    match params.unrevealed_commits {
+        Some(k) if k >= MAX_UNREVEALED_COMMITS => reject(
+            r,
+            "TooManyUnrevealedCommits",
+            format!("the hotkey already has {k} unrevealed commits in this epoch (at most {MAX_UNREVEALED_COMMITS})"),
+        ),
+        Some(_) => {}
+        None => not_checked.push("TooManyUnrevealedCommits: unrevealed_commits not given".into()),
+    }
+    match params.max_allowed_uids {
+        Some(max_uids)
+            if u32::from(max_uids) * u32::from(params.mechanism_count)
+                > MAX_UIDS_ACROSS_MECHANISMS =>
+        {
+            reject(
+                r,
+                "TooManyUIDsPerMechanism",
+                format!(
+                    "max_allowed_uids {max_uids} × mechanism_count {} exceeds {MAX_UIDS_ACROSS_MECHANISMS}",
+                    params.mechanism_count
+                ),
+            )
+        }
+        Some(_) => {}
+        None if params.mechanism_count > 1 => not_checked
+            .push("TooManyUIDsPerMechanism: max_allowed_uids not given".into()),
+        None => {}
+    }
+}
+
+/// The checks on a timelocked commit's own arguments, once it is built: the ciphertext length
+/// against [`MAX_COMMIT_SIZE_BYTES`] (when known) and the reveal round against
+/// `LastStoredRound` (`InvalidRevealRound`). Appended to `verdict`.
+pub fn check_timelocked_commit(
+    verdict: &mut Verdict,
+    params: &ChainParams,
+    reveal_round: u64,
+    commit_len: Option<usize>,
+) {
+    if let Some(len) = commit_len {
+        if len > MAX_COMMIT_SIZE_BYTES {
+            reject(
+                &mut verdict.rejections,
+                "CommitTooLarge",
+                format!(
+                    "the ciphertext is {len} bytes but the commit argument is a BoundedVec of at most {MAX_COMMIT_SIZE_BYTES}: the call does not decode"
+                ),
+            );
+        }
+    } else {
+        verdict
+            .not_checked
+            .push("CommitTooLarge: no ciphertext built".into());
+    }
+    match params.last_stored_round {
+        Some(last) if reveal_round < last => reject(
+            &mut verdict.rejections,
+            "InvalidRevealRound",
+            format!("reveal_round {reveal_round} is below the chain's LastStoredRound {last}"),
+        ),
+        Some(_) => {}
+        None => verdict
+            .not_checked
+            .push("InvalidRevealRound: last_stored_round not given".into()),
+    }
+    verdict.ok = verdict.rejections.is_empty();
 }
 
 fn check_registered(

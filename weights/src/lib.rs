@@ -6,6 +6,9 @@
 //! * [`sdk11`]: bittensor 11.3.0 `bittensor.intents.weights` (float64, the lean SDK).
 //! * [`chain`]: subtensor's pre-flight checks with its error names, and its max-upscale.
 //! * [`call_data`]: SCALE call arguments, the commit-reveal v2 hash, ss58 hotkeys.
+//! * [`reveal_round`]: the drand round of a timelocked commit, by either SDK's formula.
+//! * [`timelocked`]: commit-reveal v4, the `WeightsTlockPayload` plaintext and the
+//!   `commit_timelocked_mechanism_weights` call (the encryption is the `imr-tlock` crate's).
 //! * [`scores`]: the scores file format and its validation.
 //! * [`pipeline`]: [`emit`], the pipeline `imr weights` and `imr run` share.
 //!
@@ -18,10 +21,13 @@ pub mod chain;
 pub mod error;
 pub mod numeric;
 pub mod pipeline;
+pub mod pysort;
+pub mod reveal_round;
 pub mod scores;
 pub mod sdk10;
 pub mod sdk11;
+pub mod timelocked;
 
-pub use chain::{ChainParams, Extrinsic, Rejection, Verdict};
+pub use chain::{ChainParams, Extrinsic, Rejection, Verdict, WeightsCall};
 pub use error::{ErrorKind, WeightsError};
 pub use pipeline::{commit, emit, report, Choices, Commit, Emission, ProcessedWeights, Sdk};

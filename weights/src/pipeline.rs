@@ -14,7 +14,7 @@
 //!   rules), `min_allowed_weights` and the raw `max_weight_limit`.
 
 use crate::call_data::{self, AccountId};
-use crate::chain::{self, ChainParams, Extrinsic, Verdict};
+use crate::chain::{self, ChainParams, Extrinsic, Verdict, WeightsCall};
 use crate::error::WeightsError;
 use crate::scores;
 use crate::sdk10::{self, NdArray};
@@ -79,8 +79,11 @@ pub struct Choices {
     pub exclude_quantile: Option<u16>,
     /// Input uids that are not in the emitted payload (zero or rounded to zero).
     pub dropped_uids: Vec<u16>,
-    /// The call the payload is encoded for.
+    /// The call the payload is encoded for (`set_mechanism_weights` by default, as both SDKs
+    /// send; `set_weights` when asked for).
     pub call: String,
+    /// Its call index in `SubtensorModule` (119 or 0).
+    pub call_index: u8,
 }
 
 /// The result of the pipeline.
@@ -98,8 +101,9 @@ pub struct Emission {
     pub stored: Vec<u16>,
     /// The chain's pre-flight verdict for a plain `set_weights`.
     pub preflight: Verdict,
-    /// SCALE hex (`0x…`) of the call's arguments (`set_weights`, or `set_mechanism_weights`
-    /// when `mecid != 0`).
+    /// SCALE hex (`0x…`) of the plaintext call's arguments: `set_mechanism_weights(netuid,
+    /// mecid, dests, weights, version_key)` by default, `set_weights(netuid, dests, weights,
+    /// version_key)` when `weights_call` asks for it (see `choices.call`).
     pub set_weights_scale_hex: String,
     /// What the pipeline chose.
     pub choices: Choices,
@@ -125,7 +129,8 @@ pub struct Commit {
     pub preflight: Verdict,
 }
 
-fn hex0x(bytes: &[u8]) -> String {
+/// `0x`-prefixed lower-case hex, as the SDKs print call data and hashes.
+pub(crate) fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
@@ -182,11 +187,15 @@ pub fn emit(
     let sw: Vec<f64> = pairs.iter().map(|p| p.1).collect();
     let n = params.effective_n(&su);
     let limit = f64::from(params.max_weight_limit) / 65535.0;
-    let call = if params.mecid == 0 {
-        "set_weights"
-    } else {
-        "set_mechanism_weights"
-    };
+    if params.weights_call == WeightsCall::SetWeights && params.mecid != 0 {
+        return Err(WeightsError::ChainParams {
+            problem: format!(
+                "weights_call set_weights has no mecid, but mecid is {}: use set_mechanism_weights",
+                params.mecid
+            ),
+        });
+    }
+    let call = params.weights_call;
 
     let (processed, out_uids, values, branch, functions, densified, exclude) = match sdk {
         Sdk::V10 => {
@@ -269,16 +278,17 @@ pub fn emit(
         .copied()
         .filter(|u| out_uids.binary_search(u).is_err())
         .collect();
-    let args = if params.mecid == 0 {
-        call_data::set_weights_args(params.netuid, &out_uids, &values, params.version_key)
-    } else {
-        call_data::set_mechanism_weights_args(
+    let args = match call {
+        WeightsCall::SetWeights => {
+            call_data::set_weights_args(params.netuid, &out_uids, &values, params.version_key)
+        }
+        WeightsCall::SetMechanismWeights => call_data::set_mechanism_weights_args(
             params.netuid,
             params.mecid,
             &out_uids,
             &values,
             params.version_key,
-        )
+        ),
     };
     let preflight = chain::preflight(params, &out_uids, &values, Extrinsic::SetWeights);
     Ok(Emission {
@@ -301,7 +311,8 @@ pub fn emit(
             max_weight_limit: limit,
             exclude_quantile: exclude,
             dropped_uids,
-            call: call.to_string(),
+            call: call.name().to_string(),
+            call_index: call.call_index(),
         },
     })
 }

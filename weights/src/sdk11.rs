@@ -71,8 +71,14 @@ pub fn clip_to_max_weight(weights: &[f64], limit: f64) -> Result<Vec<f64>, Weigh
 /// Sum-normalise so that no element exceeds `limit`, redistributing the excess; `n*limit <= 1`
 /// gives the uniform distribution; an empty list or a sum `<= 0` is `AllZero`. Where CPython
 /// would divide a float by zero it raises `ZeroDivisionError`, and so does this.
-/// Not covered by the vectors: when an infinite weight makes some (not all) normalised values
-/// NaN, CPython's `sorted()` places the NaNs by its comparison order; this places them last.
+///
+/// Every step is CPython's IEEE arithmetic in the SDK's order, so non-finite weights (which the
+/// function does not refuse) give CPython's result too: `total = sum(weights)` (an `inf` makes
+/// it `inf`, `-inf` makes it `<= 0`, `inf` with `-inf` or a `nan` makes it NaN and the `<= 0`
+/// test false); `w / total` (`finite/inf = 0.0`, `inf/inf = NaN`); `sorted()` as CPython's
+/// timsort orders NaN ([`crate::pysort`]); `accumulate` (NaN from there on); the `n_values`
+/// count (NaN comparisons are false; `0 * inf = NaN`); `min(w, cutoff)` (keeps `w` unless
+/// `cutoff < w`); and the final division by a sum that may be infinite or NaN.
 pub fn clip_to_max_weight_with(
     weights: &[f64],
     limit: f64,
@@ -87,8 +93,9 @@ pub fn clip_to_max_weight_with(
     if (n as f64) * limit <= 1.0 {
         return Ok(vec![1.0 / n as f64; n]);
     }
+    // total is > 0 or NaN here, never 0: these divisions cannot raise.
     let mut est: Vec<f64> = weights.iter().map(|&w| w / total).collect();
-    est.sort_by(crate::numeric::np_float_order);
+    crate::pysort::py_sort(&mut est);
     if est[n - 1] <= limit {
         return Ok(weights.iter().map(|&w| w / total).collect());
     }
@@ -98,12 +105,20 @@ pub fn clip_to_max_weight_with(
         acc = if i == 0 { e } else { acc + e };
         cum.push(acc);
     }
-    let n_values = est
-        .iter()
-        .zip(&cum)
-        .enumerate()
-        .filter(|(i, (e, c))| *e / (((n - i - 1) as f64) * *e + *c + EPS) < limit)
-        .count();
+    // sum(1 for i, e in enumerate(estimation) if e / ((n-i-1)*e + cumsum[i] + eps) < limit),
+    // evaluated left to right: a zero denominator raises before later items are looked at.
+    let mut n_values = 0usize;
+    for (i, (&e, &c)) in est.iter().zip(&cum).enumerate() {
+        let den = ((n - i - 1) as f64) * e + c + EPS;
+        if den == 0.0 {
+            return Err(WeightsError::ZeroDivision {
+                place: "clip_to_max_weight n_values",
+            });
+        }
+        if e / den < limit {
+            n_values += 1;
+        }
+    }
     let c = if n_values == 0 {
         cum[n - 1]
     } else {

@@ -2,7 +2,7 @@
 
 use imr_weights::call_data::parse_hotkey;
 use imr_weights::chain::{preflight, Extrinsic};
-use imr_weights::{commit, emit, ChainParams, ErrorKind, Sdk};
+use imr_weights::{commit, emit, ChainParams, ErrorKind, Sdk, WeightsCall};
 
 fn errors(v: &imr_weights::Verdict) -> Vec<&str> {
     v.rejections.iter().map(|r| r.error.as_str()).collect()
@@ -27,10 +27,49 @@ fn both_sdks_on_a_simple_row() {
         assert_eq!(e.values, vec![21845, 43690, 65535]);
         assert!(e.choices.sorted_by_uid);
         assert!(e.preflight.ok, "{:?}", e.preflight);
-        // netuid 1 | compact(3) uids | compact(3) values | version_key 0
-        let want = "0x0100".to_string() + "0c000001000200" + "0c5555aaaaffff" + "0000000000000000";
+        // Both SDKs send set_mechanism_weights, also for mecid 0:
+        // netuid 1 | mecid 0 | compact(3) uids | compact(3) values | version_key 0
+        let want =
+            "0x0100".to_string() + "00" + "0c000001000200" + "0c5555aaaaffff" + "0000000000000000";
         assert_eq!(e.set_weights_scale_hex, want);
+        assert_eq!(e.choices.call, "set_mechanism_weights");
+        assert_eq!(e.choices.call_index, 119);
     }
+}
+
+#[test]
+fn legacy_set_weights_on_request_and_only_for_mechanism_zero() {
+    let params = ChainParams {
+        weights_call: WeightsCall::SetWeights,
+        ..open_subnet(3)
+    };
+    let e = emit(&[2, 0, 1], &[0.3, 0.1, 0.2], &params, Sdk::V11).expect("emit");
+    // netuid 1 | compact(3) uids | compact(3) values | version_key 0 (no mecid byte)
+    let want = "0x0100".to_string() + "0c000001000200" + "0c5555aaaaffff" + "0000000000000000";
+    assert_eq!(e.set_weights_scale_hex, want);
+    assert_eq!(
+        (e.choices.call.as_str(), e.choices.call_index),
+        ("set_weights", 0)
+    );
+    let on_mechanism_one = ChainParams {
+        mecid: 1,
+        mechanism_count: 2,
+        ..params
+    };
+    let err = emit(&[0, 1], &[1.0, 2.0], &on_mechanism_one, Sdk::V11).expect_err("no mecid");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("set_mechanism_weights"), "{err}");
+}
+
+#[test]
+fn weights_call_is_a_chain_parameter_with_the_sdks_default() {
+    let p = ChainParams::from_json(r#"{"weights_call": "set_weights"}"#).expect("parse");
+    assert_eq!(p.weights_call, WeightsCall::SetWeights);
+    assert_eq!(
+        ChainParams::from_json("{}").expect("defaults").weights_call,
+        WeightsCall::SetMechanismWeights
+    );
+    assert!(ChainParams::from_json(r#"{"weights_call": "set_weight"}"#).is_err());
 }
 
 #[test]

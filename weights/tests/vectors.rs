@@ -280,15 +280,40 @@ fn run_normalize(case: &Value) -> Result<(), String> {
     })
 }
 
+/// Compare floats with a case's `bits` (exact, NaN payload and sign included) or, where a case
+/// gives only `y`, with its values (NaN equal to NaN, the sign of zero compared).
 fn same_f64_bits(got: &[f64], want: &Value, what: &str) -> Result<(), String> {
-    let bits: Vec<u64> = arr(field(want, "bits")?, "bits")?
+    let bits: Vec<u64> = match want.get("bits") {
+        Some(b) => arr(b, "bits")?
+            .iter()
+            .map(|b| {
+                let s = b.as_str().unwrap_or("");
+                u64::from_str_radix(s.trim_start_matches("0x"), 16)
+                    .map_err(|e| format!("bits {s:?}: {e}"))
+            })
+            .collect::<Result<_, _>>()?,
+        None => f64s(field(want, "y")?, "y")?
+            .iter()
+            .map(|x| {
+                if x.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    x.to_bits()
+                }
+            })
+            .collect(),
+    };
+    let exact = want.get("bits").is_some();
+    let g: Vec<u64> = got
         .iter()
-        .map(|b| {
-            let s = b.as_str().unwrap_or("");
-            u64::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
+        .map(|x| {
+            if x.is_nan() && !exact {
+                f64::NAN.to_bits()
+            } else {
+                x.to_bits()
+            }
         })
-        .collect::<Result<_, _>>()?;
-    let g: Vec<u64> = got.iter().map(|x| x.to_bits()).collect();
+        .collect();
     if g.len() != bits.len() {
         return Err(format!(
             "{what}: length {} != expected {}",
@@ -429,14 +454,8 @@ fn runner(function: &str) -> Option<Runner> {
     })
 }
 
-#[test]
-fn bittensor_sdk_vectors() {
-    let Some(files) = vector_files("bittensor-sdk", true) else {
-        return;
-    };
-    assert!(!files.is_empty(), "no vector files under bittensor-sdk/");
-    let mut report = Report::default();
-    for path in &files {
+fn check_sdk_files(files: &[std::path::PathBuf], report: &mut Report) {
+    for path in files {
         let doc = load(path);
         let function = doc["function"].as_str().unwrap_or("");
         let Some(run) = runner(function) else {
@@ -462,7 +481,42 @@ fn bittensor_sdk_vectors() {
             report.check(path, id, run(case));
         }
     }
+}
+
+#[test]
+fn bittensor_sdk_vectors() {
+    let Some(files) = vector_files("bittensor-sdk", true) else {
+        return;
+    };
+    assert!(!files.is_empty(), "no vector files under bittensor-sdk/");
+    let mut report = Report::default();
+    check_sdk_files(&files, &mut report);
     report.finish("bittensor-sdk");
+}
+
+/// imr's own cases in the public layout (`tests/data/bittensor-sdk/`), run by the same harness:
+/// non-finite `clip_to_max_weight` inputs, with CPython 3.11's results
+/// (`tests/data/gen_clip_nonfinite.py`).
+#[test]
+fn own_sdk_cases() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bittensor-sdk");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .flat_map(|sub| {
+            std::fs::read_dir(&sub)
+                .unwrap_or_else(|e| panic!("{}: {e}", sub.display()))
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no own cases under {}", dir.display());
+    let mut report = Report::default();
+    check_sdk_files(&files, &mut report);
+    report.finish("own bittensor-sdk cases");
 }
 
 fn check_max_upscale(path: &Path, doc: &Value, report: &mut Report) {

@@ -1,5 +1,6 @@
 //! Bonds and dividends: classic Yuma (S12a) and Yuma3 with optional liquid alpha (S12b).
 
+use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::fixed::{
     exp_safe, fixed_to_fixed_u16_proportion, safe_div64, u16_proportion_to_fixed, I32F32, I64F64,
     ONE, ZERO,
@@ -18,6 +19,8 @@ pub struct BondsOutcome {
     pub ema_bonds: SparseMatrix,
     /// Normalized dividends per uid.
     pub dividends: Vec<I32F32>,
+    /// Which consensus the liquid-alpha sigmoid read (`None`: liquid alpha was not applied).
+    pub liquid_alpha_consensus_source: Option<ConsensusSource>,
 }
 
 /// The constant EMA alpha `1 - I32F32(I64F64(bma) / 1e6)`.
@@ -49,17 +52,21 @@ pub fn classic(
     BondsOutcome {
         ema_bonds: ema,
         dividends,
+        liquid_alpha_consensus_source: None,
     }
 }
 
 /// Yuma3 (S12b): `bonds` are the stored u16 values as I32F32 integers, already masked; they are
-/// turned into proportions here.
+/// turned into proportions here. `previous_consensus` is the stored `Consensus` before this
+/// epoch, which liquid alpha reads in the modes of [`crate::consensus_mode`].
+#[allow(clippy::too_many_arguments)]
 pub fn yuma3(
     hp: &Hyperparams,
     n: u16,
     weights_for_bonds: &[SparseRow],
     mut bonds: SparseMatrix,
     consensus: &[I32F32],
+    previous_consensus: Option<&[u16]>,
     active_stake: &[I32F32],
     incentive: &[I32F32],
 ) -> BondsOutcome {
@@ -68,8 +75,16 @@ pub fn yuma3(
             *v = fixed_to_fixed_u16_proportion(*v);
         }
     }
+    let mut source = None;
     let ema = if hp.liquid_alpha && !consensus.is_empty() && consensus.iter().any(|&c| c != ZERO) {
-        liquid_alpha_ema(hp, weights_for_bonds, &bonds, consensus)
+        let (la_consensus, from) = consensus_for_liquid_alpha(
+            hp.liquid_alpha_consensus_mode,
+            hp.bonds_penalty_u16,
+            consensus,
+            previous_consensus,
+        );
+        source = Some(from);
+        liquid_alpha_ema(hp, weights_for_bonds, &bonds, &la_consensus)
     } else {
         mat_ema_sparse(
             weights_for_bonds,
@@ -85,6 +100,7 @@ pub fn yuma3(
     BondsOutcome {
         ema_bonds: ema,
         dividends,
+        liquid_alpha_consensus_source: source,
     }
 }
 

@@ -13,18 +13,26 @@ use crate::epoch::run_epoch;
 use crate::error::{parse_json, YumaError};
 use crate::fixed::vec_u16_max_upscale_to_u16;
 use crate::hyperparams::Hyperparams;
+use crate::replace::{replace_neuron, Replace};
 use crate::state::{EpochInput, EpochOutput, U16Row};
 
-/// Per-epoch weight submissions: `{"epochs": [ {"<uid>": [[dest, value], ...], ...}, ... ]}`.
+/// Per-epoch input: weight submissions and deregistrations,
+/// `{"epochs": [ {"<uid>": [[dest, value], ...], ...}, ... ], "replace": [{"epoch", "uid", ...}]}`.
 ///
-/// Entry k lists the uids that call `set_weights` before epoch k (0-based, the first epoch
-/// included). Values are as submitted (any u16 scale); they are max-upscaled as the chain stores
-/// them. A submitting uid's `last_update` becomes the epoch's block. Unlisted uids keep their row.
+/// Entry k of `epochs` lists the uids that call `set_weights` before epoch k (0-based, the first
+/// epoch included). Values are as submitted (any u16 scale); they are max-upscaled as the chain
+/// stores them. A submitting uid's `last_update` becomes the epoch's block. Unlisted uids keep
+/// their row. A `replace` event gives uid `uid` to a new hotkey before epoch `epoch`'s
+/// submissions (see [`crate::replace`]), so a creator can simulate a validator's or a miner's
+/// deregistration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightsFile {
     /// One map per epoch from submitting uid to its row.
     pub epochs: Vec<BTreeMap<u16, U16Row>>,
+    /// Uids taken over by new hotkeys, each before a given epoch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<Replace>,
 }
 
 impl WeightsFile {
@@ -103,13 +111,33 @@ pub fn run_epochs(
                 f.epochs.len()
             )));
         }
+        if let Some(r) = f.replace.iter().find(|r| r.epoch >= epochs) {
+            return Err(YumaError::WeightsFile(format!(
+                "replace event for uid {} is before epoch {}, but the run has {epochs} epochs \
+                 (0..{epochs})",
+                r.uid, r.epoch
+            )));
+        }
     }
     let step = (hp.tempo as u64).max(1);
     let mut input = initial.clone();
     let mut records = Vec::with_capacity(epochs);
     for k in 0..epochs {
         match schedule {
-            WeightsSchedule::PerEpoch(f) => apply_submissions(&mut input, &f.epochs[k], k)?,
+            WeightsSchedule::PerEpoch(f) => {
+                for r in f.replace.iter().filter(|r| r.epoch == k) {
+                    let block = r.block.unwrap_or(input.current_block);
+                    if block > input.current_block {
+                        return Err(YumaError::WeightsFile(format!(
+                            "replace event for uid {} before epoch {k} registers at block \
+                             {block}, after the epoch's block {}",
+                            r.uid, input.current_block
+                        )));
+                    }
+                    replace_neuron(&mut input, r.uid, r.stake, block)?;
+                }
+                apply_submissions(&mut input, &f.epochs[k], k)?
+            }
             WeightsSchedule::Fixed => {
                 if k > 0 {
                     if let Some(w) = &input.weights {
@@ -128,6 +156,8 @@ pub fn run_epochs(
         let block = input.current_block;
         input.bonds = Some(output.bonds_u16.clone());
         input.validator_permit = Some(output.new_validator_permit.clone());
+        // With one mechanism the aggregation weight is 1: `Consensus` is stored unchanged.
+        input.previous_consensus_u16 = Some(output.consensus_u16.clone());
         input.last_mechanism_step_block = block;
         input.current_block = block.saturating_add(step);
         records.push(EpochRecord {

@@ -1,6 +1,7 @@
 //! One epoch of Yuma consensus: subtensor's `epoch_mechanism` (the live sparse path), S1–S14.
 
 use crate::bonds;
+use crate::consensus_mode::ConsensusSource;
 use crate::emission;
 use crate::error::YumaError;
 use crate::fixed::{
@@ -31,6 +32,8 @@ pub struct EpochTrace {
     pub incentive: Vec<I32F32>,
     /// Dividends (S12).
     pub dividends: Vec<I32F32>,
+    /// Which consensus liquid alpha's sigmoid read (`None`: liquid alpha was not applied).
+    pub liquid_alpha_consensus_source: Option<ConsensusSource>,
 }
 
 /// Run one epoch after checking the shapes ([`EpochInput::validate`]).
@@ -188,6 +191,7 @@ pub fn run_epoch_traced(
             &weights_for_bonds,
             masked_bonds,
             &consensus,
+            input.previous_consensus_u16.as_deref(),
             &active_stake,
             &incentive,
         )
@@ -235,6 +239,7 @@ pub fn run_epoch_traced(
         v.resize(n, ZERO);
         v
     };
+    let liquid_alpha_consensus_source = outcome.liquid_alpha_consensus_source;
     let dividends = pad(outcome.dividends);
     let output = EpochOutput {
         consensus_u16: to_u16(&consensus),
@@ -256,6 +261,7 @@ pub fn run_epoch_traced(
         validator_trust,
         incentive,
         dividends,
+        liquid_alpha_consensus_source,
     };
     Ok((output, trace))
 }

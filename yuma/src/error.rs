@@ -57,7 +57,7 @@ pub enum YumaError {
         n: usize,
     },
     /// A mechanism count other than 1.
-    #[error("`params.mechanism_count` is {0}; only 1 mechanism is supported")]
+    #[error("`params.mechanism_count` is {0}: a state of several mechanisms gives each one's weights, bonds and last_update in `input.mechanisms` (see `imr yuma --help`)")]
     UnsupportedMechanismCount(u8),
     /// `commit_reveal_enabled` without the `commit_block` input.
     #[error("`params.commit_reveal_enabled` is true but `input.commit_block` is missing")]
@@ -71,6 +71,17 @@ pub enum YumaError {
         path: String,
         /// serde's message (names unknown fields).
         message: String,
+    },
+    /// A multi-mechanism state that does not fit its parameters.
+    #[error("mechanisms: {0}")]
+    Mechanisms(String),
+    /// A replacement names a uid that does not exist.
+    #[error("cannot replace uid {uid}: there are only {n} uids (0..{n})")]
+    ReplaceOutOfRange {
+        /// The uid.
+        uid: u16,
+        /// The number of uids.
+        n: usize,
     },
     /// A per-epoch weights file that does not fit the run.
     #[error("weights file: {0}")]

@@ -2,11 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::consensus_mode::ConsensusMode;
+
 /// Hyperparameters of one subnet (and the epoch's emission), named as in the vector schema's
 /// `params` object. Unknown names are rejected when parsing.
 ///
 /// Defaults are those of a newly registered subnet (spec/chain.md §4): tempo 360, kappa 32767,
-/// bonds moving average 900000, bonds penalty 65535, Yuma3 on, liquid alpha off, alpha values
+/// bonds moving average 900000, bonds penalty 65535, Yuma3 on, liquid alpha off, consensus mode Auto, alpha values
 /// (45875, 58982), steepness 1000, 64 validators, activity factor 13889, no stake threshold, no
 /// TAO weight, no owner, commit-reveal masking off, one mechanism, 1e9 rao per epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +17,9 @@ pub struct Hyperparams {
     /// Number of UIDs; optional, and when given it must equal the length of the state vectors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u16>,
+    /// The subnet's netuid; informational (the epoch does not read it), recorded with the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netuid: Option<u16>,
     /// Blocks per epoch (`Tempo`). Also the block step of the multi-epoch driver.
     pub tempo: u16,
     /// `ActivityCutoffFactorMilli`: the activity cutoff is `max(factor·tempo/1000, 1)` blocks.
@@ -32,6 +37,9 @@ pub struct Hyperparams {
     pub yuma3: bool,
     /// `LiquidAlphaOn`: per-entry alpha in the Yuma3 bond EMA.
     pub liquid_alpha: bool,
+    /// `LiquidAlphaConsensusMode`: which consensus the liquid-alpha sigmoid reads (`"Current"`,
+    /// `"Previous"`, or `"Auto"`, the chain's default since runtime spec 446).
+    pub liquid_alpha_consensus_mode: ConsensusMode,
     /// Lower liquid-alpha bound as a u16 proportion (`AlphaValues.0`).
     pub alpha_low_u16: u16,
     /// Upper liquid-alpha bound as a u16 proportion (`AlphaValues.1`).
@@ -50,8 +58,12 @@ pub struct Hyperparams {
     /// `CommitRevealWeightsEnabled`: apply the commit-reveal column mask using the input's
     /// `commit_block`.
     pub commit_reveal_enabled: bool,
-    /// Number of mechanisms; only 1 is supported.
+    /// `MechanismCountCurrent`: the number of mechanisms (1 for [`crate::run_epoch`]; 1 to 16
+    /// for [`crate::mechanisms::run_epoch_with_mechanisms`]).
     pub mechanism_count: u8,
+    /// `MechanismEmissionSplit` (u16 parts of 65535 per mechanism), or `None` for an even split.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emission_split: Option<Vec<u16>>,
     /// The rao this epoch distributes (`rao_emission`).
     pub rao_emission: u64,
 }
@@ -60,6 +72,7 @@ impl Default for Hyperparams {
     fn default() -> Self {
         Hyperparams {
             n: None,
+            netuid: None,
             tempo: 360,
             activity_cutoff_factor_milli: 13_889,
             activity_cutoff_blocks: None,
@@ -68,6 +81,7 @@ impl Default for Hyperparams {
             bonds_moving_average: 900_000,
             yuma3: true,
             liquid_alpha: false,
+            liquid_alpha_consensus_mode: ConsensusMode::Auto,
             alpha_low_u16: 45_875,
             alpha_high_u16: 58_982,
             alpha_sigmoid_steepness: 1000,
@@ -77,6 +91,7 @@ impl Default for Hyperparams {
             owner_uid: None,
             commit_reveal_enabled: false,
             mechanism_count: 1,
+            emission_split: None,
             rao_emission: 1_000_000_000,
         }
     }

@@ -6,17 +6,21 @@
 //! [`driver`] chains epochs, carrying bonds and permits forward.
 
 pub mod bonds;
+pub mod consensus_mode;
 pub mod driver;
 pub mod emission;
 pub mod epoch;
 pub mod error;
 pub mod fixed;
 pub mod hyperparams;
+pub mod mechanisms;
 pub mod median;
+pub mod replace;
 pub mod sparse;
 pub mod state;
 pub mod table;
 
+pub use consensus_mode::{ConsensusMode, ConsensusSource};
 pub use driver::{run_epochs, EpochRecord, WeightsSchedule};
 pub use epoch::{run_epoch, run_epoch_traced};
 pub use error::YumaError;

@@ -41,6 +41,11 @@ pub struct EpochInput {
     /// `LastMechansimStepBlock` (0 = never, then the bond mask uses `current_block - tempo`).
     #[serde(default)]
     pub last_mechanism_step_block: u64,
+    /// The `Consensus` stored by the previous epoch (u16 parts), read by liquid alpha in the
+    /// `Previous` and `Auto` consensus modes; absent or `[]` means nothing is stored (the current
+    /// consensus is used). Any length: it is zero-padded or truncated to n.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_consensus_u16: Option<Vec<u16>>,
     /// Extension: per uid, the block of its earliest unexpired commit (`null` = none); used only
     /// when `commit_reveal_enabled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,6 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use imr_yuma::driver::WeightsFile;
+use imr_yuma::replace::{replace_neuron, Replace};
 use imr_yuma::{run_epochs, EpochInput, EpochOutput, Hyperparams, WeightsSchedule};
 
 #[test]
@@ -13,11 +14,29 @@ fn driver_reproduces_consecutive_vector_sequences() {
     let Some(root) = common::vectors_root() else {
         return;
     };
-    let files = common::discover(&root, "subtensor", |n| {
+    let mut files = common::discover(&root, "subtensor", |n| {
         n.starts_with("epoch_") && n.ends_with(".json")
     });
+    // Liquid alpha's consensus mode: the driver must also carry the stored Consensus forward.
+    let la_modes = root.join("subtensor/liquid-alpha-consensus-mode");
+    if la_modes.is_dir() {
+        files.extend(common::discover(
+            &root,
+            "subtensor/liquid-alpha-consensus-mode",
+            |n| n.ends_with(".json"),
+        ));
+    }
+    // `derived` minus what is not a stored output (the source of liquid alpha's consensus).
+    let derived = |step: &serde_json::Value| -> EpochOutput {
+        let mut d = step["derived"].clone();
+        if let Some(m) = d.as_object_mut() {
+            m.remove("liquid_alpha_consensus_source");
+        }
+        serde_json::from_value(d).unwrap()
+    };
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut checked_names = Vec::new();
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let doc = common::read_json(f);
@@ -32,48 +51,73 @@ fn driver_reproduces_consecutive_vector_sequences() {
             .iter()
             .enumerate()
             .all(|(k, i)| i.current_block == inputs[0].current_block + k as u64 * step);
-        // Only sequences whose state changes are weight submissions (no re-registration or
-        // stake change between steps) can be expressed as a weights file.
-        let only_weights_change = inputs.iter().enumerate().skip(1).all(|(k, i)| {
-            let prev: EpochOutput =
-                serde_json::from_value(steps[k - 1]["derived"].clone()).unwrap();
-            i.stake == inputs[0].stake
-                && i.block_at_registration == inputs[0].block_at_registration
-                && i.bonds.as_ref() == Some(&prev.bonds_u16)
-                && i.validator_permit.as_ref() == Some(&prev.new_validator_permit)
-        });
-        if !consecutive || !only_weights_change || inputs.len() < 2 {
-            continue;
-        }
-        checked += 1;
-        // Submissions: every uid whose stored row changed since the previous step.
+        // Between steps the chain state may change by weight submissions and by replacements
+        // (a uid whose BlockAtRegistration changed was taken over by a new hotkey); sequences
+        // with any other change (stake of a kept uid, bonds) cannot be expressed as a weights
+        // file with replace events.
+        let n = inputs[0].stake.len();
+        let empty = vec![Vec::new(); n];
         let mut epochs = Vec::new();
-        let empty = vec![Vec::new(); inputs[0].stake.len()];
+        let mut replace = Vec::new();
+        let mut expressible = consecutive && inputs.len() >= 2;
         for (k, input) in inputs.iter().enumerate() {
-            let prev = if k == 0 {
-                &empty
+            let mut before = if k == 0 {
+                let mut i = input.clone();
+                i.weights = Some(empty.clone());
+                i
             } else {
-                inputs[k - 1].weights.as_ref().unwrap()
+                let out = derived(&steps[k - 1]);
+                let mut i = inputs[k - 1].clone();
+                i.bonds = Some(out.bonds_u16);
+                i.validator_permit = Some(out.new_validator_permit);
+                i
             };
+            if k > 0 {
+                let regs_before = before.block_at_registration.clone().unwrap_or_default();
+                let regs_after = input.block_at_registration.clone().unwrap_or_default();
+                for (uid, (a, b)) in regs_before.iter().zip(&regs_after).enumerate() {
+                    if a != b {
+                        let r = Replace {
+                            epoch: k,
+                            uid: uid as u16,
+                            stake: input.stake[uid],
+                            block: Some(*b),
+                        };
+                        replace_neuron(&mut before, r.uid, r.stake, *b).unwrap();
+                        replace.push(r);
+                    }
+                }
+                expressible &= input.stake == before.stake
+                    && input.block_at_registration == before.block_at_registration
+                    && input.bonds == before.bonds
+                    && input.validator_permit == before.validator_permit;
+            }
+            // Submissions: every uid whose stored row differs from the state before the step.
+            let prev_rows = before.weights.clone().unwrap_or_else(|| empty.clone());
             let mut subs = BTreeMap::new();
-            for (uid, row) in input.weights.as_ref().unwrap().iter().enumerate() {
-                if row != &prev[uid] {
+            for (uid, row) in input.weights.clone().unwrap_or_default().iter().enumerate() {
+                if Some(row) != prev_rows.get(uid) {
                     subs.insert(uid as u16, row.clone());
                 }
             }
             epochs.push(subs);
         }
+        if !expressible {
+            continue;
+        }
+        checked += 1;
+        checked_names.push(name.clone());
         let mut initial = inputs[0].clone();
         initial.weights = Some(empty.clone());
         let records = run_epochs(
             &hp,
             &initial,
             inputs.len(),
-            &WeightsSchedule::PerEpoch(WeightsFile { epochs }),
+            &WeightsSchedule::PerEpoch(WeightsFile { epochs, replace }),
         )
         .unwrap();
         for (k, r) in records.iter().enumerate() {
-            let want: EpochOutput = serde_json::from_value(steps[k]["derived"].clone()).unwrap();
+            let want = derived(&steps[k]);
             if r.output != want {
                 failures.push(format!(
                     "{name} step {k}: driver output differs from `derived`"
@@ -82,7 +126,7 @@ fn driver_reproduces_consecutive_vector_sequences() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    eprintln!("{checked} sequences replayed by the driver");
+    eprintln!("{checked} sequences replayed by the driver: {checked_names:?}");
 }
 
 #[test]
@@ -105,6 +149,7 @@ fn fixed_weights_keep_a_symmetric_split() {
         block_at_registration: None,
         last_mechanism_step_block: 0,
         commit_block: None,
+        previous_consensus_u16: None,
     };
     for yuma3 in [false, true] {
         let hp = Hyperparams {

@@ -22,6 +22,7 @@ fn input(commit_block: Option<Vec<Option<u64>>>) -> EpochInput {
         block_at_registration: Some(vec![0, 0, 6, 5]),
         last_mechanism_step_block: 0,
         commit_block,
+        previous_consensus_u16: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn stake_input(stake: Vec<u64>, tao_stake: Option<Vec<u64>>) -> EpochInput {
         block_at_registration: None,
         last_mechanism_step_block: 0,
         commit_block: None,
+        previous_consensus_u16: None,
     }
 }
 

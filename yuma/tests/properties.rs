@@ -29,6 +29,7 @@ fn state(n: usize) -> impl Strategy<Value = EpochInput> {
                 block_at_registration: Some(reg),
                 last_mechanism_step_block: lms,
                 commit_block: None,
+                previous_consensus_u16: None,
             },
         )
 }
@@ -143,6 +144,7 @@ proptest! {
             block_at_registration: None,
             last_mechanism_step_block: 0,
             commit_block: None,
+            previous_consensus_u16: None,
         };
         let hp = Hyperparams { yuma3, liquid_alpha, ..Hyperparams::default() };
         let out = run_epoch(&hp, &input).unwrap();

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use imr_yuma::fixed::{vec_u16_max_upscale_to_u16, I32F32};
 use imr_yuma::median::{weighted_median, weighted_median_col_sparse};
+use imr_yuma::replace::clear_stored_terms;
 use imr_yuma::sparse::inplace_normalize;
-use imr_yuma::{run_epoch, EpochInput, EpochOutput, Hyperparams};
+use imr_yuma::{run_epoch, run_epoch_traced, EpochInput, EpochOutput, Hyperparams};
 use serde_json::Value;
 
 fn field_values(out: &EpochOutput) -> serde_json::Map<String, Value> {
@@ -124,6 +125,7 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
         return 0;
     };
     let mut prev: Option<EpochOutput> = None;
+    let mut prev_input: Option<EpochInput> = None;
     for step in steps {
         let ctx = format!(
             "{name} step {} ({})",
@@ -137,16 +139,40 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                 continue;
             }
         };
-        match run_epoch(&hp, &input) {
+        match run_epoch_traced(&hp, &input) {
             Err(e) => failures.push(format!("{ctx}: epoch failed: {e}")),
-            Ok(out) => {
-                check_derived(&ctx, &step["derived"], &out, failures);
+            Ok((out, trace)) => {
+                let mut derived = step["derived"].clone();
+                if let Some(want) = derived
+                    .as_object_mut()
+                    .and_then(|d| d.remove("liquid_alpha_consensus_source"))
+                {
+                    let got = serde_json::to_value(trace.liquid_alpha_consensus_source)
+                        .unwrap_or(Value::Null);
+                    if got != want {
+                        failures.push(format!(
+                            "{ctx}: derived.liquid_alpha_consensus_source: want {want}, got {got}"
+                        ));
+                    }
+                }
+                check_derived(&ctx, &derived, &out, failures);
                 check_expected(&ctx, &step["expected"], &out, failures);
-                // Chaining: replay with the previous epoch's written bonds and permits.
-                if let Some(p) = &prev {
+                // Chaining: replay with the previous epoch's written bonds, permits and
+                // consensus, after the documented between-step edits of a replaced uid.
+                if let (Some(p), Some(p_input)) = (&prev, &prev_input) {
                     let mut chained = input.clone();
                     chained.bonds = Some(p.bonds_u16.clone());
                     chained.validator_permit = Some(p.new_validator_permit.clone());
+                    // A label with "synthetic" stores a consensus of another length on purpose.
+                    let label = step["label"].as_str().unwrap_or("");
+                    if input.previous_consensus_u16.is_some() && !label.contains("synthetic") {
+                        chained.previous_consensus_u16 = Some(p.consensus_u16.clone());
+                    }
+                    for uid in replaced_uids(p_input, &input) {
+                        if let Err(e) = clear_stored_terms(&mut chained, uid) {
+                            failures.push(format!("{ctx}: replacing uid {uid}: {e}"));
+                        }
+                    }
                     match run_epoch(&hp, &chained) {
                         Ok(c) if c == out => {}
                         Ok(_) => failures.push(format!(
@@ -156,23 +182,73 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                     }
                 }
                 prev = Some(out);
+                prev_input = Some(input);
             }
         }
     }
     steps.len()
 }
 
+/// The uids a new hotkey took over between two steps: those whose `BlockAtRegistration`
+/// changed (`replace_neuron` sets it to the registration block).
+fn replaced_uids(before: &EpochInput, after: &EpochInput) -> Vec<u16> {
+    let (Some(a), Some(b)) = (&before.block_at_registration, &after.block_at_registration) else {
+        return Vec::new();
+    };
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .filter(|(_, (x, y))| x != y)
+        .map(|(uid, _)| uid as u16)
+        .collect()
+}
+
+/// Every `*.json` under `dir`, sub-folders included, sorted.
+fn json_files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let rd = std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("cannot read vectors folder {}: {e}", d.display()));
+        for entry in rd {
+            let p = entry
+                .unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()))
+                .path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Schemas of one Yuma epoch per step: the flat `epoch_*.json` files, and liquid alpha's
+/// consensus mode (which adds `previous_consensus_u16` and the source of liquid alpha's
+/// consensus).
+const EPOCH_SCHEMAS: [&str; 2] = [
+    "subtensor-vectors/epoch-sequence/v1",
+    "subtensor-vectors/epoch-la-consensus-mode/v1",
+];
+
 #[test]
 fn epoch_sequences_match_bit_for_bit() {
     let Some(root) = common::vectors_root() else {
         return;
     };
-    let files = common::discover(&root, "subtensor", |n| {
-        n.starts_with("epoch_") && n.ends_with(".json")
-    });
+    // Discover every file under subtensor/ (sub-folders included) and dispatch on `schema`.
+    let files: Vec<_> = json_files_under(&root.join("subtensor"))
+        .into_iter()
+        .filter(|f| {
+            let schema = common::read_json(f)["schema"].as_str().map(str::to_string);
+            schema.is_some_and(|s| EPOCH_SCHEMAS.contains(&s.as_str()))
+        })
+        .collect();
     assert!(
         !files.is_empty(),
-        "no epoch_*.json in {}",
+        "no epoch-sequence file under {}",
         root.join("subtensor").display()
     );
     let mut failures = Vec::new();

@@ -15,12 +15,14 @@
 //! | [`lcs_char_ratio`] | O(a·b) time, O(b) memory | 2,000 chars per side ([`LengthCap`]) |
 //! | [`near_duplicates`] | O(k²·L·log) for k texts of L tokens | the caller caps k |
 
+mod expr;
 mod penalties;
 mod rouge;
 mod scorers;
 mod similarity;
 mod tokenize;
 
+pub use expr::*;
 pub use penalties::*;
 pub use rouge::*;
 pub use scorers::*;

@@ -2,6 +2,7 @@
 //! choice. Each one is pinned to a narrow, deterministic parser; where SN1's original
 //! behaves differently the doc comment says how.
 
+use super::expr::eval_expr;
 use super::tokenize::{tokenize, Tok};
 use crate::{HelperError, NeumaierSum, Result};
 
@@ -130,6 +131,52 @@ pub fn number_score(reference: f64, text: &str) -> Result<f64> {
         Some(x) if x == reference => 1.0,
         Some(x) => 1.0 - ((reference - x).abs() / reference.abs()).min(1.0),
     })
+}
+
+/// SN1's `extract_number`: the last word of `text` that is a number to SN1.
+///
+/// Words are split on whitespace and scanned from the right; each has `.` stripped at
+/// both ends and every `,` removed, then is evaluated with [`eval_expr`] (sympy's
+/// `parse_expr(...).evalf()` subset) and, when refused, parsed as Python's `float()`
+/// would (Rust's `f64` parser: decimal, exponent, `inf`/`infinity`/`nan` in any case,
+/// with sign). Difference: `float()`'s `_` digit separators (`1_000`) are not read.
+///
+/// ```
+/// use imr_helpers::sn1_extract_number;
+/// assert_eq!(sn1_extract_number("It is 1/2."), Some(0.5));
+/// assert_eq!(sn1_extract_number("no"), None);
+/// ```
+pub fn sn1_extract_number(text: &str) -> Option<f64> {
+    text.split_whitespace().rev().find_map(|w| {
+        let w: String = w.trim_matches('.').chars().filter(|&c| c != ',').collect();
+        eval_expr(&w).or_else(|| w.parse::<f64>().ok())
+    })
+}
+
+/// SN1's `math_score`, exactly: `x = sn1_extract_number(text)`; 0 if there is none; 1
+/// if `x == reference`; else `d = min(|(reference − x)/(reference + 1e-10)|, 1)`, set
+/// to 1 when above 0.999, and the score is `1 − d`. A NaN `x` gives NaN (Python's
+/// `min` keeps NaN), as SN1 does. Beside the spec's [`number_score`].
+///
+/// ```
+/// use imr_helpers::sn1_math_score;
+/// assert_eq!(sn1_math_score(8.0, "2**3"), 1.0);
+/// assert_eq!(sn1_math_score(100.0, "I get 1000"), 0.0);
+/// assert!(sn1_math_score(3.0, "result nan").is_nan());
+/// ```
+pub fn sn1_math_score(reference: f64, text: &str) -> f64 {
+    let Some(x) = sn1_extract_number(text) else {
+        return 0.0;
+    };
+    if x == reference {
+        return 1.0;
+    }
+    let d = ((reference - x) / (reference + 1e-10)).abs();
+    let mut d = if d.is_nan() { d } else { d.min(1.0) };
+    if d > 0.999 {
+        d = 1.0;
+    }
+    1.0 - d
 }
 
 /// A date parsed by [`parse_date_iso`] or found by [`find_date_iso`].

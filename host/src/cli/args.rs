@@ -32,8 +32,9 @@ impl From<SdkArg> for Sdk {
 /// Engine options shared by the commands that execute mechanisms.
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
-    /// Fuel budget of one run.
-    #[arg(long, default_value_t = imr_host::limits::DEFAULT_FUEL)]
+    /// Fuel budget of one run (1 to 2·10¹¹, 100 times the default).
+    #[arg(long, default_value_t = imr_host::limits::DEFAULT_FUEL,
+          value_parser = clap::value_parser!(u64).range(1..=imr_host::limits::MAX_FUEL))]
     pub fuel: u64,
     /// Linear-memory cap of one run, in MiB (1 to 4096: a 32-bit wasm memory addresses at most 4 GiB).
     #[arg(long, value_name = "MIB", default_value_t = imr_host::limits::DEFAULT_MEMORY_BYTES >> 20,

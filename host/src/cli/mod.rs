@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod anchor;
 mod args;
 mod build;
 mod inspect;
@@ -34,6 +35,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Verify a whole run log: blobs, hashes, links, and a replay of every receipt.
     Verify(verify::VerifyArgs),
+    /// Print a run log's on-chain anchor (head hash and count as set_commitment call data).
+    Anchor(anchor::AnchorArgs),
     /// Build a guest crate into a reproducible mechanism component.
     Build(build::BuildArgs),
     /// Show a component's hash, world, imports, exports and size.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Anchor(a) => anchor::run(a).map(|()| ExitCode::SUCCESS),
         Command::Build(a) => build::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Weights(a) => weights::run(a).map(|()| ExitCode::SUCCESS),

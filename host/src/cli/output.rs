@@ -34,6 +34,7 @@ pub(crate) fn print_summary(epoch: &imr_guest::Epoch, ex: &Executed, out: &Path)
             }
         }
     }
+    print_timelocked(ex);
     for line in &ex.run.log {
         eprintln!("guest {}: {}", line.level, line.message);
     }
@@ -52,5 +53,32 @@ pub(crate) fn print_summary(epoch: &imr_guest::Epoch, ex: &Executed, out: &Path)
     }
     if ex.run.result.is_ok() {
         println!("weights {}", out.join("weights.json").display());
+    }
+}
+
+/// Prints the timelocked commit's call, reveal round and arguments, or why it was not built.
+fn print_timelocked(ex: &Executed) {
+    match &ex.timelocked {
+        Some(Ok(c)) => {
+            let verdict = if c.plan.preflight.ok {
+                String::new()
+            } else {
+                let names: Vec<&str> = c
+                    .plan
+                    .preflight
+                    .rejections
+                    .iter()
+                    .map(|r| r.error.as_str())
+                    .collect();
+                format!("; would be rejected: {}", names.join(", "))
+            };
+            println!(
+                "commit  {} (call {}) to drand round {}: {} bytes of ciphertext{verdict}",
+                c.plan.call, c.plan.call_index, c.plan.reveal.reveal_round, c.commit_len,
+            );
+            println!("commit  args {}", c.args_scale_hex);
+        }
+        Some(Err(reason)) => println!("commit  not built: {reason}"),
+        None => {}
     }
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
+use imr_host::audit::anchor::AnchorRef;
 use imr_host::replay::ReplayOptions;
 use imr_host::runlog::Log;
 use imr_host::verify::{verify_with_progress, Progress, VerifyOptions};
@@ -36,6 +37,11 @@ pub struct VerifyArgs {
     /// Directory of the compiled-artifact cache (default: $IMR_CACHE_DIR, else ~/.cache/imr).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// The head the validator anchored on chain (`imr anchor`): HASH or HASH:COUNT. The log must
+    /// contain it at that position; a log that ends before it fails, naming the first missing
+    /// receipt.
+    #[arg(long, value_name = "HASH[:COUNT]")]
+    anchor: Option<AnchorRef>,
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -65,6 +71,13 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     for p in &report.problems {
         eprintln!("problem: {p}");
     }
+    let anchored = args
+        .anchor
+        .as_ref()
+        .map(|a| imr_host::anchoring::check_anchor(&log, a));
+    if let Some(Err(e)) = &anchored {
+        eprintln!("problem: anchor: {e}");
+    }
     if !args.quiet {
         let rows = [
             ("receipts", report.receipts.to_string()),
@@ -72,6 +85,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             ("replayed", report.replayed.to_string()),
             ("identical", report.identical.to_string()),
             ("mismatched", report.mismatched.to_string()),
+            ("no result", report.no_result.to_string()),
             ("missing", report.missing.to_string()),
             ("problems", report.problems.len().to_string()),
             (
@@ -91,9 +105,22 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             println!("{k:<11} {v}");
         }
     }
+    if let Some(Err(e)) = anchored {
+        return Err(anyhow::anyhow!(
+            "run log {} does not match its anchor: {e}",
+            args.log.display()
+        ));
+    }
     if report.ok() {
         if !args.quiet {
-            println!("verified: every blob, hash and link checks, every replay is identical");
+            let anchor = if anchored.is_some() {
+                "; the log contains the anchored head"
+            } else {
+                ""
+            };
+            println!(
+                "verified: every blob, hash and link checks, every replay is identical{anchor}"
+            );
         }
         Ok(ExitCode::SUCCESS)
     } else {

@@ -46,18 +46,28 @@ This is the `input` object and the `params` object of the golden epoch vectors
 (subtensor-vectors/epoch-sequence/v1). Vectors of the wrong length, rows naming a uid >= n and
 unknown keys are errors.
 
+SEVERAL MECHANISMS: when `params.mechanism_count` is over 1, `input` holds the shared terms
+(current_block, rao_emission, stake, validator_permit, block_at_registration, ...) and
+"mechanisms": [{"weights", "bonds", "last_update"}, ...], one per mechanism; `params` may give
+"emission_split" (u16 parts of 65535; default even) and "netuid". One epoch runs subtensor's
+epoch_with_mechanisms and prints each mechanism's terms and the aggregated ones.
+
 OUTPUT: one epoch prints the stored outputs as JSON: consensus_u16, incentive_u16,
 dividends_u16, validator_trust_u16, stake_weight_u16 (u16 proportions, floor(x*65535)),
 emission, server_emission, validator_emission (rao), new_validator_permit, active, bonds_u16.
 With --epochs or --weights-per-epoch it prints {"epochs": [{"epoch", "block", "output"}, ...]}.
 
-MULTI-EPOCH: each epoch after the first runs tempo blocks later with the previous epoch's bonds
-and permits. Without --weights-per-epoch the weights are held fixed (every uid with a row
+MULTI-EPOCH: each epoch after the first runs tempo blocks later with the previous epoch's bonds,
+permits and consensus (liquid alpha's "Previous"/"Auto" consensus mode reads it). Without --weights-per-epoch the weights are held fixed (every uid with a row
 re-submits it before each epoch, so it stays active). A weights file is
   {"epochs": [ {"<uid>": [[dest_uid, value], ...], ...}, ... ]}
 where entry k lists the uids calling set_weights before epoch k (values are max-upscaled as the
 chain stores them; the submitter's last_update becomes that epoch's block; unlisted uids keep
-their row)."#;
+their row). An optional "replace": [{"epoch": k, "uid": u, "stake": 0, "block": B}] gives uid u
+to a new hotkey before epoch k (subtensor's replace_neuron + clear_neuron: its weights and bond
+row removed, weights to it zeroed, permit and stored consensus cleared, last_update and
+registration block set to B, default the epoch's block; stake default 0), to simulate a
+validator's or a miner's deregistration."#;
 
 /// Arguments of `imr yuma`.
 #[derive(clap::Args, Debug)]
@@ -87,7 +97,11 @@ fn read(path: &PathBuf) -> anyhow::Result<String> {
 /// Run `imr yuma`.
 pub fn run(args: &YumaArgs) -> anyhow::Result<()> {
     let state_name = args.state.display().to_string();
-    let state = StateFile::from_json(&state_name, &read(&args.state)?)?;
+    let text = read(&args.state)?;
+    if imr_yuma::mechanisms::is_mechanisms_state(&text) {
+        return run_mechanisms(args, &state_name, &text);
+    }
+    let state = StateFile::from_json(&state_name, &text)?;
     let weights = match &args.weights_per_epoch {
         Some(p) => Some(WeightsFile::from_json(&p.display().to_string(), &read(p)?)?),
         None => None,
@@ -116,6 +130,24 @@ pub fn run(args: &YumaArgs) -> anyhow::Result<()> {
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "epochs": records }))?
         );
+    }
+    Ok(())
+}
+
+/// One epoch of a subnet with several mechanisms.
+fn run_mechanisms(args: &YumaArgs, state_name: &str, text: &str) -> anyhow::Result<()> {
+    if args.epochs.is_some() || args.weights_per_epoch.is_some() {
+        anyhow::bail!(
+            "{state_name}: a state with several mechanisms runs one epoch; --epochs and \
+             --weights-per-epoch are not supported for it yet"
+        );
+    }
+    let state = imr_yuma::mechanisms::MechanismsStateFile::from_json(state_name, text)?;
+    let out = imr_yuma::mechanisms::run_epoch_with_mechanisms(&state.params, &state.input)?;
+    if args.table {
+        print!("{}", table::render_mechanisms(&out));
+    } else {
+        println!("{}", serde_json::to_string_pretty(&out)?);
     }
     Ok(())
 }

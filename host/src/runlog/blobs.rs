@@ -10,6 +10,7 @@ use cap_std::fs::Dir;
 use super::durable::write_then_rename;
 use super::error::LogError;
 use super::layout::{is_blob_name, BLOBS, TMP_PREFIX};
+use super::regular::{hash_regular, read_regular, MAX_BLOB_BYTES};
 use crate::receipt::blake3_hex;
 
 /// The blob directory of one log.
@@ -78,7 +79,7 @@ impl Blobs {
                 name: name.to_string(),
             });
         }
-        let bytes = self.dir.read(name).map_err(|e| {
+        let bytes = read_regular(&self.dir, name, MAX_BLOB_BYTES).map_err(|e| {
             if e.kind() == ErrorKind::NotFound {
                 LogError::MissingBlob {
                     path: self.log.clone(),
@@ -119,9 +120,8 @@ impl Blobs {
         if !is_blob_name(name) {
             return BlobState::Unreadable("the name is not a blake3 hex digest".into());
         }
-        match self.dir.read(name) {
-            Ok(bytes) => {
-                let actual = blake3_hex(&bytes);
+        match hash_regular(&self.dir, name, MAX_BLOB_BYTES) {
+            Ok(actual) => {
                 if actual == name {
                     BlobState::Valid
                 } else {

@@ -30,6 +30,7 @@ mod durable;
 mod error;
 pub mod layout;
 mod lock;
+pub mod regular;
 
 use std::path::{Path, PathBuf};
 
@@ -102,7 +103,12 @@ fn open_dir(root: &Dir, path: &Path, name: &str) -> Result<Dir, LogError> {
 }
 
 fn check_marker(root: &Dir, path: &Path) -> Result<(), LogError> {
-    let text = root.read_to_string(MARKER).map_err(|_| LogError::NotALog {
+    let bytes = regular::read_regular(root, MARKER, regular::MAX_RECEIPT_BYTES).map_err(|_| {
+        LogError::NotALog {
+            path: path.to_path_buf(),
+        }
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| LogError::NotALog {
         path: path.to_path_buf(),
     })?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| LogError::NotALog {
@@ -276,9 +282,7 @@ impl Log {
     /// Reads receipt `seq`.
     pub fn receipt(&self, seq: u64) -> Result<Receipt, LogError> {
         let name = receipt_name(seq);
-        let bytes = self
-            .receipts
-            .read(&name)
+        let bytes = regular::read_regular(&self.receipts, &name, regular::MAX_RECEIPT_BYTES)
             .map_err(|e| self.io("read", format!("{RECEIPTS}/{name}"), e))?;
         serde_json::from_slice(&bytes).map_err(|e| LogError::BadReceipt {
             path: self.path.clone(),

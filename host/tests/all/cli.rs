@@ -118,3 +118,101 @@ fn inspect_shows_hash_imports_and_world() {
     assert_eq!(v["admissible"], true);
     assert_eq!(v["world"], "imr:mechanism/mechanism@0.1.0");
 }
+
+/// On a commit-reveal subnet whose chain parameters give the commit schedule and the hotkey,
+/// `imr run` writes the timelocked v4 commit (as the SDKs send it) into weights.json and records
+/// its plan, but not its randomised ciphertext, in the receipt; replay reproduces the receipt.
+#[test]
+fn run_on_a_commit_reveal_subnet_writes_the_timelocked_commit_and_records_its_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let epochs = time_series_epochs();
+    let mut epoch: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&epochs[10]).unwrap()).unwrap();
+    epoch["chain"] = serde_json::json!({
+        "commit_reveal_enabled": true,
+        "hotkey": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+        "schedule": {"current_block": 5000000, "block_timestamp_ms": 1764936000000u64, "tempo": 360},
+    });
+    let epoch_file = tmp.path().join("epoch.json");
+    std::fs::write(&epoch_file, serde_json::to_vec(&epoch).unwrap()).unwrap();
+    let run = |out: &std::path::Path| {
+        let o = imr()
+            .arg("run")
+            .arg("--mechanism")
+            .arg(time_series())
+            .arg("--epoch")
+            .arg(&epoch_file)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        let weights: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("weights.json")).unwrap()).unwrap();
+        let receipt: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("receipt.json")).unwrap()).unwrap();
+        (stdout, weights, receipt)
+    };
+    let (stdout, weights, receipt) = run(&tmp.path().join("a"));
+    assert!(
+        stdout.contains("commit  commit_timelocked_mechanism_weights (call 118)"),
+        "{stdout}"
+    );
+    let commit = &weights["timelocked_commit"];
+    let args = commit["args_scale_hex"].as_str().expect("call arguments");
+    let netuid = epoch["netuid"].as_u64().unwrap();
+    let head = format!("0x{:02x}{:02x}00", netuid & 0xff, netuid >> 8);
+    assert!(
+        args.starts_with(&head),
+        "netuid (u16) and mecid 0 first: {args}"
+    );
+    assert_eq!(commit["plan"]["commit_reveal_version"], 4);
+    assert_eq!(weights["call"], "set_mechanism_weights");
+    let planned = &receipt["weights"]["pipeline"]["timelocked"]["plan"];
+    assert_eq!(planned, &commit["plan"]);
+    assert!(
+        !receipt.to_string().contains(&args[2..]),
+        "the receipt must not hold the ciphertext"
+    );
+    // A second run encrypts with fresh randomness, and its receipt is the same.
+    let (_, weights_b, receipt_b) = run(&tmp.path().join("b"));
+    assert_ne!(
+        weights_b["timelocked_commit"]["args_scale_hex"],
+        commit["args_scale_hex"]
+    );
+    assert_eq!(receipt_b["hash"], receipt["hash"]);
+}
+
+/// `imr yuma` on a state with two mechanisms: each mechanism's terms and the aggregation
+/// (returned emissions summed, their shares adding up to the emission); chaining is refused
+/// with a clear error.
+#[test]
+fn yuma_runs_a_subnet_with_two_mechanisms() {
+    let state = crate::support::workspace().join("examples/yuma-mechanisms/state.json");
+    let o = imr()
+        .arg("yuma")
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let subs: Vec<u64> = serde_json::from_value(v["sub_emission"].clone()).unwrap();
+    assert_eq!(subs.len(), 2);
+    assert_eq!(subs.iter().sum::<u64>(), 1_000_000_000);
+    assert_eq!(v["mechanisms"][1]["netuid_index"], 4096 + 7);
+    for uid in 0..6 {
+        let sum: u64 = (0..2)
+            .map(|m| v["mechanisms"][m]["server_emission"][uid].as_u64().unwrap())
+            .sum();
+        assert_eq!(v["aggregated"]["server_emission"][uid].as_u64(), Some(sum));
+    }
+    let o = imr()
+        .args(["yuma", "--epochs", "2", "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("several mechanisms runs one epoch"));
+}

@@ -61,6 +61,24 @@ fn malformed_epoch_files_name_file_and_field_and_leave_no_output() {
             ),
             "neurons[0].stake: must be finite and >= 0",
         ),
+        (
+            // A bad chain object is the input's fault, refused before any run (it used to be
+            // reported after the run as the mechanism's failure).
+            "bad-chain-object",
+            format!(
+                r#"{{"netuid": 1, "block": 1, "seed": "{SEED}", "neurons": {}, "chain": {{"max_weight_limt": 1}}}}"#,
+                neurons()
+            ),
+            "chain: unknown field `max_weight_limt`",
+        ),
+        (
+            "chain-not-an-object",
+            format!(
+                r#"{{"netuid": 1, "block": 1, "seed": "{SEED}", "neurons": {}, "chain": [1]}}"#,
+                neurons()
+            ),
+            "chain",
+        ),
     ];
     let tmp = tempfile::tempdir().unwrap();
     let component = hostile();

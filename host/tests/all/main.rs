@@ -1,6 +1,7 @@
 //! The host's integration tests: one binary, one module per concern.
 
 mod admission;
+mod anchoring;
 mod cache;
 mod cli;
 mod determinism;

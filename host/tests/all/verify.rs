@@ -181,3 +181,94 @@ fn imr_verify_reports_and_exits_by_result() {
     assert!(stderr.contains("error: run log"), "{stderr}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("mismatched  1"));
 }
+
+/// More replay workers than the engine's instance pool holds (16): every replay must still
+/// instantiate, so an honest log verifies (before the fix, `--jobs 40` reported pool errors
+/// as mismatches).
+#[test]
+fn more_workers_than_pool_instances_still_verify_an_honest_log() {
+    let options = VerifyOptions {
+        threads: 3 * imr_host::engine::POOL_INSTANCES as usize,
+        ..VerifyOptions::default()
+    };
+    let report = verify(&Log::open(&scenario().log).unwrap(), &options).unwrap();
+    assert!(
+        report.ok(),
+        "{:?}",
+        &report.problems[..report.problems.len().min(5)]
+    );
+    assert_eq!(report.identical, 200);
+    assert_eq!((report.mismatched, report.no_result), (0, 0));
+}
+
+/// A replay that gives no result (a non-deterministic error such as the native stack limit) is
+/// reported as unverified, never as field differences.
+#[test]
+fn a_replay_without_result_is_not_reported_as_tampering() {
+    use imr_host::receipt::Receipt;
+    use imr_host::RunError;
+    let seq = 3;
+    let logged: Receipt = serde_json::from_value(receipt_json(&scenario().log, seq)).unwrap();
+    let mut replayed = logged.clone();
+    replayed.error = Some(RunError::StackOverflow {
+        limit_bytes: 1 << 20,
+    });
+    let rep = imr_host::replay::compare(&logged, replayed.clone());
+    assert!(rep.no_result().is_some());
+    replayed.error = Some(RunError::MechanismFailed {
+        message: "a deterministic failure".into(),
+    });
+    let rep = imr_host::replay::compare(&logged, replayed);
+    assert!(
+        rep.no_result().is_none(),
+        "a deterministic error is a result"
+    );
+}
+
+/// A receipt claiming more fuel than any engine accepts is reported, not replayed: a resealed
+/// `fuel_limit = u64::MAX` on an infinite loop would otherwise make verify run without end.
+#[test]
+fn a_receipt_over_the_fuel_maximum_is_reported_not_replayed() {
+    let (_dir, log) = copy_log();
+    let mut r = receipt_json(&log, 5);
+    r["fuel_limit"] = u64::MAX.into();
+    std::fs::write(receipt_path(&log, 5), serde_json::to_string(&r).unwrap()).unwrap();
+    let report = check(&log);
+    assert!(
+        has(&report, 5, "replay", "over the maximum"),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.replayed, 199, "receipt 5 must not be executed");
+}
+
+/// A FIFO named like a blob or a receipt, and a sparse file over the blob size bound, are
+/// reported, never read: before, the FIFO hung `verify` and the sparse file was read whole.
+#[cfg(unix)]
+#[test]
+fn fifos_and_oversized_files_in_a_log_are_refused_not_read() {
+    let (_dir, log) = copy_log();
+    let fifo = |path: &Path| {
+        std::fs::remove_file(path).unwrap();
+        let ok = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mkfifo {}", path.display());
+    };
+    let epoch_blob = blob(&log, 11, "epoch");
+    fifo(&epoch_blob);
+    fifo(&receipt_path(&log, 12));
+    let sparse = log.join("blobs").join("ab".repeat(32));
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(imr_host::runlog::regular::MAX_BLOB_BYTES + 1)
+        .unwrap();
+    let report = check(&log);
+    let all = format!("{:?}", report.problems);
+    assert!(all.contains("not a regular file"), "{all}");
+    assert!(has(&report, 12, "", "not a regular file"), "{all}");
+    assert!(all.contains("over the maximum"), "{all}");
+    assert!(!report.ok());
+}
