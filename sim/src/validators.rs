@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// How a simulated validator sets weights.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Behaviour {
     /// Runs the mechanism on its own full view of each epoch.
@@ -46,15 +46,47 @@ pub enum Behaviour {
 }
 
 /// One validator of the simulation.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Validator {
     /// Unique name, used by copiers and in outputs.
     pub name: String,
-    /// Stake (TAO), finite and non-negative.
+    /// Stake (TAO), finite, non-negative and at most 10^10 (it becomes rao, a u64).
     pub stake: f64,
     /// Its behaviour.
     pub behaviour: Behaviour,
+}
+
+/// The largest stake accepted, in TAO (10^10 TAO = 10^19 rao still fits a u64).
+pub const MAX_STAKE_TAO: f64 = 1e10;
+
+impl Validator {
+    /// The stake in rao (10^-9 TAO), rounded to the nearest rao.
+    pub fn stake_rao(&self) -> u64 {
+        (self.stake * 1e9).round() as u64
+    }
+}
+
+impl Behaviour {
+    /// The behaviour's name as in the file (`honest`, `sampled`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Behaviour::Honest => "honest",
+            Behaviour::Sampled { .. } => "sampled",
+            Behaviour::Copier { .. } => "copier",
+            Behaviour::Stale { .. } => "stale",
+            Behaviour::Random => "random",
+            Behaviour::Offline => "offline",
+        }
+    }
+
+    /// Whether the validator runs the mechanism itself (and so has its own state and run log).
+    pub fn runs_mechanism(&self) -> bool {
+        matches!(
+            self,
+            Behaviour::Honest | Behaviour::Sampled { .. } | Behaviour::Stale { .. }
+        )
+    }
 }
 
 #[derive(Deserialize)]
@@ -140,16 +172,33 @@ impl Validators {
                     "empty name".into(),
                 ));
             }
+            if !v
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            {
+                return Err(invalid(
+                    format!("validators[{i}].name"),
+                    format!(
+                        "{:?}: a name may contain only ASCII letters, digits, '.', '_' and '-' \
+                         (it names a run-log folder and a CSV field)",
+                        v.name
+                    ),
+                ));
+            }
             if let Some(j) = raw.validators[..i].iter().position(|w| w.name == v.name) {
                 return Err(invalid(
                     format!("validators[{i}].name"),
                     format!("duplicate name {:?} (also validators[{j}])", v.name),
                 ));
             }
-            if !v.stake.is_finite() || v.stake < 0.0 {
+            if !v.stake.is_finite() || !(0.0..=MAX_STAKE_TAO).contains(&v.stake) {
                 return Err(invalid(
                     format!("validators[{i}].stake"),
-                    format!("must be finite and non-negative, got {}", v.stake),
+                    format!(
+                        "must be finite, non-negative and at most {MAX_STAKE_TAO:e} TAO, got {}",
+                        v.stake
+                    ),
                 ));
             }
             match &v.behaviour {
@@ -269,6 +318,10 @@ mod tests {
             e.contains("`validators[1].name`") && e.contains("duplicate"),
             "{e}"
         );
+        let e = err(
+            r#"{"validators": [{"name": "../x", "stake": 1, "behaviour": {"kind": "honest"}}]}"#,
+        );
+        assert!(e.contains("`validators[0].name`"), "{e}");
         let e = err(r#"{"validators": []}"#);
         assert!(e.contains("`validators`"), "{e}");
     }
