@@ -48,7 +48,9 @@ pub mod replay;
 pub mod runlog;
 pub mod runner;
 mod sandbox;
+pub mod scaffold;
 pub mod session;
+pub mod simulate;
 pub mod validate;
 pub mod verify;
 
