@@ -54,6 +54,13 @@ pub enum RunError {
         /// The native stack limit in bytes.
         limit_bytes: u64,
     },
+    /// The guest exceeded the logical stack limit (see `imr_host::stack_limit`): a
+    /// property of the component's code, the same on every engine and machine.
+    #[error("stack limit: the guest recursed past the logical stack limit of {limit} bytes per core instance")]
+    StackLimit {
+        /// The logical limit per core instance, in logical bytes.
+        limit: u64,
+    },
     /// The guest trapped (a panic, an unreachable, a bad memory access...).
     #[error("guest trapped: {trap}{}", .message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default())]
     Trap {
@@ -114,6 +121,7 @@ impl RunError {
             Self::OutOfFuel { .. } => "out_of_fuel",
             Self::MemoryLimit { .. } => "memory_limit",
             Self::StackOverflow { .. } => "stack_overflow",
+            Self::StackLimit { .. } => "stack_limit",
             Self::Trap { .. } => "trap",
             Self::MechanismInvalidInput { .. } => "mechanism_invalid_input",
             Self::MechanismFailed { .. } => "mechanism_failed",

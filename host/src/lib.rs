@@ -51,6 +51,7 @@ mod sandbox;
 pub mod scaffold;
 pub mod session;
 pub mod simulate;
+pub mod stack_limit;
 pub mod validate;
 pub mod verify;
 

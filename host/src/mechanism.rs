@@ -105,6 +105,25 @@ impl Mechanism {
         bytes: &[u8],
         cache: Option<&ArtifactCache>,
     ) -> Result<Self, LoadError> {
+        Self::load(engine, bytes, cache, true)
+    }
+
+    /// Like [`from_bytes`](Self::from_bytes) without the logical stack limit
+    /// and without cache: only to measure the instrumentation's cost.
+    #[doc(hidden)]
+    pub fn from_bytes_uninstrumented(
+        engine: &DeterministicEngine,
+        bytes: &[u8],
+    ) -> Result<Self, LoadError> {
+        Self::load(engine, bytes, None, false)
+    }
+
+    fn load(
+        engine: &DeterministicEngine,
+        bytes: &[u8],
+        cache: Option<&ArtifactCache>,
+        stack_limit: bool,
+    ) -> Result<Self, LoadError> {
         if !wasmparser::Parser::is_component(bytes) {
             return Err(LoadError::Invalid(
                 if wasmparser::Parser::is_core_wasm(bytes) {
@@ -116,9 +135,11 @@ impl Mechanism {
             ));
         }
         let id = blake3::hash(bytes).to_hex().to_string();
+        // What is compiled (and cached) is the instrumented component; its id stays the original's hash.
+        let wasm = crate::stack_limit::prepare(engine, bytes, stack_limit)?;
         let (component, cache_outcome) = match cache {
-            Some(c) => c.load_or_compile(engine, &id, bytes),
-            None => Component::new(engine.wasmtime(), bytes).map(|c| (c, CacheOutcome::Disabled)),
+            Some(c) => c.load_or_compile(engine, &id, &wasm),
+            None => Component::new(engine.wasmtime(), &wasm).map(|c| (c, CacheOutcome::Disabled)),
         }
         .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
 
@@ -291,6 +312,11 @@ fn classify(e: wasmtime::Error, store: &Store<Sandbox>, limits: &crate::Limits) 
         Some(Trap::StackOverflow) => RunError::StackOverflow {
             limit_bytes: MAX_WASM_STACK as u64,
         },
+        Some(Trap::UnreachableCodeReached) if crate::stack_limit::is_stack_limit_trap(&e) => {
+            RunError::StackLimit {
+                limit: u64::from(crate::stack_limit::per_instance_limit(limits.instances)),
+            }
+        }
         Some(trap) => {
             if let Some(requested) = sandbox.memory_refused {
                 // The allocator aborts (`unreachable`) when growth is refused.

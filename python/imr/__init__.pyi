@@ -22,6 +22,7 @@ from .errors import (
     MemoryLimit as MemoryLimit,
     OutOfFuel as OutOfFuel,
     RunFailed as RunFailed,
+    StackLimit as StackLimit,
     StackOverflow as StackOverflow,
     Trap as Trap,
     WeightsRefused as WeightsRefused,

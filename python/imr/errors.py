@@ -17,6 +17,7 @@ __all__ = [
     "OutOfFuel",
     "MemoryLimit",
     "StackOverflow",
+    "StackLimit",
     "Trap",
     "InvalidOutput",
     "MechanismInvalidInput",
@@ -92,6 +93,15 @@ class StackOverflow(RunFailed):
     """The guest exhausted its stack (``limit_bytes``). Not deterministic: no result, no receipt in a log."""
 
     limit_bytes: int
+
+
+class StackLimit(RunFailed):
+    """The guest recursed past the logical stack limit (``limit`` logical bytes per core instance).
+
+    Deterministic: the limit is a property of the component's code, the same on every engine and machine.
+    """
+
+    limit: int
 
 
 class Trap(RunFailed):

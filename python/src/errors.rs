@@ -134,6 +134,7 @@ fn run_error_class(e: &RunError) -> &'static str {
         RunError::OutOfFuel { .. } => "OutOfFuel",
         RunError::MemoryLimit { .. } => "MemoryLimit",
         RunError::StackOverflow { .. } => "StackOverflow",
+        RunError::StackLimit { .. } => "StackLimit",
         RunError::Trap { .. } => "Trap",
         RunError::MechanismInvalidInput { .. } => "MechanismInvalidInput",
         RunError::MechanismFailed { .. } => "MechanismFailed",
@@ -157,6 +158,7 @@ pub fn run_error<'py>(py: Python<'py>, e: &RunError) -> PyResult<Bound<'py, PyAn
             kwargs.set_item("limit", limit)?;
         }
         RunError::StackOverflow { limit_bytes } => kwargs.set_item("limit_bytes", limit_bytes)?,
+        RunError::StackLimit { limit } => kwargs.set_item("limit", limit)?,
         RunError::Trap { trap, message } => {
             kwargs.set_item("trap", trap)?;
             kwargs.set_item("panic_message", message)?;
