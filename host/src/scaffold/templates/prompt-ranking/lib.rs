@@ -101,7 +101,13 @@ impl Mechanism for Answers {
             let ema = params.alpha * score + (1.0 - params.alpha) * before;
             state.miners.insert(n.uid, Miner { hotkey: n.hotkey.clone(), ema });
         }
-        let scores: Vec<(u16, f64)> = state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
+        let mut scores: Vec<(u16, f64)> =
+            state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
+        // Nobody has earned anything yet (the first epochs): an all-zero row cannot be set, so
+        // everything goes to the owner's uid 0, as subnets burn.
+        if scores.iter().all(|&(_, s)| s == 0.0) {
+            scores = vec![(0, 1.0)];
+        }
         Outcome::new(scores).with_state(&state)
     }
 }

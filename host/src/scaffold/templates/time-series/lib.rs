@@ -5,7 +5,8 @@
 //! `{"id": "r1", "point": 100.5}`. The forecasts wait in the state until their request resolves; then
 //! every miner that answered gets `reward = 1 / (1 + 100 · |point - realized| / realized)` and every
 //! other registered miner 0, and each miner's EMA moves: `ema ← α·reward + (1-α)·ema` (α = `alpha` in
-//! `params`, default 0.1). A uid whose hotkey changed starts again from 0. The scores are the EMAs.
+//! `params`, default 0.1). A uid whose hotkey changed starts again from 0. The scores are the EMAs
+//! (all to uid 0, the owner, while nobody has earned anything).
 //!
 //! Determinism rules (the component runs in a sandbox with no clock, files or ambient randomness, and
 //! every validator must get the same bits):
@@ -118,7 +119,13 @@ impl Mechanism for Forecasts {
             }
             state.pending.insert(open.id.clone(), points);
         }
-        let scores: Vec<(u16, f64)> = state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
+        let mut scores: Vec<(u16, f64)> =
+            state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
+        // Nobody has earned anything yet (the first epochs): an all-zero row cannot be set, so
+        // everything goes to the owner's uid 0, as subnets burn.
+        if scores.iter().all(|&(_, s)| s == 0.0) {
+            scores = vec![(0, 1.0)];
+        }
         Outcome::new(scores).with_state(&state)
     }
 }
@@ -136,8 +143,8 @@ mod tests {
     #[test]
     fn the_better_forecast_earns_more_once_the_truth_is_known() {
         let first = Forecasts::score(&epoch(include_bytes!("../epochs/0000.json")), &[]).unwrap();
-        // Nothing resolved yet: every EMA is 0.
-        assert!(first.scores.iter().all(|s| s.score == 0.0));
+        // Nothing resolved yet: every EMA is 0, so everything goes to uid 0.
+        assert_eq!(first.score_map(), BTreeMap::from([(0, 1.0)]));
         let second =
             Forecasts::score(&epoch(include_bytes!("../epochs/0001.json")), &first.state).unwrap();
         let s = second.score_map();
