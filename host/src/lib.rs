@@ -40,6 +40,7 @@ pub mod engine;
 pub mod epoch;
 mod error;
 mod fsutil;
+pub mod guest_fault;
 pub mod limits;
 pub mod mechanism;
 pub mod outputs;
@@ -50,6 +51,7 @@ pub mod runner;
 mod sandbox;
 pub mod scaffold;
 pub mod session;
+pub mod signatures;
 pub mod simulate;
 pub mod stack_limit;
 pub mod validate;
@@ -68,6 +70,8 @@ pub use verify::{verify, VerifyError, VerifyOptions, VerifyReport};
 
 /// Auditor tools: the on-chain anchor of a run log (the `imr-audit` crate).
 pub use imr_audit as audit;
+/// Hotkeys and receipt signatures (the `imr-signing` crate).
+pub use imr_signing as signing;
 /// Scores to chain weights (the `imr-weights` crate).
 pub use imr_weights as weights;
 /// The Yuma consensus simulator (the `imr-yuma` crate).

@@ -33,6 +33,7 @@ from ._imr import (
 )
 from . import weights, yuma
 from .errors import (
+    AbiFault,
     ForbiddenImports,
     HostError,
     ImrError,
@@ -44,6 +45,7 @@ from .errors import (
     MechanismInvalidInput,
     MemoryLimit,
     OutOfFuel,
+    PipelineRefused,
     RunFailed,
     StackLimit,
     StackOverflow,
@@ -53,6 +55,7 @@ from .errors import (
 )
 
 __all__ = [
+    "AbiFault",
     "DEFAULT_FUEL",
     "DEFAULT_MEMORY_MIB",
     "Epoch",
@@ -68,6 +71,7 @@ __all__ = [
     "MechanismInvalidInput",
     "MemoryLimit",
     "OutOfFuel",
+    "PipelineRefused",
     "ReplayReport",
     "Run",
     "RunFailed",

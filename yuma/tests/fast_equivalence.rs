@@ -219,7 +219,7 @@ fn same_result_with_1_2_and_8_threads() {
         ("yuma3 + liquid alpha", true, true, 65535),
         ("yuma3 + liquid alpha, interpolated", true, true, 12345),
     ];
-    for (sorted, per_row) in [(true, 600usize), (false, 700)] {
+    for (sorted, per_row) in [(true, 1200usize), (false, 700)] {
         let input = big_state(64, 700, per_row, sorted, 0xC0FFEE + per_row as u64);
         let entries: usize = input
             .weights

@@ -1,5 +1,6 @@
 //! Hostile components each get their typed error, and the process stays healthy.
 
+use imr_host::guest_fault::{AbiFault, TrapCode};
 use imr_host::{Backend, DeterministicEngine, Limits, RunError};
 
 use crate::support::{engine, epoch_with_params, load_hostile};
@@ -94,7 +95,7 @@ fn guest_panic_is_a_trap_with_the_guest_message() {
     let run = run_mode(r#"{"mode":"panic"}"#);
     match run.result {
         Err(RunError::Trap { trap, message }) => {
-            assert_eq!(trap, "UnreachableCodeReached");
+            assert_eq!(trap, TrapCode::UnreachableCodeReached);
             let message = message.expect("panic message through the SDK hook");
             assert!(
                 message.contains("mechanism gave up on netuid 3"),
@@ -216,7 +217,7 @@ fn every_run_error_round_trips_through_receipt_json() {
         RunError::StackOverflow { limit_bytes: 8 },
         RunError::StackLimit { limit: 8 },
         RunError::Trap {
-            trap: "UnreachableCodeReached".into(),
+            trap: TrapCode::UnreachableCodeReached,
             message: Some("boom".into()),
         },
         RunError::MechanismInvalidInput {
@@ -224,6 +225,12 @@ fn every_run_error_round_trips_through_receipt_json() {
         },
         RunError::MechanismFailed {
             message: "no".into(),
+        },
+        RunError::AbiFault {
+            fault: AbiFault::InvalidUtf8,
+        },
+        RunError::WeightsRefused {
+            reason: "all zero".into(),
         },
         RunError::OutputTooLarge {
             what: "state (bytes)".into(),
@@ -239,6 +246,16 @@ fn every_run_error_round_trips_through_receipt_json() {
             message: "x".into(),
         },
     ];
+    // Trap names are imr's, fixed: the receipts of format 1 recorded exactly these strings.
+    let trap = errors
+        .iter()
+        .find(|e| matches!(e, RunError::Trap { .. }))
+        .map(|e| serde_json::to_string(e).unwrap())
+        .unwrap();
+    assert!(
+        trap.contains(r#""trap":"UnreachableCodeReached""#),
+        "{trap}"
+    );
     for e in errors {
         let json = serde_json::to_string(&e).unwrap_or_else(|err| panic!("{e:?}: {err}"));
         let back: RunError = serde_json::from_str(&json).unwrap();
