@@ -9,10 +9,12 @@ mod anchor;
 mod args;
 mod build;
 mod inspect;
+mod new;
 mod output;
 mod progress;
 mod replay;
 mod run;
+mod simulate;
 mod table;
 mod validator;
 mod verify;
@@ -45,6 +47,10 @@ enum Command {
     Weights(weights::WeightsArgs),
     /// Simulate subtensor's Yuma consensus epoch on a subnet state.
     Yuma(yuma::YumaArgs),
+    /// Create a new mechanism crate from a template.
+    New(new::NewArgs),
+    /// Simulate a subnet: validators with behaviours run the mechanism over epochs; Yuma combines their weights.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Parses the command line and runs the command. Exit status: 0 success,
@@ -60,6 +66,8 @@ pub fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Weights(a) => weights::run(a).map(|()| ExitCode::SUCCESS),
         Command::Yuma(a) => yuma::run(a).map(|()| ExitCode::SUCCESS),
+        Command::New(a) => new::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Simulate(a) => simulate::run(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

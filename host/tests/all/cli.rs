@@ -13,7 +13,7 @@ fn imr() -> Command {
 #[test]
 fn every_command_has_help() {
     for cmd in [
-        "run", "build", "inspect", "weights", "yuma", "replay", "verify",
+        "run", "build", "inspect", "weights", "yuma", "replay", "verify", "simulate", "new",
     ] {
         let o = imr().args([cmd, "--help"]).output().unwrap();
         assert!(o.status.success(), "{cmd} --help");

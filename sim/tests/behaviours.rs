@@ -1,0 +1,313 @@
+//! The simulation loop with a native mechanism: behaviours, Yuma bookkeeping and outputs.
+
+use std::path::Path;
+
+use imr_guest::{Epoch, Neuron, Response};
+use imr_sim::outputs::{receipt_hash_is_valid, write_outputs};
+use imr_sim::{simulate, Action, Runner, SimEpoch, Simulation, Summary, Validators};
+use imr_weights::{ChainParams, Sdk};
+use imr_yuma::state::U16Row;
+use imr_yuma::Hyperparams;
+
+/// A native "mechanism": each miner's score is the number of its responses this validator sees
+/// plus its uid times the epoch index mod 5 (so weights change across epochs); emitted through
+/// the real weights pipeline.
+struct Native<'a> {
+    epochs: &'a [SimEpoch],
+    runs: Vec<usize>,
+}
+
+impl Runner for Native<'_> {
+    type Error = std::io::Error;
+    fn run(
+        &mut self,
+        validator: usize,
+        epoch: usize,
+        view: Option<&Epoch>,
+    ) -> Result<Result<U16Row, String>, Self::Error> {
+        if self.runs.len() <= validator {
+            self.runs.resize(validator + 1, 0);
+        }
+        self.runs[validator] += 1;
+        let e = view.unwrap_or(&self.epochs[epoch].epoch);
+        let uids: Vec<u16> = e.neurons.iter().map(|n| n.uid).collect();
+        let scores: Vec<f64> = uids
+            .iter()
+            .map(|&u| {
+                let seen = e.responses.iter().filter(|r| r.uid == u).count() as f64;
+                seen + ((u as usize * (epoch + 1)) % 5) as f64
+            })
+            .collect();
+        Ok(
+            imr_weights::emit(&uids, &scores, &self.epochs[epoch].params, Sdk::V11)
+                .map(|e| e.uids.into_iter().zip(e.values).collect())
+                .map_err(|e| e.to_string()),
+        )
+    }
+}
+
+fn epochs(count: usize, miners: u16) -> Vec<SimEpoch> {
+    (0..count)
+        .map(|k| {
+            let epoch = Epoch {
+                netuid: 1,
+                block: 1000 + 360 * k as u64,
+                seed: blake3::hash(&k.to_le_bytes()).as_bytes().to_vec(),
+                neurons: (0..miners)
+                    .map(|uid| Neuron {
+                        uid,
+                        hotkey: format!("h{uid}"),
+                        stake: 0.0,
+                        registered_at_block: 0,
+                        validator_permit: false,
+                    })
+                    .collect(),
+                task: b"{}".to_vec(),
+                responses: (0..miners)
+                    .flat_map(|uid| {
+                        (0..=uid % 3).map(move |_| Response {
+                            uid,
+                            payload: b"{}".to_vec(),
+                            latency_ms: None,
+                        })
+                    })
+                    .collect(),
+                params: b"{}".to_vec(),
+            };
+            let params: ChainParams = serde_json::from_value(serde_json::json!({
+                "netuid": 1, "n": miners, "commit_reveal_enabled": false
+            }))
+            .unwrap();
+            SimEpoch {
+                epoch,
+                params,
+                hash: format!("epoch-{k}"),
+            }
+        })
+        .collect()
+}
+
+fn validators(text: &str) -> Validators {
+    Validators::parse(text, Path::new("V.json")).unwrap()
+}
+
+fn run(v: &Validators, e: &[SimEpoch]) -> (Simulation, Vec<usize>) {
+    let mut runner = Native {
+        epochs: e,
+        runs: Vec::new(),
+    };
+    let sim = simulate(
+        v,
+        &Hyperparams::default(),
+        e,
+        Sdk::V11,
+        &mut runner,
+        &mut |_| {},
+    )
+    .unwrap();
+    (sim, runner.runs)
+}
+
+const MIXED: &str = r#"{"validators": [
+  {"name": "a", "stake": 4000, "behaviour": {"kind": "honest"}},
+  {"name": "b", "stake": 2000, "behaviour": {"kind": "honest"}},
+  {"name": "s", "stake": 1000, "behaviour": {"kind": "sampled", "fraction": 0.5}},
+  {"name": "c0", "stake": 1000, "behaviour": {"kind": "copier", "source": "a", "k": 0}},
+  {"name": "c2", "stake": 1000, "behaviour": {"kind": "copier", "source": "s", "k": 2}},
+  {"name": "t", "stake": 1000, "behaviour": {"kind": "stale", "k": 3}},
+  {"name": "r", "stake": 500, "behaviour": {"kind": "random"}},
+  {"name": "o", "stake": 500, "behaviour": {"kind": "offline"}}]}"#;
+
+#[test]
+fn each_behaviour_sets_what_it_should() {
+    let e = epochs(12, 10);
+    let v = validators(MIXED);
+    let (sim, runs) = run(&v, &e);
+    assert_eq!(sim.records.len(), 12);
+    assert_eq!(sim.miners, 10);
+    // Only honest, sampled and stale validators run the mechanism, every epoch.
+    assert_eq!(runs, vec![12, 12, 12, 0, 0, 12]);
+    for (t, r) in sim.records.iter().enumerate() {
+        let a = &r.actions;
+        // Two honest validators with the same view set the same row.
+        assert_eq!(a[0].row(), a[1].row());
+        // A copier with k = 0 sets its source's row of the same epoch.
+        assert_eq!(a[3].row(), a[0].row());
+        // A copier with k = 2 sets what its source had set two epochs earlier, nothing before.
+        if t >= 2 {
+            assert_eq!(a[4].row(), sim.records[t - 2].actions[2].row());
+        } else {
+            assert_eq!(a[4], Action::NothingToCopy);
+        }
+        // The stale validator sets every third epoch.
+        assert_eq!(a[5].row().is_some(), t % 3 == 0, "epoch {t}");
+        if t % 3 == 0 {
+            assert_eq!(a[5].row(), a[0].row());
+        } else {
+            assert_eq!(a[5], Action::Waiting);
+        }
+        assert!(a[6].row().is_some());
+        assert_eq!(a[7], Action::Offline);
+        // The sampled validator saw only part of the responses: its row differs here.
+        assert_ne!(a[2].row(), a[0].row(), "epoch {t}");
+    }
+    // The offline validator never has bonds, so it earns no dividends.
+    let offline_uid = sim.validator_uid(7) as usize;
+    assert!(sim
+        .records
+        .iter()
+        .all(|r| r.output.validator_emission[offline_uid] == 0
+            && r.output.bonds_u16[offline_uid].is_empty()));
+    let summary = Summary::of(&sim);
+    assert_eq!(summary.validators[7].dividends_rao, 0);
+    assert_eq!(summary.validators[7].epochs_set, 0);
+    assert_eq!(summary.validators[5].epochs_set, 4);
+    // The honest validators earn something; their weights-per-stake are the reference.
+    assert!(summary.honest_dividends_per_stake.unwrap() > 0.0);
+    // Random rows differ from epoch to epoch (seeded by the epoch seed).
+    assert_ne!(
+        sim.records[0].actions[6].row(),
+        sim.records[1].actions[6].row()
+    );
+}
+
+#[test]
+fn a_copier_with_k_0_earns_its_sources_dividends_per_stake() {
+    let e = epochs(30, 8);
+    let v = validators(
+        r#"{"validators": [
+          {"name": "a", "stake": 3000, "behaviour": {"kind": "honest"}},
+          {"name": "b", "stake": 1000, "behaviour": {"kind": "random"}},
+          {"name": "c", "stake": 1500, "behaviour": {"kind": "copier", "source": "a", "k": 0}}]}"#,
+    );
+    let (sim, _) = run(&v, &e);
+    let summary = Summary::of(&sim);
+    let (a, c) = (&summary.validators[0], &summary.validators[2]);
+    let (da, dc) = (
+        a.dividends_per_stake.unwrap(),
+        c.dividends_per_stake.unwrap(),
+    );
+    assert!(da > 0.0);
+    // Exactly equal up to the rao rounding of each epoch's dividend.
+    assert!(
+        (da - dc).abs() <= 30.0 * 2.0 / 1e9 / 1500.0 + 1e-12,
+        "honest {da}, copier {dc}"
+    );
+    assert!(c.vs_honest.unwrap().abs() < 1e-6, "{:?}", c.vs_honest);
+}
+
+#[test]
+fn identical_honest_validators_set_equal_weights_and_consensus_equals_them() {
+    let e = epochs(5, 6);
+    let v = validators(
+        r#"{"validators": [
+          {"name": "a", "stake": 3000, "behaviour": {"kind": "honest"}},
+          {"name": "b", "stake": 1000, "behaviour": {"kind": "honest"}},
+          {"name": "c", "stake": 10, "behaviour": {"kind": "honest"}}]}"#,
+    );
+    let (sim, _) = run(&v, &e);
+    for r in &sim.records {
+        let row = r.actions[0].row().unwrap();
+        assert_eq!(Some(row), r.actions[1].row());
+        assert_eq!(Some(row), r.actions[2].row());
+        let sum: f64 = row.iter().map(|&(_, w)| f64::from(w)).sum();
+        for uid in 0..6u16 {
+            let w = row
+                .iter()
+                .find(|&&(u, _)| u == uid)
+                .map_or(0.0, |&(_, w)| f64::from(w));
+            let c = f64::from(r.output.consensus_u16[uid as usize]) / 65535.0;
+            assert!(
+                (c - w / sum).abs() < 2e-5,
+                "epoch {} uid {uid}: {c} vs {}",
+                r.index,
+                w / sum
+            );
+        }
+    }
+}
+
+#[test]
+fn two_runs_write_identical_outputs_and_receipts() {
+    let e = epochs(8, 7);
+    let v = validators(MIXED);
+    let write = || {
+        let (sim, _) = run(&v, &e);
+        let dir = tempfile::tempdir().unwrap();
+        let receipt = write_outputs(
+            &sim,
+            &Summary::of(&sim),
+            dir.path(),
+            serde_json::json!({"mechanism": "native"}),
+            serde_json::json!({}),
+        )
+        .unwrap();
+        assert!(receipt_hash_is_valid(&receipt));
+        let files: Vec<(String, Vec<u8>)> = [
+            "uids.csv",
+            "weights.csv",
+            "epochs.jsonl",
+            "summary.json",
+            "simulation.json",
+        ]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.path().join(f)).unwrap()))
+        .collect();
+        (receipt, files)
+    };
+    let (r1, f1) = write();
+    let (r2, f2) = write();
+    assert_eq!(r1, r2);
+    assert_eq!(f1, f2);
+    // A changed input changes the receipt.
+    let (sim, _) = run(&validators(&MIXED.replace("4000", "4001")), &e);
+    let dir = tempfile::tempdir().unwrap();
+    let r3 = write_outputs(
+        &sim,
+        &Summary::of(&sim),
+        dir.path(),
+        serde_json::json!({"mechanism": "native"}),
+        serde_json::json!({}),
+    )
+    .unwrap();
+    assert_ne!(r1["hash"], r3["hash"]);
+    let mut tampered = r1.clone();
+    tampered["miners"] = serde_json::json!(99);
+    assert!(!receipt_hash_is_valid(&tampered));
+}
+
+#[test]
+fn bad_epoch_sequences_are_refused() {
+    let mut e = epochs(3, 4);
+    e[2].epoch.block = e[1].epoch.block;
+    let v = validators(MIXED);
+    let mut runner = Native {
+        epochs: &e,
+        runs: Vec::new(),
+    };
+    let err = simulate(
+        &v,
+        &Hyperparams::default(),
+        &e,
+        Sdk::V11,
+        &mut runner,
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("epoch 2") && err.contains("block order"),
+        "{err}"
+    );
+    let err = simulate(
+        &v,
+        &Hyperparams::default(),
+        &[],
+        Sdk::V11,
+        &mut runner,
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no epochs"), "{err}");
+}
