@@ -104,7 +104,7 @@ macro_rules! forward_deserialize {
             let (chain, slot) = (self.chain, self.slot);
             self.de
                 .$method(Wrap::new(visitor, chain, slot))
-                .map_err(|e| { slot.record(chain); e })
+                .inspect_err(|_| slot.record(chain))
         }
     )*};
 }
@@ -148,10 +148,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Track<'_, D> {
         let (chain, slot) = (self.chain, self.slot);
         self.de
             .deserialize_unit_struct(name, Wrap::new(visitor, chain, slot))
-            .map_err(|e| {
-                slot.record(chain);
-                e
-            })
+            .inspect_err(|_| slot.record(chain))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -162,10 +159,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Track<'_, D> {
         let (chain, slot) = (self.chain, self.slot);
         self.de
             .deserialize_newtype_struct(name, Wrap::new(visitor, chain, slot))
-            .map_err(|e| {
-                slot.record(chain);
-                e
-            })
+            .inspect_err(|_| slot.record(chain))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -176,10 +170,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Track<'_, D> {
         let (chain, slot) = (self.chain, self.slot);
         self.de
             .deserialize_tuple(len, Wrap::new(visitor, chain, slot))
-            .map_err(|e| {
-                slot.record(chain);
-                e
-            })
+            .inspect_err(|_| slot.record(chain))
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -191,10 +182,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Track<'_, D> {
         let (chain, slot) = (self.chain, self.slot);
         self.de
             .deserialize_tuple_struct(name, len, Wrap::new(visitor, chain, slot))
-            .map_err(|e| {
-                slot.record(chain);
-                e
-            })
+            .inspect_err(|_| slot.record(chain))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -206,10 +194,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Track<'_, D> {
         let (chain, slot) = (self.chain, self.slot);
         let mut wrap = Wrap::new(visitor, chain, slot);
         wrap.fields = Some(fields);
-        self.de.deserialize_struct(name, fields, wrap).map_err(|e| {
-            slot.record(chain);
-            e
-        })
+        self.de
+            .deserialize_struct(name, fields, wrap)
+            .inspect_err(|_| slot.record(chain))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -221,10 +208,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Track<'_, D> {
         let (chain, slot) = (self.chain, self.slot);
         let mut wrap = Wrap::new(visitor, chain, slot);
         wrap.fields = Some(variants);
-        self.de.deserialize_enum(name, variants, wrap).map_err(|e| {
-            slot.record(chain);
-            e
-        })
+        self.de
+            .deserialize_enum(name, variants, wrap)
+            .inspect_err(|_| slot.record(chain))
     }
 
     fn is_human_readable(&self) -> bool {
@@ -368,10 +354,7 @@ impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for Seq<'_, A> {
                 chain: &chain,
                 slot: self.slot,
             })
-            .map_err(|e| {
-                self.slot.record(&chain);
-                e
-            })
+            .inspect_err(|_| self.slot.record(&chain))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -399,10 +382,7 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for Map<'_, A> {
             key: &mut key,
         });
         self.key = key;
-        result.map_err(|e| {
-            self.slot.record(&Chain::Key(self.chain, "<key>".into()));
-            e
-        })
+        result.inspect_err(|_| self.slot.record(&Chain::Key(self.chain, "<key>".into())))
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
@@ -414,10 +394,7 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for Map<'_, A> {
                 chain: &chain,
                 slot: self.slot,
             })
-            .map_err(|e| {
-                self.slot.record(&chain);
-                e
-            })
+            .inspect_err(|_| self.slot.record(&chain))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -652,10 +629,7 @@ impl<'de, 'a, A: de::EnumAccess<'de>> de::EnumAccess<'de> for Enum<'a, A> {
                 inner: seed,
                 key: &mut name,
             })
-            .map_err(|e| {
-                slot.record(chain);
-                e
-            })?;
+            .inspect_err(|_| slot.record(chain))?;
         Ok((
             value,
             Variant {
@@ -699,10 +673,7 @@ impl<'de, A: de::VariantAccess<'de>> de::VariantAccess<'de> for Variant<'_, A> {
                 chain: &chain,
                 slot,
             })
-            .map_err(|e| {
-                slot.record(&chain);
-                e
-            })
+            .inspect_err(|_| slot.record(&chain))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
@@ -710,10 +681,7 @@ impl<'de, A: de::VariantAccess<'de>> de::VariantAccess<'de> for Variant<'_, A> {
         let slot = self.slot;
         self.inner
             .tuple_variant(len, Wrap::new(visitor, &chain, slot))
-            .map_err(|e| {
-                slot.record(&chain);
-                e
-            })
+            .inspect_err(|_| slot.record(&chain))
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -725,9 +693,8 @@ impl<'de, A: de::VariantAccess<'de>> de::VariantAccess<'de> for Variant<'_, A> {
         let slot = self.slot;
         let mut wrap = Wrap::new(visitor, &chain, slot);
         wrap.fields = Some(fields);
-        self.inner.struct_variant(fields, wrap).map_err(|e| {
-            slot.record(&chain);
-            e
-        })
+        self.inner
+            .struct_variant(fields, wrap)
+            .inspect_err(|_| slot.record(&chain))
     }
 }
