@@ -66,6 +66,7 @@ fn bench(c: &mut Criterion) {
         },
         threads,
         skip_replay,
+        signatures: Default::default(),
     };
     // Warm the artifact cache once: an auditor's second verify loads, not compiles.
     assert!(verify(&log, &options(0, false)).unwrap().ok());

@@ -134,12 +134,16 @@ impl ArtifactCache {
     }
 
     /// The material an entry's name and MAC are bound to: component hash,
-    /// engine compatibility hash, protocol version, backend.
+    /// engine compatibility hash, imr's configuration hash, protocol version, backend.
     fn entry_key(engine: &DeterministicEngine, component_hash: &str) -> Vec<u8> {
         let mut key = Vec::with_capacity(160);
         key.extend_from_slice(component_hash.as_bytes());
         key.push(0);
         key.extend_from_slice(engine.compatibility_hash().as_bytes());
+        key.push(0);
+        // imr's own settings, the stack-limit instrumentation among them: what is cached is
+        // the instrumented component.
+        key.extend_from_slice(engine.fingerprint().config_hash.as_bytes());
         key.push(0);
         key.extend_from_slice(&PROTOCOL_VERSION.to_le_bytes());
         key.extend_from_slice(engine.backend().to_string().as_bytes());

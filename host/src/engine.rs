@@ -141,6 +141,11 @@ impl DeterministicEngine {
         &self.limits
     }
 
+    /// The logical stack limit of one core instance, in logical bytes (see [`crate::stack_limit`]).
+    pub fn stack_limit(&self) -> u32 {
+        crate::stack_limit::per_instance_limit(self.limits.instances)
+    }
+
     /// The fingerprint recorded in receipts.
     pub fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
@@ -251,6 +256,9 @@ fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadErr
 
     c.max_wasm_stack(MAX_WASM_STACK);
     note("max_wasm_stack", &MAX_WASM_STACK);
+    crate::stack_limit::describe(limits, &mut note);
+    // The stack limit's trap is recognised by the trapping frame's name.
+    c.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(20));
     // wasmtime 48 checks max_wasm_stack <= async_stack_size even without async.
     c.async_stack_size(MAX_WASM_STACK + (2 << 20));
 

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::guest_fault::{AbiFault, TrapCode};
+
 /// A component could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -54,13 +56,27 @@ pub enum RunError {
         /// The native stack limit in bytes.
         limit_bytes: u64,
     },
+    /// The guest exceeded the logical stack limit (see `imr_host::stack_limit`): a
+    /// property of the component's code, the same on every engine and machine.
+    #[error("stack limit: the guest recursed past the logical stack limit of {limit} bytes per core instance")]
+    StackLimit {
+        /// The logical limit per core instance, in logical bytes.
+        limit: u64,
+    },
     /// The guest trapped (a panic, an unreachable, a bad memory access...).
     #[error("guest trapped: {trap}{}", .message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default())]
     Trap {
-        /// wasmtime's trap code.
-        trap: String,
+        /// The trap, by its stable name.
+        trap: TrapCode,
         /// The guest's panic message, when the SDK's panic hook logged one.
         message: Option<String>,
+    },
+    /// The component broke the canonical ABI in what it returned or logged (invalid UTF-8, a
+    /// bad discriminant, a pointer out of bounds or misaligned, more than the host copies).
+    #[error("the component broke the canonical ABI: {fault}")]
+    AbiFault {
+        /// What was wrong.
+        fault: AbiFault,
     },
     /// The mechanism refused the epoch.
     #[error("mechanism reported invalid input: {message}")]
@@ -73,6 +89,13 @@ pub enum RunError {
     MechanismFailed {
         /// The mechanism's message.
         message: String,
+    },
+    /// The weights pipeline (the SDK generation's processing, or the chain parameters) refused
+    /// the mechanism's valid scores. Receipt format 1 recorded this as `mechanism_failed`.
+    #[error("the weights pipeline refused the scores: {reason}")]
+    WeightsRefused {
+        /// Why, as the pipeline says it.
+        reason: String,
     },
     /// The outcome exceeds an output cap.
     #[error("output too large: {what} is {size}, over the cap of {limit}")]
@@ -114,7 +137,10 @@ impl RunError {
             Self::OutOfFuel { .. } => "out_of_fuel",
             Self::MemoryLimit { .. } => "memory_limit",
             Self::StackOverflow { .. } => "stack_overflow",
+            Self::StackLimit { .. } => "stack_limit",
             Self::Trap { .. } => "trap",
+            Self::AbiFault { .. } => "abi_fault",
+            Self::WeightsRefused { .. } => "weights_refused",
             Self::MechanismInvalidInput { .. } => "mechanism_invalid_input",
             Self::MechanismFailed { .. } => "mechanism_failed",
             Self::OutputTooLarge { .. } => "output_too_large",

@@ -40,6 +40,7 @@ pub mod engine;
 pub mod epoch;
 mod error;
 mod fsutil;
+pub mod guest_fault;
 pub mod limits;
 pub mod mechanism;
 pub mod outputs;
@@ -49,6 +50,8 @@ pub mod runlog;
 pub mod runner;
 mod sandbox;
 pub mod session;
+pub mod signatures;
+pub mod stack_limit;
 pub mod validate;
 pub mod verify;
 
@@ -65,6 +68,8 @@ pub use verify::{verify, VerifyError, VerifyOptions, VerifyReport};
 
 /// Auditor tools: the on-chain anchor of a run log (the `imr-audit` crate).
 pub use imr_audit as audit;
+/// Hotkeys and receipt signatures (the `imr-signing` crate).
+pub use imr_signing as signing;
 /// Scores to chain weights (the `imr-weights` crate).
 pub use imr_weights as weights;
 /// The Yuma consensus simulator (the `imr-yuma` crate).

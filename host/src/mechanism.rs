@@ -10,6 +10,7 @@ use crate::bindings::{self, MechanismPre};
 use crate::cache::{ArtifactCache, CacheOutcome};
 use crate::engine::{DeterministicEngine, MAX_WASM_STACK, RUN_THREAD_STACK};
 use crate::error::{LoadError, RunError};
+use crate::guest_fault::{self, TrapCode};
 use crate::limits::cap_message;
 use crate::sandbox::{add_host_to_linker, LogLine, Sandbox};
 use crate::validate::validate_outcome;
@@ -105,6 +106,25 @@ impl Mechanism {
         bytes: &[u8],
         cache: Option<&ArtifactCache>,
     ) -> Result<Self, LoadError> {
+        Self::load(engine, bytes, cache, true)
+    }
+
+    /// Like [`from_bytes`](Self::from_bytes) without the logical stack limit
+    /// and without cache: only to measure the instrumentation's cost.
+    #[doc(hidden)]
+    pub fn from_bytes_uninstrumented(
+        engine: &DeterministicEngine,
+        bytes: &[u8],
+    ) -> Result<Self, LoadError> {
+        Self::load(engine, bytes, None, false)
+    }
+
+    fn load(
+        engine: &DeterministicEngine,
+        bytes: &[u8],
+        cache: Option<&ArtifactCache>,
+        stack_limit: bool,
+    ) -> Result<Self, LoadError> {
         if !wasmparser::Parser::is_component(bytes) {
             return Err(LoadError::Invalid(
                 if wasmparser::Parser::is_core_wasm(bytes) {
@@ -116,9 +136,11 @@ impl Mechanism {
             ));
         }
         let id = blake3::hash(bytes).to_hex().to_string();
+        // What is compiled (and cached) is the instrumented component; its id stays the original's hash.
+        let wasm = crate::stack_limit::prepare(engine, bytes, stack_limit)?;
         let (component, cache_outcome) = match cache {
-            Some(c) => c.load_or_compile(engine, &id, bytes),
-            None => Component::new(engine.wasmtime(), bytes).map(|c| (c, CacheOutcome::Disabled)),
+            Some(c) => c.load_or_compile(engine, &id, &wasm),
+            None => Component::new(engine.wasmtime(), &wasm).map(|c| (c, CacheOutcome::Disabled)),
         }
         .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
 
@@ -192,7 +214,7 @@ impl Mechanism {
         self.pre
             .instantiate(&mut store)
             .map(|_| ())
-            .map_err(|e| classify(e, &store, &limits))
+            .map_err(|e| classify(e, &store, &limits, Phase::Instantiate))
     }
 
     /// Runs one epoch on a fresh instance, on a thread with a large native stack.
@@ -235,11 +257,11 @@ impl Mechanism {
             let instance = self
                 .pre
                 .instantiate(&mut store)
-                .map_err(|e| classify(e, &store, &limits))?;
+                .map_err(|e| classify(e, &store, &limits, Phase::Instantiate))?;
             let wit_epoch = to_wit_epoch(epoch);
             let returned = instance
                 .call_score(&mut store, &wit_epoch, state)
-                .map_err(|e| classify(e, &store, &limits))?;
+                .map_err(|e| classify(e, &store, &limits, Phase::Call))?;
             match returned {
                 Ok(o) => Ok(Outcome {
                     scores: o
@@ -283,30 +305,53 @@ impl Mechanism {
     }
 }
 
-/// Maps a wasmtime error to a typed run error, by `Trap` variant, never by text.
-fn classify(e: wasmtime::Error, store: &Store<Sandbox>, limits: &crate::Limits) -> RunError {
+/// Where a wasmtime error came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Creating the instance (pool slots, start functions).
+    Instantiate,
+    /// Calling `score`, lowering its arguments and lifting its result.
+    Call,
+}
+
+/// Maps a wasmtime error to a typed run error: traps by their `Trap` variant, canonical ABI
+/// faults of a call by [`guest_fault::abi_fault`]; anything else is a host failure.
+fn classify(
+    e: wasmtime::Error,
+    store: &Store<Sandbox>,
+    limits: &crate::Limits,
+    phase: Phase,
+) -> RunError {
     let sandbox = store.data();
     match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => RunError::OutOfFuel { limit: limits.fuel },
         Some(Trap::StackOverflow) => RunError::StackOverflow {
             limit_bytes: MAX_WASM_STACK as u64,
         },
-        Some(trap) => {
-            if let Some(requested) = sandbox.memory_refused {
-                // The allocator aborts (`unreachable`) when growth is refused.
-                RunError::MemoryLimit {
-                    requested,
-                    limit: limits.memory_bytes,
-                }
-            } else {
-                RunError::Trap {
-                    trap: format!("{trap:?}"),
-                    message: sandbox.panic_message(),
-                }
+        Some(Trap::UnreachableCodeReached) if crate::stack_limit::is_stack_limit_trap(&e) => {
+            RunError::StackLimit {
+                limit: u64::from(crate::stack_limit::per_instance_limit(limits.instances)),
             }
         }
-        None => RunError::Host {
-            message: format!("{e:#}"),
+        Some(&trap) => match (sandbox.memory_refused, TrapCode::of(trap)) {
+            // The allocator aborts (`unreachable`) when growth is refused.
+            (Some(requested), _) => RunError::MemoryLimit {
+                requested,
+                limit: limits.memory_bytes,
+            },
+            (None, Some(trap)) => RunError::Trap {
+                trap,
+                message: sandbox.panic_message(),
+            },
+            (None, None) => RunError::Host {
+                message: format!("{e:#}"),
+            },
+        },
+        None => match guest_fault::abi_fault(&e).filter(|_| phase == Phase::Call) {
+            Some(fault) => RunError::AbiFault { fault },
+            None => RunError::Host {
+                message: format!("{e:#}"),
+            },
         },
     }
 }

@@ -13,7 +13,27 @@ use crate::sandbox::LogLine;
 use imr_guest::Outcome;
 
 /// The format tag of receipts written by this version.
-pub const RECEIPT_FORMAT: &str = "imr-receipt/1";
+///
+/// Format 2 (this version) differs from format 1 only in what a refusal of the scores by the
+/// weights pipeline records: the error kind `weights_refused` with its `reason`, where format 1
+/// recorded `mechanism_failed` with the message "the weights pipeline refused the scores: …".
+/// Format 1 logs still verify: replay writes a format 1 receipt for a format 1 original (see
+/// [`Receipt::in_format`]).
+pub const RECEIPT_FORMAT: &str = "imr-receipt/2";
+
+/// The format tag of receipts written by imr before format 2.
+pub const RECEIPT_FORMAT_V1: &str = "imr-receipt/1";
+
+/// Every receipt format this version reads and replays.
+pub const READABLE_FORMATS: [&str; 2] = [RECEIPT_FORMAT_V1, RECEIPT_FORMAT];
+
+/// A receipt in a format this version cannot reproduce.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("receipt format {found:?} is not one this imr reads ({}); use the imr version that wrote it", READABLE_FORMATS.join(", "))]
+pub struct UnknownFormat {
+    /// The format found.
+    pub found: String,
+}
 
 /// The weights a run emitted, as they would be submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +49,33 @@ pub struct WeightsRecord {
     /// SCALE-encoded `set_weights(netuid, dests, weights, version_key)` arguments, hex.
     pub set_weights_call: String,
     /// The pipeline's choices (SDK generation, chain parameters, preflight verdict).
-    pub pipeline: serde_json::Value,
+    pub pipeline: PipelineRecord,
+}
+
+/// What the weights pipeline did, as a receipt records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineRecord {
+    /// The pipeline's choices; `choices.sdk` is the SDK generation replay uses.
+    pub choices: imr_weights::Choices,
+    /// The chain parameters used.
+    pub chain: imr_weights::ChainParams,
+    /// The chain's pre-flight verdict for the plaintext call.
+    pub preflight: imr_weights::Verdict,
+    /// Only when a timelocked commit was asked for: its plan (the ciphertext is an output,
+    /// not part of what replay reproduces), or why it could not be built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timelocked: Option<TimelockedRecord>,
+}
+
+/// The receipt's record of a timelocked commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TimelockedRecord {
+    /// The commit was built to this plan.
+    Plan(Box<imr_weights::timelocked::TimelockedPlan>),
+    /// The commit could not be built.
+    Error(String),
 }
 
 /// A receipt. See the module docs.
@@ -109,6 +155,42 @@ impl Receipt {
     /// Whether `hash` matches the content.
     pub fn hash_is_valid(&self) -> bool {
         self.hash == self.compute_hash()
+    }
+
+    /// Whether this version can reproduce a receipt of this format.
+    pub fn check_format(&self) -> Result<(), UnknownFormat> {
+        if READABLE_FORMATS.contains(&self.format.as_str()) {
+            Ok(())
+        } else {
+            Err(UnknownFormat {
+                found: self.format.clone(),
+            })
+        }
+    }
+
+    /// This receipt as a run under receipt format `format` would have recorded it, resealed.
+    /// Replay uses it to reproduce receipts of older formats exactly.
+    pub fn in_format(mut self, format: &str) -> Result<Self, UnknownFormat> {
+        match format {
+            RECEIPT_FORMAT => Ok(self),
+            RECEIPT_FORMAT_V1 => {
+                if let Some(RunError::WeightsRefused { reason }) = &self.error {
+                    self.error = Some(RunError::MechanismFailed {
+                        message: format!("the weights pipeline refused the scores: {reason}"),
+                    });
+                }
+                self.format = RECEIPT_FORMAT_V1.to_string();
+                Ok(self.seal())
+            }
+            other => Err(UnknownFormat {
+                found: other.to_string(),
+            }),
+        }
+    }
+
+    /// The SDK generation the receipt's weights were made with, when the pipeline ran.
+    pub fn sdk(&self) -> Option<imr_weights::Sdk> {
+        self.weights.as_ref().map(|w| w.pipeline.choices.sdk)
     }
 
     /// Pretty JSON, as written to receipt.json.

@@ -25,6 +25,9 @@ use crate::runner::execute;
 /// Why a receipt could not be replayed at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// The receipt has a format this version cannot reproduce.
+    #[error(transparent)]
+    Format(crate::receipt::UnknownFormat),
     /// A blob or receipt could not be read from the log.
     #[error(transparent)]
     Log(#[from] LogError),
@@ -112,15 +115,12 @@ impl ReplayReport {
     }
 }
 
-/// The SDK generation a receipt's weights were made with (11.x when the run
-/// produced no weights: the pipeline then did not run).
+/// The SDK generation to replay a receipt with: the one its weights record names. A receipt
+/// without weights (the run failed before the pipeline) names none; its replay is then judged
+/// on the mechanism's result, and the generation only matters if the replay unexpectedly
+/// succeeds, which is a difference whichever generation runs: 11.x, the default, is used.
 pub fn receipt_sdk(receipt: &Receipt) -> Sdk {
-    receipt
-        .weights
-        .as_ref()
-        .and_then(|w| w.pipeline.get("choices")?.get("sdk").cloned())
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
+    receipt.sdk().unwrap_or_default()
 }
 
 type MechanismKey = (String, u64, u64);
@@ -174,6 +174,7 @@ impl Replayer {
 
     /// Replays one receipt from the log's blobs.
     pub fn replay(&self, log: &Log, receipt: &Receipt) -> Result<ReplayReport, ReplayError> {
+        receipt.check_format().map_err(ReplayError::Format)?;
         let mechanism = self.mechanism(log, receipt)?;
         let epoch_bytes = log.blob("epoch", &receipt.epoch)?;
         let input =
@@ -189,7 +190,11 @@ impl Replayer {
             receipt.previous.clone(),
             receipt_sdk(receipt),
         );
-        Ok(compare(receipt, executed.receipt))
+        let replayed = executed
+            .receipt
+            .in_format(&receipt.format)
+            .map_err(ReplayError::Format)?;
+        Ok(compare(receipt, replayed))
     }
 }
 

@@ -8,7 +8,8 @@ use crate::epoch::EpochInput;
 use crate::error::RunError;
 use crate::mechanism::{Mechanism, Run};
 use crate::receipt::{
-    blake3_hex, log_bytes, outcome_bytes, Receipt, WeightsRecord, RECEIPT_FORMAT,
+    blake3_hex, log_bytes, outcome_bytes, PipelineRecord, Receipt, TimelockedRecord, WeightsRecord,
+    RECEIPT_FORMAT,
 };
 
 /// Everything one run produced.
@@ -63,11 +64,7 @@ pub fn execute(
                 emission = Some(e);
                 params_used = Some(params);
             }
-            Err(reason) => {
-                run.result = Err(RunError::MechanismFailed {
-                    message: format!("the weights pipeline refused the scores: {reason}"),
-                })
-            }
+            Err(reason) => run.result = Err(RunError::WeightsRefused { reason }),
         }
     }
     let engine = mechanism.engine();
@@ -130,18 +127,14 @@ fn pipeline_record(
     e: &Emission,
     params: &ChainParams,
     timelocked: Option<&Result<imr_weights::timelocked::TimelockedCommit, String>>,
-) -> serde_json::Value {
-    let mut record = serde_json::json!({
-        "choices": e.choices,
-        "chain": params,
-        "preflight": e.preflight,
-    });
-    if let (Some(t), Some(map)) = (timelocked, record.as_object_mut()) {
-        let value = match t {
-            Ok(c) => serde_json::json!({ "plan": c.plan }),
-            Err(reason) => serde_json::json!({ "error": reason }),
-        };
-        map.insert("timelocked".into(), value);
+) -> PipelineRecord {
+    PipelineRecord {
+        choices: e.choices.clone(),
+        chain: params.clone(),
+        preflight: e.preflight.clone(),
+        timelocked: timelocked.map(|t| match t {
+            Ok(c) => TimelockedRecord::Plan(Box::new(c.plan.clone())),
+            Err(reason) => TimelockedRecord::Error(reason.clone()),
+        }),
     }
-    record
 }

@@ -46,6 +46,9 @@ pub enum SessionError {
     /// The run log failed.
     #[error(transparent)]
     Log(#[from] LogError),
+    /// A receipt could not be signed.
+    #[error("cannot sign the receipt: {0}")]
+    Sign(String),
     /// A state was given for a log that already has one.
     #[error("a state cannot be given with a non-empty run log: the state comes from the log's last receipt")]
     StateWithLog,
@@ -123,6 +126,7 @@ pub struct Session {
     sdk: Sdk,
     state: Vec<u8>,
     previous: Option<String>,
+    signer: Option<imr_signing::HotkeySigner>,
 }
 
 impl Session {
@@ -133,7 +137,20 @@ impl Session {
             sdk,
             state: start.state.unwrap_or_default(),
             previous: start.previous,
+            signer: None,
         }
+    }
+
+    /// Signs every receipt this session appends from now on with `signer` (the validator's
+    /// hotkey): `receipts/<n>.sig.json` beside each receipt. Without a run log there is
+    /// nothing to sign into, and this has no effect.
+    pub fn sign_with(&mut self, signer: imr_signing::HotkeySigner) {
+        self.signer = Some(signer);
+    }
+
+    /// The ss58 address receipts are signed with, if any.
+    pub fn signer(&self) -> Option<String> {
+        self.signer.as_ref().map(|s| s.ss58_address())
     }
 
     /// A session appending to the run log at `path` (created when missing; its
@@ -163,6 +180,7 @@ impl Session {
             sdk,
             state,
             previous,
+            signer: None,
         })
     }
 
@@ -226,15 +244,22 @@ impl Session {
             });
         }
         let seq = match &mut self.log {
-            Some(log) => Some(
-                log.append(&Record {
-                    component: mechanism.bytes(),
-                    input,
-                    state_in: &self.state,
-                    executed: &executed,
-                })?
-                .seq,
-            ),
+            Some(log) => {
+                let seq = log
+                    .append(&Record {
+                        component: mechanism.bytes(),
+                        input,
+                        state_in: &self.state,
+                        executed: &executed,
+                    })?
+                    .seq;
+                if let Some(signer) = &self.signer {
+                    let record = imr_signing::sign(signer, &executed.receipt.hash)
+                        .map_err(|e| SessionError::Sign(e.to_string()))?;
+                    log.put_signature(seq, &record)?;
+                }
+                Some(seq)
+            }
             None => None,
         };
         if let Ok(outcome) = &executed.run.result {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::replay::{ReplayOptions, Replayer};
 use crate::runlog::layout::is_blob_name;
 use crate::runlog::{carried_state, BlobState, Log, LogError};
+use crate::signatures::{check_signature, SignatureCheck, SignaturePolicy};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +24,8 @@ pub struct VerifyOptions {
     pub threads: usize,
     /// Check hashes and links only, without replaying.
     pub skip_replay: bool,
+    /// What to check of the receipts' signatures (present signatures are always checked).
+    pub signatures: SignaturePolicy,
 }
 
 /// One problem found, located.
@@ -61,6 +64,8 @@ pub struct VerifyReport {
     /// Replays that gave no result here (a non-deterministic error such as the native stack
     /// limit): those receipts are unverified, not shown to be tampered with.
     pub no_result: u64,
+    /// Receipts whose signature verified (for the expected signer, when one was given).
+    pub signed: u64,
     /// Missing receipts (gaps in the numbering) and missing blobs.
     pub missing: u64,
     /// Every problem, in receipt order.
@@ -188,6 +193,11 @@ async fn run(
         .and_then(|(_, r)| r.as_ref().ok())
         .map(|r| r.hash.clone());
     for (&seq, r) in &receipts {
+        match check_signature(&log, seq, r, &options.signatures) {
+            SignatureCheck::Signed(_) => report.signed += 1,
+            SignatureCheck::Unsigned => {}
+            SignatureCheck::Problem(message) => note(Some(seq), "signature".into(), message),
+        }
         let computed = r.compute_hash();
         if computed != r.hash {
             note(

@@ -33,6 +33,7 @@ from ._imr import (
 )
 from . import weights, yuma
 from .errors import (
+    AbiFault,
     ForbiddenImports,
     HostError,
     ImrError,
@@ -44,7 +45,9 @@ from .errors import (
     MechanismInvalidInput,
     MemoryLimit,
     OutOfFuel,
+    PipelineRefused,
     RunFailed,
+    StackLimit,
     StackOverflow,
     Trap,
     WeightsRefused,
@@ -52,6 +55,7 @@ from .errors import (
 )
 
 __all__ = [
+    "AbiFault",
     "DEFAULT_FUEL",
     "DEFAULT_MEMORY_MIB",
     "Epoch",
@@ -67,10 +71,12 @@ __all__ = [
     "MechanismInvalidInput",
     "MemoryLimit",
     "OutOfFuel",
+    "PipelineRefused",
     "ReplayReport",
     "Run",
     "RunFailed",
     "RunLog",
+    "StackLimit",
     "StackOverflow",
     "Trap",
     "VerifyReport",

@@ -10,6 +10,7 @@ from . import errors as errors
 from . import weights as weights
 from . import yuma as yuma
 from .errors import (
+    AbiFault as AbiFault,
     ForbiddenImports as ForbiddenImports,
     HostError as HostError,
     ImrError as ImrError,
@@ -21,7 +22,9 @@ from .errors import (
     MechanismInvalidInput as MechanismInvalidInput,
     MemoryLimit as MemoryLimit,
     OutOfFuel as OutOfFuel,
+    PipelineRefused as PipelineRefused,
     RunFailed as RunFailed,
+    StackLimit as StackLimit,
     StackOverflow as StackOverflow,
     Trap as Trap,
     WeightsRefused as WeightsRefused,
@@ -170,8 +173,11 @@ class RunLog:
     """A hash-chained run log on disk, opened for appending (holds its lock until ``close()``)."""
 
     @staticmethod
-    def open(path: StrPath) -> RunLog:
-        """Opens the log, creating it when missing (as ``imr run --log``)."""
+    def open(path: StrPath, *, sign_with: Optional[str] = None) -> RunLog:
+        """Opens the log, creating it when missing (as ``imr run --log``).
+
+        ``sign_with`` (``wallet:NAME/HOTKEY``, ``file:PATH``, ``env:VAR`` or ``uri:SECRET_URI``,
+        as ``imr run --sign-with``) signs every receipt appended with that hotkey."""
     def append(self, mechanism: Mechanism, epoch: Epoch, *, sdk: Sdk = 11) -> Run:
         """Runs ``epoch`` with the state and previous receipt from the log, and appends the run."""
     @property
@@ -190,6 +196,7 @@ class VerifyReport:
     replayed: int
     mismatched: int
     no_result: int
+    signed: int
     missing: int
     receipts: int
     blobs: int
@@ -211,8 +218,14 @@ def verify(
     jobs: int = 0,
     cache_dir: Optional[StrPath] = None,
     cache: bool = True,
+    signer: Optional[str] = None,
+    signer_uid: Optional[int] = None,
+    require_signatures: bool = False,
 ) -> VerifyReport:
-    """Verifies a whole run log (``imr verify``); GIL released."""
+    """Verifies a whole run log (``imr verify``); GIL released.
+
+    ``signer`` (an ss58 address) or ``signer_uid`` (that uid's hotkey in each epoch) is the key
+    every signature present must be by; ``require_signatures`` makes a missing one a problem."""
 
 def replay(
     receipt: Union[StrPath, int],

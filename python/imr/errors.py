@@ -17,11 +17,14 @@ __all__ = [
     "OutOfFuel",
     "MemoryLimit",
     "StackOverflow",
+    "StackLimit",
     "Trap",
+    "AbiFault",
     "InvalidOutput",
     "MechanismInvalidInput",
     "MechanismFailed",
     "HostError",
+    "PipelineRefused",
     "WeightsRefused",
     "LogError",
     "YumaError",
@@ -94,11 +97,32 @@ class StackOverflow(RunFailed):
     limit_bytes: int
 
 
+class StackLimit(RunFailed):
+    """The guest recursed past the logical stack limit (``limit`` logical bytes per core instance).
+
+    Deterministic: the limit is a property of the component's code, the same on every engine and machine.
+    """
+
+    limit: int
+
+
 class Trap(RunFailed):
-    """The guest trapped: ``trap`` is wasmtime's trap code, ``panic_message`` the guest's panic message (or None)."""
+    """The guest trapped: ``trap`` is the trap's stable name (``UnreachableCodeReached``,
+    ``MemoryOutOfBounds``, ...), ``panic_message`` the guest's panic message (or None)."""
 
     trap: str
     panic_message: Optional[str]
+
+
+class AbiFault(RunFailed):
+    """The component broke the canonical ABI in what it returned or logged.
+
+    ``fault`` is one of ``invalid_utf8``, ``invalid_discriminant``, ``out_of_bounds``,
+    ``misaligned``, ``copy_limit``; ``reason`` says it in words. Deterministic: a result.
+    """
+
+    fault: str
+    reason: str
 
 
 class InvalidOutput(RunFailed):
@@ -117,6 +141,15 @@ class MechanismInvalidInput(RunFailed):
 
 class MechanismFailed(RunFailed):
     """The mechanism (or the weights pipeline on its scores) failed; ``reason`` is the message."""
+
+    reason: str
+
+
+class PipelineRefused(RunFailed):
+    """The weights pipeline refused the mechanism's (valid) scores; ``reason`` says why.
+
+    Deterministic: a result with a receipt (error kind ``weights_refused``).
+    """
 
     reason: str
 

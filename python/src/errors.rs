@@ -134,7 +134,10 @@ fn run_error_class(e: &RunError) -> &'static str {
         RunError::OutOfFuel { .. } => "OutOfFuel",
         RunError::MemoryLimit { .. } => "MemoryLimit",
         RunError::StackOverflow { .. } => "StackOverflow",
+        RunError::StackLimit { .. } => "StackLimit",
         RunError::Trap { .. } => "Trap",
+        RunError::AbiFault { .. } => "AbiFault",
+        RunError::WeightsRefused { .. } => "PipelineRefused",
         RunError::MechanismInvalidInput { .. } => "MechanismInvalidInput",
         RunError::MechanismFailed { .. } => "MechanismFailed",
         RunError::OutputTooLarge { .. } | RunError::InvalidOutput { .. } => "InvalidOutput",
@@ -157,10 +160,16 @@ pub fn run_error<'py>(py: Python<'py>, e: &RunError) -> PyResult<Bound<'py, PyAn
             kwargs.set_item("limit", limit)?;
         }
         RunError::StackOverflow { limit_bytes } => kwargs.set_item("limit_bytes", limit_bytes)?,
+        RunError::StackLimit { limit } => kwargs.set_item("limit", limit)?,
         RunError::Trap { trap, message } => {
-            kwargs.set_item("trap", trap)?;
+            kwargs.set_item("trap", trap.to_string())?;
             kwargs.set_item("panic_message", message)?;
         }
+        RunError::AbiFault { fault } => {
+            kwargs.set_item("fault", value_to_python(py, fault)?)?;
+            kwargs.set_item("reason", fault.to_string())?;
+        }
+        RunError::WeightsRefused { reason } => kwargs.set_item("reason", reason)?,
         RunError::MechanismInvalidInput { message }
         | RunError::MechanismFailed { message }
         | RunError::Host { message } => kwargs.set_item("reason", message)?,

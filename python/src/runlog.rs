@@ -9,6 +9,8 @@ use imr_host::replay::{replay as replay_receipt, ReplayOptions, ReplayReport};
 use imr_host::runlog::layout::enclosing_log;
 use imr_host::runlog::{Log, LogError};
 use imr_host::session::{Session, SessionError, Start};
+use imr_host::signatures::{ExpectedSigner, SignaturePolicy};
+use imr_host::signing::{KeySource, KeySourceError};
 use imr_host::verify::{verify as verify_log, VerifyOptions, VerifyReport};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -72,12 +74,28 @@ impl PyRunLog {
 
 #[pymethods]
 impl PyRunLog {
-    /// Opens the run log at `path` for appending, creating it when missing.
+    /// Opens the run log at `path` for appending, creating it when missing. With `sign_with`
+    /// (`wallet:NAME/HOTKEY`, `file:PATH`, `env:VAR` or `uri:SECRET_URI`, as `imr run
+    /// --sign-with`), every receipt appended is signed with that hotkey.
     #[staticmethod]
-    fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let session = py
+    #[pyo3(signature = (path, *, sign_with=None))]
+    fn open(py: Python<'_>, path: PathBuf, sign_with: Option<&str>) -> PyResult<Self> {
+        let signer = sign_with
+            .map(|source| {
+                let source: KeySource = source
+                    .parse()
+                    .map_err(|e: KeySourceError| bad_argument(e.to_string()))?;
+                source
+                    .load()
+                    .map_err(|e| bad_argument(format!("signing key {source:?}: {e}")))
+            })
+            .transpose()?;
+        let mut session = py
             .detach(|| Session::open_log(&path, imr_host::weights::Sdk::V11, Start::default()))
             .map_err(|e| log_error(py, &e))?;
+        if let Some(signer) = signer {
+            session.sign_with(signer);
+        }
         Ok(Self {
             path,
             session: Mutex::new(Some(session)),
@@ -178,6 +196,8 @@ pub struct PyVerifyReport {
     /// Replays that gave no result here (for example the native stack limit): unverified
     /// receipts, not evidence of tampering.
     no_result: u64,
+    /// Receipts whose signature verified (for the expected signer, when one was given).
+    signed: u64,
     /// Missing receipts and blobs.
     missing: u64,
     /// Receipt files.
@@ -198,6 +218,7 @@ impl From<VerifyReport> for PyVerifyReport {
             replayed: r.replayed,
             mismatched: r.mismatched,
             no_result: r.no_result,
+            signed: r.signed,
             missing: r.missing,
             receipts: r.receipts,
             blobs: r.blobs,
@@ -223,7 +244,8 @@ impl PyVerifyReport {
 /// Verifies a whole run log (`imr verify`): every blob, receipt hash and link,
 /// and (with `replay`) a replay of every receipt on `jobs` threads (0: one per core).
 #[pyfunction]
-#[pyo3(signature = (path, *, replay=true, engine="cranelift", jobs=0, cache_dir=None, cache=true))]
+#[pyo3(signature = (path, *, replay=true, engine="cranelift", jobs=0, cache_dir=None, cache=true, signer=None, signer_uid=None, require_signatures=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn verify(
     py: Python<'_>,
     path: PathBuf,
@@ -232,7 +254,20 @@ pub fn verify(
     jobs: usize,
     cache_dir: Option<PathBuf>,
     cache: bool,
+    signer: Option<String>,
+    signer_uid: Option<u16>,
+    require_signatures: bool,
 ) -> PyResult<PyVerifyReport> {
+    let signer = match (signer, signer_uid) {
+        (Some(_), Some(_)) => return Err(bad_argument("give signer or signer_uid, not both")),
+        (Some(address), None) => {
+            imr_host::signing::ss58_decode(&address)
+                .map_err(|e| bad_argument(format!("signer: not an ss58 address: {e}")))?;
+            Some(ExpectedSigner::Address(address))
+        }
+        (None, Some(uid)) => Some(ExpectedSigner::Uid(uid)),
+        (None, None) => None,
+    };
     let options = VerifyOptions {
         replay: ReplayOptions {
             backend: backend(engine)?,
@@ -240,6 +275,10 @@ pub fn verify(
         },
         threads: jobs,
         skip_replay: !replay,
+        signatures: SignaturePolicy {
+            signer,
+            required: require_signatures,
+        },
     };
     let report = py.detach(|| {
         let log = Log::open(&path).map_err(|e| e.to_string())?;

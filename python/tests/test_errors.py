@@ -51,9 +51,9 @@ def test_memory_limit(hostile_bytes):
     assert e.limit == 16 << 20 and e.requested > e.limit
 
 
-def test_stack_overflow_is_no_result(hostile):
-    e = failed(hostile, {"mode": "recurse_native", "size": 100_000_000}, imr.StackOverflow)
-    assert not e.deterministic and e.limit_bytes > 0
+def test_deep_recursion_hits_the_logical_stack_limit(hostile):
+    e = failed(hostile, {"mode": "recurse_native", "size": 100_000_000}, imr.StackLimit)
+    assert e.deterministic and e.limit > 0 and e.kind == "stack_limit"
 
 
 def test_trap_carries_the_guest_panic_message(hostile):
@@ -78,14 +78,16 @@ def test_mechanism_failed(hostile):
     assert e.reason == "no usable responses at block 100"
 
 
-def test_a_failure_that_is_no_result_is_not_logged(hostile, tmp_path):
+def test_deterministic_failures_are_logged_and_chained(hostile, tmp_path):
     with imr.RunLog.open(tmp_path / "log") as log:
         assert log.append(hostile, small_epoch({"mode": "ok"})).seq == 0
-        overflow = log.append(hostile, small_epoch({"mode": "recurse_native", "size": 100_000_000}))
-        assert isinstance(overflow.error, imr.StackOverflow) and overflow.seq is None
+        # The logical stack limit is a deterministic result: logged (a native
+        # stack overflow, no result, cannot be reached through the instrumented component).
+        deep = log.append(hostile, small_epoch({"mode": "recurse_native", "size": 100_000_000}))
+        assert isinstance(deep.error, imr.StackLimit) and deep.seq == 1
         trapped = log.append(hostile, small_epoch({"mode": "panic"}))
-        assert isinstance(trapped.error, imr.Trap) and trapped.seq == 1
-        assert len(log) == 2
+        assert isinstance(trapped.error, imr.Trap) and trapped.seq == 2
+        assert len(log) == 3
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ import pytest
 
 import imr
 
+from conftest import small_epoch
+
 
 @pytest.fixture
 def log_dir(time_series, epoch_files, tmp_path):
@@ -49,3 +51,21 @@ def test_a_resealed_receipt_is_caught_by_the_next_link(log_dir):
     path.write_text(json.dumps(r, indent=2))
     report = imr.verify(log_dir)
     assert any(p.startswith("receipt 1: ") for p in report.problems), report.problems
+
+
+def test_a_signed_log_verifies_for_its_key_only(tmp_path, hostile_bytes):
+    hostile = imr.Mechanism.from_bytes(hostile_bytes, cache=False)
+    alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    bob = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
+    with imr.RunLog.open(tmp_path / "log", sign_with="uri://Alice") as log:
+        for _ in range(2):
+            log.append(hostile, small_epoch({"mode": "ok"}))
+    report = imr.verify(tmp_path / "log", signer=alice, require_signatures=True)
+    assert report.ok and report.signed == 2, report.problems
+    report = imr.verify(tmp_path / "log", signer=bob, replay=False)
+    assert not report.ok
+    assert report.problems[0].startswith("receipt 0: signature: signed by"), report.problems
+    with pytest.raises(ValueError, match="not an ss58 address"):
+        imr.verify(tmp_path / "log", signer="nope")
+    with pytest.raises(ValueError, match="bad key source"):
+        imr.RunLog.open(tmp_path / "other", sign_with="//Alice")

@@ -13,10 +13,12 @@
 //! This crate is pure: it reads a key file or an environment variable only when asked, and
 //! never prints or logs secret material.
 
+pub mod key_source;
 pub mod keys;
 pub mod receipt_signature;
 pub mod ss58;
 
+pub use key_source::{KeySource, KeySourceError};
 pub use keys::{HotkeySigner, KeyError};
 pub use receipt_signature::{
     sign, signature_file_name, verify, SignatureError, SignatureRecord, SIGNATURE_SCHEME,

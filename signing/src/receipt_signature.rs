@@ -86,9 +86,10 @@ pub enum SignatureError {
     Malformed(String),
 }
 
-/// The signature file name of receipt `seq`: `<seq>.sig.json`, beside `<seq>.json`.
+/// The signature file name of receipt `seq`: `<seq>.sig.json` with the 8 digits of the
+/// receipt's own name (`00000007.sig.json` beside `00000007.json`).
 pub fn signature_file_name(seq: u64) -> String {
-    format!("{seq}.sig.json")
+    format!("{seq:08}.sig.json")
 }
 
 fn parse_hash(hex_hash: &str) -> Result<[u8; 32], SignatureError> {

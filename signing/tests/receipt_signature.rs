@@ -24,7 +24,7 @@ fn round_trip() {
     let back = SignatureRecord::from_json(rec.to_json().as_bytes()).unwrap();
     assert_eq!(back, rec);
     verify(&back, HASH_A, Some(&s.ss58_address())).unwrap();
-    assert_eq!(imr_signing::signature_file_name(7), "7.sig.json");
+    assert_eq!(imr_signing::signature_file_name(7), "00000007.sig.json");
 }
 
 #[test]

@@ -233,7 +233,7 @@ pub const MAX_UNREVEALED_COMMITS: u32 = 10;
 pub const MAX_UIDS_ACROSS_MECHANISMS: u32 = 256;
 
 /// One reason the chain would reject the submission.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
     /// subtensor's error name (`WeightVecLengthIsLow`, `DuplicateUids`, ...).
     pub error: String,
@@ -242,7 +242,7 @@ pub struct Rejection {
 }
 
 /// The pre-flight verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// No rejection found (checks that could not run are listed in `not_checked`).
     pub ok: bool,

@@ -55,7 +55,7 @@ pub struct ProcessedWeights {
 }
 
 /// What the pipeline chose, for the receipt.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Choices {
     /// The SDK generation.
     pub sdk: Sdk,

@@ -84,7 +84,7 @@ pub struct CommitSchedule {
 }
 
 /// How the reveal round was reached, for the receipt.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RevealRound {
     /// The formula followed.
     pub formula: RevealFormula,

@@ -9,7 +9,7 @@
 //! reveal round and every input it came from).
 
 use parity_scale_codec::Encode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::call_data::{self, AccountId};
 use crate::chain::{self, ChainParams, Extrinsic, Verdict};
@@ -45,7 +45,7 @@ pub fn commit_timelocked_mechanism_weights_args(
 
 /// Everything about a timelocked commit except its ciphertext: what a receipt records and
 /// replay recomputes.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TimelockedPlan {
     /// `commit_timelocked_mechanism_weights`.
     pub call: String,

@@ -2,7 +2,8 @@
 //!
 //! `cargo run --release -p imr-yuma --example epoch_profile -- VALIDATORS MINERS VARIANT ITERS`
 //! with VARIANT one of classic, yuma3, yuma3_liquid_alpha; a fifth argument `reference` times
-//! the literal port instead.
+//! the literal port instead (`fast`: the epoch), a sixth the miners each validator weights
+//! (default: all, as the bench's dense workloads; 300 for the sparse one).
 
 use imr_yuma::{run_epoch, run_epochs, EpochInput, Hyperparams, WeightsSchedule};
 use std::time::Instant;
@@ -18,7 +19,7 @@ impl Rng {
     }
 }
 
-fn state(validators: usize, miners: usize, hp: &Hyperparams) -> EpochInput {
+fn state(validators: usize, miners: usize, per_row: usize, hp: &Hyperparams) -> EpochInput {
     let n = validators + miners;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (validators * 1_000_003 + miners) as u64);
     let stake = (0..n)
@@ -32,13 +33,27 @@ fn state(validators: usize, miners: usize, hp: &Hyperparams) -> EpochInput {
         .collect();
     let weights = (0..n)
         .map(|i| {
-            if i < validators {
-                (validators..n)
-                    .map(|j| (j as u16, (rng.next() % 65535 + 1) as u16))
-                    .collect()
-            } else {
-                Vec::new()
+            if i >= validators {
+                return Vec::new();
             }
+            if per_row >= miners {
+                return (validators..n)
+                    .map(|j| (j as u16, (rng.next() % 65535 + 1) as u16))
+                    .collect();
+            }
+            let mut picked = vec![false; miners];
+            let mut left = per_row;
+            while left > 0 {
+                let j = (rng.next() % miners as u64) as usize;
+                if !picked[j] {
+                    picked[j] = true;
+                    left -= 1;
+                }
+            }
+            (0..miners)
+                .filter(|&j| picked[j])
+                .map(|j| ((validators + j) as u16, (rng.next() % 65535 + 1) as u16))
+                .collect()
         })
         .collect();
     let mut input = EpochInput {
@@ -71,13 +86,14 @@ fn main() {
     let variant = args.get(3).map(String::as_str).unwrap_or("yuma3");
     let iters: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
     let literal = args.get(5).is_some_and(|s| s == "reference");
+    let per_row: usize = args.get(6).and_then(|s| s.parse().ok()).unwrap_or(m);
     let hp = Hyperparams {
         yuma3: variant != "classic",
         liquid_alpha: variant == "yuma3_liquid_alpha",
         max_allowed_validators: v as u16,
         ..Hyperparams::default()
     };
-    let input = state(v, m, &hp);
+    let input = state(v, m, per_row, &hp);
     let start = Instant::now();
     let mut check = 0u64;
     for _ in 0..iters {

@@ -38,6 +38,7 @@ pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
 #[derive(Debug, Default)]
 struct Scratch {
     dense: Vec<I32F32>,
+    columns: Vec<Vec<(I32F32, I32F32)>>,
     select: Selection,
 }
 
@@ -76,10 +77,41 @@ pub fn weighted_median_columns(
     // About 256 KiB of scores per block.
     let width = (32_768 / k.max(1)).clamp(1, 64);
     let blocks = cols.div_ceil(width);
+    // Negative scores never occur in the epoch (weights are non-negative); if a caller passes
+    // some, every column takes the chain's walk over all k scores.
+    let any_negative = rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     let per_block = par.map_rows(blocks, Scratch::default, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
-        s.dense.clear();
-        s.dense.resize((c1 - c0) * k, ZERO);
+        if any_negative {
+            s.dense.clear();
+            s.dense.resize((c1 - c0) * k, ZERO);
+            for (r, row) in rows.iter().enumerate() {
+                let start = row.partition_point(|&(j, _)| (j as usize) < c0);
+                for &(j, v) in &row[start..] {
+                    let j = j as usize;
+                    if j >= c1 {
+                        break;
+                    }
+                    s.dense[(j - c0) * k + r] = v;
+                }
+            }
+            return (0..c1 - c0)
+                .map(|c| {
+                    let col = &s.dense[c * k..(c + 1) * k];
+                    if col.iter().all(|&v| v == ZERO) {
+                        return ZERO;
+                    }
+                    s.select.current.clear();
+                    s.select
+                        .current
+                        .extend(col.iter().copied().zip(use_stake.iter().copied()));
+                    median_pairs(&mut s.select, minority, ZERO, stake_sum)
+                })
+                .collect();
+        }
+        // The non-zero scores of each column with their stakes, in row order.
+        s.columns.resize_with(c1 - c0, Vec::new);
+        s.columns.iter_mut().for_each(Vec::clear);
         for (r, row) in rows.iter().enumerate() {
             let start = row.partition_point(|&(j, _)| (j as usize) < c0);
             for &(j, v) in &row[start..] {
@@ -87,18 +119,21 @@ pub fn weighted_median_columns(
                 if j >= c1 {
                     break;
                 }
-                s.dense[(j - c0) * k + r] = v;
+                if v != ZERO {
+                    s.columns[j - c0].push((v, use_stake[r]));
+                }
             }
         }
         let mut out = Vec::with_capacity(c1 - c0);
         for c in 0..c1 - c0 {
-            let col = &s.dense[c * k..(c + 1) * k];
             // A column without a non-zero score has median 0 (every score equals the pivot).
-            if col.iter().all(|&v| v == ZERO) {
+            if s.columns[c].is_empty() {
                 out.push(ZERO);
                 continue;
             }
-            out.push(column(&mut s.select, col, &use_stake, minority, stake_sum));
+            std::mem::swap(&mut s.select.current, &mut s.columns[c]);
+            out.push(column(&mut s.select, k, minority, stake_sum));
+            std::mem::swap(&mut s.select.current, &mut s.columns[c]);
         }
         out
     });
@@ -106,7 +141,8 @@ pub fn weighted_median_columns(
 }
 
 /// `weighted_median(stake, col, 0..k, minority, 0, stake_sum)` for a column with a non-zero
-/// score.
+/// score, given `s.current` = its non-zero scores with their stakes in row order (the other of
+/// the k rows score 0).
 ///
 /// The chain's selection keeps `partition_lo` = the stake of the scores below the partition and
 /// `partition_hi` = that plus the partition's stake (exact: stakes are non-negative and sum to
@@ -116,30 +152,11 @@ pub fn weighted_median_columns(
 /// selection over the non-zero scores alone, started at `partition_lo` = the zeros' stake, picks
 /// the same score. Sparse columns (most validators not weighting the miner) then cost their
 /// non-zero entries, not k. Columns with a negative score take the chain's walk over all k.
-fn column(
-    s: &mut Selection,
-    col: &[I32F32],
-    use_stake: &[I32F32],
-    minority: I32F32,
-    stake_sum: I32F32,
-) -> I32F32 {
-    s.current.clear();
-    if col.iter().any(|&v| v < ZERO) {
-        s.current
-            .extend(col.iter().copied().zip(use_stake.iter().copied()));
-        return median_pairs(s, minority, ZERO, stake_sum);
-    }
-    let mut zeros = 0usize;
-    let mut zero_stake = ZERO;
-    for (&v, &w) in col.iter().zip(use_stake) {
-        if v == ZERO {
-            zeros += 1;
-            zero_stake = zero_stake.saturating_add(w);
-        } else {
-            s.current.push((v, w));
-        }
-    }
-    if zeros > 0 && minority < zero_stake {
+fn column(s: &mut Selection, k: usize, minority: I32F32, stake_sum: I32F32) -> I32F32 {
+    // The zeros' stake: all of it but the non-zero scores' (exact integer sums, see above).
+    let nonzero_stake: i64 = s.current.iter().map(|&(_, w)| w.to_bits()).sum();
+    let zero_stake = I32F32::from_bits(stake_sum.to_bits() - nonzero_stake);
+    if s.current.len() < k && minority < zero_stake {
         return ZERO;
     }
     median_pairs(s, minority, zero_stake, stake_sum)

@@ -165,17 +165,20 @@ pub fn run_epoch_traced(
             };
             let updated = last_update[i];
             let committed = commit_blocks.as_ref().map(|c| c[i]);
-            let mut out: SparseRow = row
-                .iter()
-                .filter(|&&(j, _)| {
-                    let ju = j as usize;
-                    ju < n
-                        && (i != ju || hp.owner_uid == Some(j))
-                        && updated > block_at_registration[ju]
-                        && committed.is_none_or(|c| c >= block_at_registration[ju])
-                })
-                .map(|&(j, v)| (j, u16_to_fixed(v)))
-                .collect();
+            let mut out: SparseRow = Vec::with_capacity(row.len());
+            for &(j, v) in row {
+                let ju = j as usize;
+                // block_at_registration has n entries: None is a uid >= n.
+                let Some(&registered) = block_at_registration.get(ju) else {
+                    continue;
+                };
+                if (i != ju || hp.owner_uid == Some(j))
+                    && updated > registered
+                    && committed.is_none_or(|c| c >= registered)
+                {
+                    out.push((j, u16_to_fixed(v)));
+                }
+            }
             let s = wrapping_sum_row(&out);
             if s > ZERO {
                 let d = Divisor::new(s);

@@ -20,7 +20,7 @@ use crate::fixed::I32F32;
 /// Rows per task of a row-wise pass and per partial of a column reduction.
 pub const ROWS_PER_CHUNK: usize = 16;
 /// Below this many matrix entries an epoch's passes run on the calling thread.
-pub const PARALLEL_MIN_ENTRIES: usize = 1 << 15;
+pub const PARALLEL_MIN_ENTRIES: usize = 1 << 16;
 
 /// Whether the passes of one epoch use the current rayon pool.
 #[derive(Debug, Clone, Copy)]

@@ -146,6 +146,12 @@ pub struct RunArgs {
     /// bittensor SDK generation whose weight processing is reproduced.
     #[arg(long, value_enum, default_value = "11")]
     pub(crate) sdk: SdkArg,
+    /// Sign every receipt appended to --log with this hotkey (receipts/<n>.sig.json):
+    /// wallet:NAME/HOTKEY (a bittensor wallet's hotkey file under $BT_WALLET_PATH, default
+    /// ~/.bittensor/wallets), file:PATH, env:VAR (a secret URI or hex seed), or uri:SECRET_URI
+    /// (tests and dev keys only: visible to other local users). The secret is never printed.
+    #[arg(long, value_name = "SOURCE", requires = "log")]
+    pub(crate) sign_with: Option<imr_signing::KeySource>,
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     pub(crate) quiet: bool,
@@ -176,11 +182,18 @@ impl RunArgs {
             state: self.state.as_deref().map(read_state).transpose()?,
             previous,
         };
-        Ok(match &self.log {
+        let mut session = match &self.log {
             Some(log) => Session::open_log(log, self.sdk(), start)
                 .with_context(|| format!("run log {}", log.display()))?,
             None => Session::new(self.sdk(), start),
-        })
+        };
+        if let Some(source) = &self.sign_with {
+            let signer = source
+                .load()
+                .with_context(|| format!("signing key {source:?}"))?;
+            session.sign_with(signer);
+        }
+        Ok(session)
     }
 
     /// Loads the mechanism `args` name with its engine options.

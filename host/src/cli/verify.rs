@@ -8,6 +8,7 @@ use clap::Args;
 use imr_host::audit::anchor::AnchorRef;
 use imr_host::replay::ReplayOptions;
 use imr_host::runlog::Log;
+use imr_host::signatures::{ExpectedSigner, SignaturePolicy};
 use imr_host::verify::{verify_with_progress, Progress, VerifyOptions};
 
 use super::args::{cache, EngineKind};
@@ -42,6 +43,22 @@ pub struct VerifyArgs {
     /// receipt.
     #[arg(long, value_name = "HASH[:COUNT]")]
     anchor: Option<AnchorRef>,
+    /// The validator's hotkey (ss58): every signature present must be by this key.
+    #[arg(long, value_name = "SS58", value_parser = parse_ss58, conflicts_with = "signer_uid")]
+    signer: Option<String>,
+    /// The validator's uid: every signature present must be by that uid's hotkey in the
+    /// metagraph of the epoch the receipt ran.
+    #[arg(long, value_name = "UID")]
+    signer_uid: Option<u16>,
+    /// Every receipt must be signed (unsigned logs are otherwise valid).
+    #[arg(long)]
+    require_signatures: bool,
+}
+
+fn parse_ss58(s: &str) -> Result<String, String> {
+    imr_signing::ss58_decode(s)
+        .map(|_| s.to_string())
+        .map_err(|e| format!("not an ss58 address: {e}"))
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -53,6 +70,14 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         },
         threads: args.jobs.unwrap_or(0),
         skip_replay: args.no_replay,
+        signatures: SignaturePolicy {
+            signer: match (&args.signer, args.signer_uid) {
+                (Some(address), _) => Some(ExpectedSigner::Address(address.clone())),
+                (None, Some(uid)) => Some(ExpectedSigner::Uid(uid)),
+                (None, None) => None,
+            },
+            required: args.require_signatures,
+        },
     };
     let started = Instant::now();
     let mut bar = None;
@@ -86,6 +111,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             ("identical", report.identical.to_string()),
             ("mismatched", report.mismatched.to_string()),
             ("no result", report.no_result.to_string()),
+            ("signed", report.signed.to_string()),
             ("missing", report.missing.to_string()),
             ("problems", report.problems.len().to_string()),
             (

@@ -90,6 +90,16 @@ pub enum LogError {
         /// What is wrong.
         message: String,
     },
+    /// A receipt's signature file is not a signature record.
+    #[error("run log {path}: the signature of receipt {seq} is malformed: {message}")]
+    BadSignature {
+        /// The log.
+        path: PathBuf,
+        /// The receipt's sequence number.
+        seq: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// The receipts are not numbered 0..n.
     #[error("run log {path} has no receipt {seq} although it has {count} receipt files (receipts must be numbered from 0 without gaps)")]
     Gap {

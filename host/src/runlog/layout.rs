@@ -7,6 +7,7 @@
 //!   blobs/<blake3 hex>    content-addressed blobs: components, canonical epochs,
 //!                         states, outcomes (scores, state, diagnostics), guest logs
 //!   receipts/<n>.json     receipt n (8 decimal digits), chained to receipt n-1
+//!   receipts/<n>.sig.json optional: the validator's signature of receipt n's hash
 //! ```
 //!
 //! Every name used inside the log is built here from a sequence number or
@@ -56,6 +57,17 @@ pub fn parse_receipt_name(name: &str) -> Option<u64> {
     (receipt_name(seq) == name).then_some(seq)
 }
 
+/// The file name of receipt `seq`'s signature (see `imr_signing::signature_file_name`).
+pub fn signature_name(seq: u64) -> String {
+    imr_signing::signature_file_name(seq)
+}
+
+/// The sequence number a signature file name stands for, if it is one.
+pub fn parse_signature_name(name: &str) -> Option<u64> {
+    let seq = parse_receipt_name(&format!("{}.json", name.strip_suffix(".sig.json")?))?;
+    (signature_name(seq) == name).then_some(seq)
+}
+
 /// Whether `name` is a blob name: exactly 64 lower-case hex digits (a blake3
 /// digest). Anything else (a path, `..`, an absolute path) is refused.
 pub fn is_blob_name(name: &str) -> bool {
@@ -80,6 +92,21 @@ mod tests {
         ] {
             assert_eq!(parse_receipt_name(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn signature_names_pair_with_receipt_names() {
+        assert_eq!(signature_name(7), "00000007.sig.json");
+        assert_eq!(parse_signature_name("00000007.sig.json"), Some(7));
+        for bad in [
+            "7.sig.json",
+            "00000007.json",
+            "00000007.sig.json.x",
+            "x.sig.json",
+        ] {
+            assert_eq!(parse_signature_name(bad), None, "{bad}");
+        }
+        assert_eq!(parse_receipt_name("00000007.sig.json"), None);
     }
 
     #[test]

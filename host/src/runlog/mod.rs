@@ -31,6 +31,7 @@ mod error;
 pub mod layout;
 mod lock;
 pub mod regular;
+mod signatures;
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,10 @@ use crate::epoch::EpochInput;
 use crate::receipt::{log_bytes, outcome_bytes, Receipt};
 use crate::runner::Executed;
 use durable::{remove_stale_temporaries, sync_dir, write_then_rename};
-use layout::{parse_receipt_name, receipt_name, BLOBS, LOG_FORMAT, MARKER, RECEIPTS, TMP_PREFIX};
+use layout::{
+    parse_receipt_name, parse_signature_name, receipt_name, BLOBS, LOG_FORMAT, MARKER, RECEIPTS,
+    TMP_PREFIX,
+};
 use lock::LockGuard;
 
 /// An open run log.
@@ -267,6 +271,7 @@ impl Log {
             match parse_receipt_name(&name) {
                 Some(seq) => seqs.push(seq),
                 None if name.starts_with(TMP_PREFIX) => {}
+                None if parse_signature_name(&name).is_some() => {}
                 None => strays.push(name),
             }
         }

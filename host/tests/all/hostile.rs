@@ -1,5 +1,6 @@
 //! Hostile components each get their typed error, and the process stays healthy.
 
+use imr_host::guest_fault::{AbiFault, TrapCode};
 use imr_host::{Backend, DeterministicEngine, Limits, RunError};
 
 use crate::support::{engine, epoch_with_params, load_hostile};
@@ -45,26 +46,43 @@ fn memory_bomb_hits_the_memory_limit() {
 
 #[test]
 fn deep_recursion_is_a_clean_stack_error_not_a_crash() {
-    // Frames on the wasm stack: wasmtime's stack limit traps, reported as "no result".
+    // Frames on the wasm stack: the logical stack limit traps first, a
+    // deterministic typed error (a result, the same everywhere).
     let run = run_mode(r#"{"mode":"recurse_native","size":1000000000}"#);
     match &run.result {
-        Err(e @ RunError::StackOverflow { .. }) => {
-            assert!(!e.deterministic(), "stack overflow is 'no result'")
+        Err(e @ RunError::StackLimit { limit }) => {
+            assert!(e.deterministic(), "the logical stack limit is a result");
+            assert_eq!(
+                *limit,
+                u64::from(imr_host::stack_limit::per_instance_limit(
+                    Limits::default().instances
+                ))
+            );
         }
-        other => panic!("expected StackOverflow, got {other:?}"),
+        other => panic!("expected StackLimit, got {other:?}"),
+    }
+    // Without the instrumentation, the same recursion ends in the native limit: "no result".
+    let engine = engine();
+    let bytes = std::fs::read(crate::support::hostile()).unwrap();
+    let bare = imr_host::Mechanism::from_bytes_uninstrumented(&engine, &bytes).unwrap();
+    let native = bare.run(
+        &epoch_with_params(r#"{"mode":"recurse_native","size":1000000000}"#).epoch,
+        &[],
+    );
+    match &native.result {
+        Err(e @ RunError::StackOverflow { .. }) => assert!(!e.deterministic()),
+        other => panic!("expected StackOverflow without instrumentation, got {other:?}"),
     }
     // A bounded recursion still works: the limit is about depth, not about recursion.
     let shallow = run_mode(r#"{"mode":"recurse_native","size":1000}"#);
     assert!(shallow.result.is_ok(), "{:?}", shallow.result);
-    // Frames on Rust's shadow stack (linear memory): exhausting it is an
-    // out-of-bounds access, a deterministic trap at the same point everywhere.
+    // Frames on Rust's shadow stack (linear memory) as well: the logical limit
+    // (each call is charged) comes before the 1 MiB shadow stack is exhausted
+    // (an out-of-bounds access); either is deterministic.
     let shadow = run_mode(r#"{"mode":"recurse_shadow"}"#);
     match &shadow.result {
-        Err(e @ RunError::Trap { trap, .. }) => {
-            assert_eq!(trap, "MemoryOutOfBounds");
-            assert!(e.deterministic());
-        }
-        other => panic!("expected a MemoryOutOfBounds trap, got {other:?}"),
+        Err(e @ RunError::StackLimit { .. }) => assert!(e.deterministic()),
+        other => panic!("expected StackLimit, got {other:?}"),
     }
     let again = run_mode(r#"{"mode":"recurse_shadow"}"#);
     assert_eq!(shadow.fuel_consumed, again.fuel_consumed);
@@ -77,7 +95,7 @@ fn guest_panic_is_a_trap_with_the_guest_message() {
     let run = run_mode(r#"{"mode":"panic"}"#);
     match run.result {
         Err(RunError::Trap { trap, message }) => {
-            assert_eq!(trap, "UnreachableCodeReached");
+            assert_eq!(trap, TrapCode::UnreachableCodeReached);
             let message = message.expect("panic message through the SDK hook");
             assert!(
                 message.contains("mechanism gave up on netuid 3"),
@@ -197,8 +215,9 @@ fn every_run_error_round_trips_through_receipt_json() {
             limit: 4,
         },
         RunError::StackOverflow { limit_bytes: 8 },
+        RunError::StackLimit { limit: 8 },
         RunError::Trap {
-            trap: "UnreachableCodeReached".into(),
+            trap: TrapCode::UnreachableCodeReached,
             message: Some("boom".into()),
         },
         RunError::MechanismInvalidInput {
@@ -206,6 +225,12 @@ fn every_run_error_round_trips_through_receipt_json() {
         },
         RunError::MechanismFailed {
             message: "no".into(),
+        },
+        RunError::AbiFault {
+            fault: AbiFault::InvalidUtf8,
+        },
+        RunError::WeightsRefused {
+            reason: "all zero".into(),
         },
         RunError::OutputTooLarge {
             what: "state (bytes)".into(),
@@ -221,6 +246,16 @@ fn every_run_error_round_trips_through_receipt_json() {
             message: "x".into(),
         },
     ];
+    // Trap names are imr's, fixed: the receipts of format 1 recorded exactly these strings.
+    let trap = errors
+        .iter()
+        .find(|e| matches!(e, RunError::Trap { .. }))
+        .map(|e| serde_json::to_string(e).unwrap())
+        .unwrap();
+    assert!(
+        trap.contains(r#""trap":"UnreachableCodeReached""#),
+        "{trap}"
+    );
     for e in errors {
         let json = serde_json::to_string(&e).unwrap_or_else(|err| panic!("{e:?}: {err}"));
         let back: RunError = serde_json::from_str(&json).unwrap();
@@ -250,4 +285,42 @@ fn memory_grow_is_charged_per_page() {
         extra < 100 * per_page + 200,
         "grew 100 pages for {extra} fuel"
     );
+}
+
+#[test]
+fn stack_limit_is_the_same_error_fuel_and_receipt_on_both_engines() {
+    use imr_host::runner::execute;
+    let bytes = std::fs::read(crate::support::hostile()).unwrap();
+    let input = epoch_with_params(r#"{"mode":"recurse_native","size":1000000000}"#);
+    let runs: Vec<_> = [Backend::Cranelift, Backend::Pulley]
+        .into_iter()
+        .map(|b| {
+            let engine = DeterministicEngine::with(b, Limits::default()).unwrap();
+            let m = imr_host::Mechanism::from_bytes(&engine, &bytes, None).unwrap();
+            execute(&m, &input, &[], None, imr_weights::Sdk::V11)
+        })
+        .collect();
+    let (a, b) = (&runs[0], &runs[1]);
+    assert!(
+        matches!(a.run.result, Err(RunError::StackLimit { .. })),
+        "{:?}",
+        a.run.result
+    );
+    assert_eq!(a.run.result, b.run.result);
+    assert_eq!(a.run.fuel_consumed, b.run.fuel_consumed);
+    assert!(a.run.fuel_consumed < Limits::default().fuel);
+    assert_eq!(a.receipt, b.receipt);
+    // And a recursion within the limit gives the same result and fuel on both.
+    let shallow = epoch_with_params(r#"{"mode":"recurse_native","size":2000}"#);
+    let ok: Vec<_> = [Backend::Cranelift, Backend::Pulley]
+        .into_iter()
+        .map(|b| {
+            let engine = DeterministicEngine::with(b, Limits::default()).unwrap();
+            let m = imr_host::Mechanism::from_bytes(&engine, &bytes, None).unwrap();
+            m.run(&shallow.epoch, &[])
+        })
+        .collect();
+    assert!(ok[0].result.is_ok(), "{:?}", ok[0].result);
+    assert_eq!(ok[0].result, ok[1].result);
+    assert_eq!(ok[0].fuel_consumed, ok[1].fuel_consumed);
 }

@@ -1,5 +1,6 @@
 //! The host's integration tests: one binary, one module per concern.
 
+mod abi_faults;
 mod admission;
 mod anchoring;
 mod cache;
@@ -9,10 +10,12 @@ mod engine_config;
 mod epoch_files;
 mod hostile;
 mod prompt_ranking;
+mod receipt_format;
 mod replay;
 mod reproducible_build;
 mod runlog;
 mod session;
+mod signatures;
 mod support;
 mod time_series;
 mod verify;
