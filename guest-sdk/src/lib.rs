@@ -48,7 +48,9 @@
 //!   the WIT contract (`wit/mechanism.wit`); the generated bindings stay hidden.
 //! * Typed decoding of `task`, `params` and response payloads with serde
 //!   ([`Epoch::task`], [`Epoch::params`], [`Response::payload`]), with errors that
-//!   name the field; [`state::decode`] and [`canonical_json`] for the state.
+//!   name the field.
+//! * [`state`]: a typed state ([`MechanismState`], [`state::load`], [`Outcome::with_typed_state`]) in a compact,
+//!   versioned binary format (postcard body, floats bit-exact), or canonical JSON for small readable states.
 //! * [`Rng`]: a deterministic generator seeded from the epoch seed, the only
 //!   randomness a mechanism may use.
 //! * [`log`]: lines recorded by the host in the run's log.
@@ -83,6 +85,7 @@ pub use imr_helpers as helpers;
 pub use json::canonical_json;
 pub use mechanism::Mechanism;
 pub use rng::Rng;
+pub use state::MechanismState;
 pub use types::{Epoch, MechanismError, Neuron, Outcome, Response, Scored};
 
 /// Exports a [`Mechanism`] implementation as the component's `score` function.

@@ -127,9 +127,20 @@ impl Outcome {
         }
     }
 
-    /// Sets the state to the canonical JSON encoding of `state`.
+    /// Sets the state to the canonical JSON encoding of `state` (see [`Outcome::with_typed_state`] for the binary
+    /// format).
     pub fn with_state<S: Serialize>(mut self, state: &S) -> Result<Self, MechanismError> {
         self.state = encode_canonical(state, "state")?;
+        Ok(self)
+    }
+
+    /// Sets the state to `state` in its type's encoding ([`crate::state::save`]: the binary state format unless
+    /// the type chose canonical JSON).
+    pub fn with_typed_state<S: crate::state::MechanismState>(
+        mut self,
+        state: &S,
+    ) -> Result<Self, MechanismError> {
+        self.state = crate::state::save(state)?;
         Ok(self)
     }
 

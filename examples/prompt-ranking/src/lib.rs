@@ -169,7 +169,7 @@ impl Mechanism for PromptRanking {
             diag.ignored.len()
         ));
         Outcome::new(weights)
-            .with_state(&state)?
+            .with_typed_state(&state)?
             .with_diagnostics(&diag)
     }
 }

@@ -1,4 +1,6 @@
-//! The state carried from epoch to epoch (spec §3.2 "State"), canonical JSON:
+//! The state carried from epoch to epoch (spec §3.2 "State"), in the SDK's binary state format
+//! (`imr_guest::state`: a `\0imr` header with format tag and schema version [`VERSION`], then the fields below in
+//! postcard's wire format, floats bit for bit). Version 1 was canonical JSON, still read ([`State::decode`]):
 //!
 //! ```json
 //! {"last_epoch":9,"miners":{"1":{"elo":1043.7,"ema":0.612,"hotkey":"5F…","tasks_seen":31}},"version":1}
@@ -9,24 +11,34 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use imr_guest::helpers::{self, Absent, HotkeyPolicy, MinerRecord, PairMatch, Reconciled};
+use imr_guest::state::{self, binary, MechanismState};
 use imr_guest::{MechanismError, Neuron};
 
-/// The state format version this crate reads and writes.
-pub const VERSION: u32 = 1;
+/// The state format version this crate writes (2: binary). Version 1 (canonical JSON) is still read.
+pub const VERSION: u32 = 2;
 /// Every Elo rating starts here.
 pub const ELO_INIT: f64 = 1000.0;
 
-/// Everything the mechanism remembers.
+/// Everything the mechanism remembers. Field order is the binary format: changing it needs a new [`VERSION`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct State {
     /// The last epoch scored, if any.
     pub last_epoch: Option<u64>,
-    /// Per-uid records (the JSON keys are decimal uids).
-    #[serde(serialize_with = "crate::scoring::uid_map")]
+    /// Per-uid records.
     pub miners: BTreeMap<u16, Miner>,
-    /// Format version ([`VERSION`]).
-    pub version: u32,
+}
+
+impl MechanismState for State {
+    const VERSION: u32 = VERSION;
+}
+
+/// The version-1 state: canonical JSON with a `version` field (read for migration only).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StateV1 {
+    last_epoch: Option<u64>,
+    miners: BTreeMap<u16, Miner>,
+    version: u32,
 }
 
 /// One miner's record.
@@ -61,21 +73,28 @@ impl MinerRecord for Miner {
 }
 
 impl State {
-    /// Decodes the previous state; empty bytes give a fresh state.
+    /// Decodes the previous state: empty bytes give a fresh state; a binary state must be [`VERSION`]; a JSON
+    /// state must be version 1 (migrated).
     pub fn decode(bytes: &[u8]) -> Result<Self, MechanismError> {
-        if bytes.is_empty() {
-            return Ok(State {
-                version: VERSION,
-                ..State::default()
-            });
-        }
-        let s: State = imr_guest::state::decode(bytes)?;
-        if s.version != VERSION {
-            return Err(MechanismError::InvalidInput(format!(
-                "state.version: {} is not supported (expected {VERSION})",
-                s.version
-            )));
-        }
+        let s: State = if bytes.is_empty() || binary::header(bytes).is_some() {
+            state::load(bytes)?
+        } else if !bytes.trim_ascii_start().starts_with(b"{") {
+            // Neither format: the SDK's error says what the bytes are not.
+            state::load(bytes)?
+        } else {
+            let v1: StateV1 = imr_guest::state::decode(bytes)?;
+            if v1.version != 1 {
+                return Err(MechanismError::InvalidInput(format!(
+                    "state.version: {} is not supported (a JSON state must be version 1; this crate writes \
+                     binary version {VERSION})",
+                    v1.version
+                )));
+            }
+            State {
+                last_epoch: v1.last_epoch,
+                miners: v1.miners,
+            }
+        };
         if let Some((uid, _)) = s
             .miners
             .iter()
@@ -145,29 +164,41 @@ mod tests {
     }
 
     #[test]
-    fn fresh_state_version_and_unknown_fields() {
+    fn fresh_state_versions_and_unknown_fields() {
         let s = State::decode(&[]).expect("fresh");
-        assert_eq!((s.version, s.last_epoch), (VERSION, None));
+        assert_eq!(s, State::default());
         assert!(State::decode(br#"{"version":2,"last_epoch":null,"miners":{}}"#).is_err());
         let e = State::decode(br#"{"version":1,"last_epoch":null,"miners":{},"x":1}"#)
             .expect_err("unknown field");
         assert!(e.to_string().contains("state"), "{e}");
+        let e = State::decode(&binary::encode(&s, 3).expect("encode")).expect_err("version 3");
+        assert!(
+            e.to_string().contains("schema version 3 is not supported"),
+            "{e}"
+        );
     }
 
     #[test]
-    fn canonical_round_trip() {
+    fn binary_round_trip_and_version_1_migration() {
         let mut s = State::decode(&[]).expect("fresh");
         s.reconcile(&[neuron(2, "b"), neuron(10, "k")])
             .expect("reconcile");
-        let bytes = imr_guest::canonical_json(&s).expect("canonical");
-        let text = String::from_utf8(bytes.clone()).expect("utf8");
+        s.apply_elo(&[PairMatch::win(2, 10)], 16.0).expect("elo");
+        let bytes = state::save(&s).expect("save");
+        assert_eq!(binary::header(&bytes).expect("binary").version, VERSION);
+        assert_eq!(State::decode(&bytes).expect("decode"), s);
+        // Version 1 as the previous release wrote it: canonical JSON with a version field.
+        let mut v1 = serde_json::to_value(&s).expect("value");
+        v1["version"] = 1.into();
+        let v1 = imr_guest::canonical_json(&v1).expect("canonical");
+        let text = String::from_utf8(v1.clone()).expect("utf8");
         assert!(
             text.starts_with(
-                r#"{"last_epoch":null,"miners":{"10":{"elo":1000.0,"ema":0.0,"hotkey":"k","tasks_seen":0},"2":"#
+                r#"{"last_epoch":null,"miners":{"10":{"elo":992.0,"ema":0.0,"hotkey":"k","tasks_seen":0},"2":"#
             ),
             "{text}"
         );
-        assert_eq!(State::decode(&bytes).expect("decode"), s);
+        assert_eq!(State::decode(&v1).expect("migrate"), s);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use imr_example_prompt_ranking::state::State;
 use imr_example_prompt_ranking::PromptRanking;
 use imr_guest::helpers::{bradley_terry, PairMatch};
 use imr_guest::{Epoch, Mechanism};
@@ -81,17 +82,13 @@ fn run_epochs(epochs: &[Epoch]) -> Vec<Step> {
         let outcome =
             PromptRanking::score(epoch, &state).unwrap_or_else(|e| panic!("epoch {k}: {e}"));
         state = outcome.state.clone();
-        let parsed: Value = serde_json::from_slice(&state).expect("state is JSON");
+        let decoded = State::decode(&state).expect("state decodes");
         assert!(
-            imr_guest::canonical_json(&parsed).expect("canonical") == state,
-            "epoch {k}: state is not canonical JSON"
+            imr_guest::state::binary::header(&state).is_some()
+                && imr_guest::state::save(&decoded).expect("encode") == state,
+            "epoch {k}: state is not the binary format's encoding of its value"
         );
-        let ema = parsed["miners"]
-            .as_object()
-            .expect("miners")
-            .iter()
-            .map(|(u, m)| (u.parse().expect("uid key"), m["ema"].as_f64().expect("ema")))
-            .collect();
+        let ema = decoded.miners.iter().map(|(&u, m)| (u, m.ema)).collect();
         steps.push(Step {
             weights: outcome.score_map(),
             ema,
@@ -358,8 +355,8 @@ fn elo_and_everything_else_are_invariant_to_input_order() {
         assert_eq!(x.weights, y.weights, "epoch {k}: weights");
     }
     // The Elo ratings did move.
-    let last: Value = serde_json::from_slice(&original[9].state).expect("state");
-    assert_ne!(last["miners"]["1"]["elo"], 1000.0);
+    let last = State::decode(&original[9].state).expect("state");
+    assert_ne!(last.miners[&1].elo, 1000.0);
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! Writing canonical JSON (compact, keys sorted) directly, without the `serde_json::Value` round trip of
-//! [`imr_guest::canonical_json`]: at 4096 miners the state is several megabytes and the round trip dominated the
-//! epoch.
+//! [`imr_guest::canonical_json`]: the diagnostics are written this way (the state uses the SDK's binary format).
 //!
 //! The types written this way declare their fields in alphabetical order, and every uid-keyed map is written with
 //! [`uid_map`], which orders the keys as strings ("10" before "2"), as canonical JSON does. Tests check the result

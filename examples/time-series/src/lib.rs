@@ -93,6 +93,8 @@ impl Mechanism for TimeSeries {
         params.validate()?;
         let task: Task = epoch.task()?;
         task.validate()?;
+        // The new state is about the size of the previous one: allocate once.
+        let capacity = state.len() + state.len() / 8 + 256;
         let mut state = State::decode(state)?;
         if let Some(last) = state.last_epoch {
             if task.epoch <= last {
@@ -139,7 +141,7 @@ impl Mechanism for TimeSeries {
             state.pending.len()
         ));
         let mut outcome = Outcome::new(weights);
-        outcome.state = state.encode()?;
+        outcome.state = state.encode(capacity)?;
         outcome.diagnostics = canon::encode(&diag, "diagnostics")?;
         Ok(outcome)
     }

@@ -1,11 +1,16 @@
-//! The state carried from epoch to epoch (spec §3.1 "State"), canonical JSON.
+//! The state carried from epoch to epoch (spec §3.1 "State"), in the SDK's binary state format
+//! (`imr_guest::state`: a `\0imr` header with format tag and schema version [`VERSION`], then the fields below in
+//! postcard's wire format, floats bit for bit). Version 1 was canonical JSON of the same fields plus `"version":1`:
 //!
 //! ```json
-//! {"version":1,"last_epoch":41,
-//!  "miners":{"1":{"hotkey":"5F…","ema":0.41,"scored":37,"first_epoch":0}},
+//! {"last_epoch":41,
+//!  "miners":{"1":{"ema":0.41,"first_epoch":0,"hotkey":"5F…","scored":37}},
 //!  "pending":{"r0040":{"base_price":41234.56,"opened_block":1200,"opened_epoch":40,
-//!             "subs":{"1":{"points":[…],"intervals":[[lo,hi],…]}}}}}
+//!             "subs":{"1":{"intervals":[[lo,hi],…],"points":[…]}}}},"version":1}
 //! ```
+//!
+//! [`State::decode`] still reads a version-1 JSON state (a validator upgrading in the middle of a run) and the next
+//! state is written in the binary format. `imr inspect-state` shows either.
 //!
 //! `opened_epoch` is an addition to the spec's example: `max_pending` counts epochs, and blocks alone do not say
 //! how many epochs have passed.
@@ -15,24 +20,35 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use imr_guest::helpers::{self, HotkeyPolicy, MinerRecord, Reconciled};
+use imr_guest::state::{self, binary, MechanismState};
 use imr_guest::{MechanismError, Neuron};
 
-/// The state format version this crate reads and writes.
-pub const VERSION: u32 = 1;
+/// The state format version this crate writes (2: binary). Version 1 (canonical JSON) is still read.
+pub const VERSION: u32 = 2;
 
-/// Everything the mechanism remembers.
+/// Everything the mechanism remembers. Field order is the binary format: changing it needs a new [`VERSION`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct State {
     /// The last epoch scored, if any.
     pub last_epoch: Option<u64>,
-    /// Per-uid records (the JSON keys are decimal uids).
-    #[serde(serialize_with = "crate::canon::uid_map")]
+    /// Per-uid records.
     pub miners: BTreeMap<u16, Miner>,
     /// Requests waiting for their resolution, by request id.
     pub pending: BTreeMap<String, Pending>,
-    /// Format version ([`VERSION`]).
-    pub version: u32,
+}
+
+impl MechanismState for State {
+    const VERSION: u32 = VERSION;
+}
+
+/// The version-1 state: canonical JSON with a `version` field (read for migration only).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StateV1 {
+    last_epoch: Option<u64>,
+    miners: BTreeMap<u16, Miner>,
+    pending: BTreeMap<String, Pending>,
+    version: u32,
 }
 
 /// One miner's record.
@@ -77,7 +93,6 @@ pub struct Pending {
     /// The epoch in which it opened.
     pub opened_epoch: u64,
     /// The usable parts of each miner's submission, by uid.
-    #[serde(serialize_with = "crate::canon::uid_map")]
     pub subs: BTreeMap<u16, Sub>,
 }
 
@@ -92,31 +107,36 @@ pub struct Sub {
 }
 
 impl State {
-    /// The canonical JSON encoding of the state.
-    pub fn encode(&self) -> Result<Vec<u8>, MechanismError> {
-        crate::canon::encode(self, "state")
+    /// The binary encoding of the state. `capacity` is a hint (the previous state's size avoids regrowing).
+    pub fn encode(&self, capacity: usize) -> Result<Vec<u8>, MechanismError> {
+        binary::encode_with_capacity(self, VERSION, capacity)
     }
 
-    /// Decodes the previous state; empty bytes give a fresh state.
+    /// Decodes the previous state: empty bytes give a fresh state; a binary state must be [`VERSION`]; a JSON
+    /// state must be version 1 (migrated).
     pub fn decode(bytes: &[u8]) -> Result<Self, MechanismError> {
-        if bytes.is_empty() {
-            return Ok(State {
-                version: VERSION,
-                ..State::default()
-            });
+        if bytes.is_empty() || binary::header(bytes).is_some() {
+            return state::load(bytes);
         }
-        // Fast path without path tracking; on failure, decode again for an error that names the field.
-        let s: State = match serde_json::from_slice(bytes) {
+        let v1: StateV1 = match serde_json::from_slice(bytes) {
             Ok(s) => s,
+            // Not JSON either: the SDK's error says what the bytes are not.
+            Err(_) if !bytes.trim_ascii_start().starts_with(b"{") => return state::load(bytes),
+            // Decode again with path tracking for an error that names the field.
             Err(_) => imr_guest::state::decode(bytes)?,
         };
-        if s.version != VERSION {
+        if v1.version != 1 {
             return Err(MechanismError::InvalidInput(format!(
-                "state.version: {} is not supported (expected {VERSION})",
-                s.version
+                "state.version: {} is not supported (a JSON state must be version 1; this crate writes binary \
+                 version {VERSION})",
+                v1.version
             )));
         }
-        Ok(s)
+        Ok(State {
+            last_epoch: v1.last_epoch,
+            miners: v1.miners,
+            pending: v1.pending,
+        })
     }
 
     /// Brings `miners` in line with the metagraph (`reconcile_hotkeys`, `Reset0`): a changed hotkey or a new uid
@@ -176,32 +196,85 @@ mod tests {
     }
 
     #[test]
-    fn empty_state_is_fresh_and_version_is_checked() {
+    fn empty_state_is_fresh_and_versions_are_checked() {
         let s = State::decode(&[]).expect("fresh");
-        assert_eq!(s.version, VERSION);
         assert!(s.miners.is_empty() && s.pending.is_empty() && s.last_epoch.is_none());
         let e = State::decode(br#"{"version":2,"last_epoch":null,"miners":{},"pending":{}}"#)
-            .expect_err("version 2");
+            .expect_err("JSON version 2");
         assert!(e.to_string().contains("state.version"), "{e}");
         let e = State::decode(br#"{"version":1,"bogus":1}"#).expect_err("unknown field");
         assert!(e.to_string().contains("state"), "{e}");
+        let e = State::decode(&binary::encode(&State::default(), 1).expect("encode"))
+            .expect_err("binary version 1");
+        assert!(
+            e.to_string()
+                .contains("schema version 1 is not supported (expected 2)"),
+            "{e}"
+        );
+        let e = State::decode(b"\x07garbage").expect_err("garbage");
+        assert!(e.to_string().contains("not the binary state format"), "{e}");
     }
 
-    #[test]
-    fn canonical_round_trip_uses_decimal_uid_keys() {
+    fn sample() -> State {
         let mut s = State::decode(&[]).expect("fresh");
         s.reconcile(&[neuron(2, "b"), neuron(10, "k")], 3)
             .expect("reconcile");
-        let bytes = s.encode().expect("encode");
-        assert_eq!(bytes, imr_guest::canonical_json(&s).expect("canonical"));
-        let text = String::from_utf8(bytes.clone()).expect("utf8");
-        assert!(
-            text.contains(
-                r#""miners":{"10":{"ema":0.0,"first_epoch":3,"hotkey":"k","scored":0},"2":"#
-            ),
-            "{text}"
+        s.apply_rewards(&[(2, 0.1), (10, 1.0 / 3.0)], 0.05)
+            .expect("ema");
+        s.last_epoch = Some(4);
+        s.pending.insert(
+            "r0004".into(),
+            Pending {
+                base_price: 41234.56,
+                opened_block: 1200,
+                opened_epoch: 4,
+                subs: BTreeMap::from([
+                    (
+                        10,
+                        Sub {
+                            intervals: Some(vec![[1.0, 2.5]]),
+                            points: None,
+                        },
+                    ),
+                    (
+                        2,
+                        Sub {
+                            intervals: None,
+                            points: Some(vec![0.1 + 0.2]),
+                        },
+                    ),
+                ]),
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn binary_round_trip_is_bit_exact_and_tagged() {
+        let s = sample();
+        let bytes = s.encode(0).expect("encode");
+        assert_eq!(
+            imr_guest::state::summarize(&bytes).to_string(),
+            format!(
+                "binary state: format 0x01 (postcard 1.x), version 2, {} bytes (9 header + {} body)",
+                bytes.len(),
+                bytes.len() - 9
+            )
         );
         assert_eq!(State::decode(&bytes).expect("decode"), s);
+        assert_eq!(imr_guest::state::save(&s).expect("save"), bytes);
+    }
+
+    #[test]
+    fn a_version_1_json_state_is_migrated() {
+        let s = sample();
+        // Version 1 as the previous release wrote it: canonical JSON with decimal uid keys and a version field.
+        let mut v1 = serde_json::to_value(&s).expect("value");
+        v1["version"] = 1.into();
+        let v1 = imr_guest::canonical_json(&v1).expect("canonical");
+        let text = String::from_utf8(v1.clone()).expect("utf8");
+        assert!(text.contains(r#""miners":{"10":{"ema":"#), "{text}");
+        assert_eq!(State::decode(&v1).expect("migrate"), s);
     }
 
     #[test]

@@ -36,8 +36,10 @@ fn diagnostics(o: &Outcome) -> Value {
     serde_json::from_slice(&o.diagnostics).expect("diagnostics json")
 }
 
+/// The state as JSON (uid keys as decimal strings), decoded from its binary encoding.
 fn state_json(o: &Outcome) -> Value {
-    serde_json::from_slice(&o.state).expect("state json")
+    let state = crate::state::State::decode(&o.state).expect("state decodes");
+    serde_json::to_value(&state).expect("state json")
 }
 
 /// Epoch 0 opens r0 (base 100), uid 1 answers 110 in [100, 120], uid 2 answers 100 in [95, 105].

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use imr_example_time_series::state::State;
 use imr_example_time_series::TimeSeries;
 use imr_guest::Mechanism;
 use serde_json::Value;
@@ -58,21 +59,18 @@ fn run() -> Vec<Step> {
         let outcome =
             TimeSeries::score(&epoch, &state).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         state = outcome.state.clone();
-        let parsed: Value = serde_json::from_slice(&state).expect("state is JSON");
-        let ema = parsed["miners"]
-            .as_object()
-            .expect("miners")
-            .iter()
-            .map(|(k, m)| (k.parse().expect("uid key"), m["ema"].as_f64().expect("ema")))
-            .collect();
-        // The mechanism writes canonical JSON directly; it must equal the SDK's canonical encoding.
-        let diagnostics: Value =
-            serde_json::from_slice(&outcome.diagnostics).expect("diagnostics are JSON");
+        let decoded = State::decode(&state).expect("state decodes");
+        let ema = decoded.miners.iter().map(|(&u, m)| (u, m.ema)).collect();
+        // The state is in the binary format and re-encodes to the same bytes.
         assert!(
-            imr_guest::canonical_json(&parsed).expect("canonical") == state,
-            "{}: state is not canonical JSON",
+            imr_guest::state::binary::header(&state).is_some()
+                && imr_guest::state::save(&decoded).expect("encode") == state,
+            "{}: state is not the binary format's encoding of its value",
             path.display()
         );
+        // The mechanism writes canonical JSON diagnostics directly; they must equal the SDK's canonical encoding.
+        let diagnostics: Value =
+            serde_json::from_slice(&outcome.diagnostics).expect("diagnostics are JSON");
         assert!(
             imr_guest::canonical_json(&diagnostics).expect("canonical") == outcome.diagnostics,
             "{}: diagnostics are not canonical JSON",
@@ -355,12 +353,11 @@ fn run_with(extra: &Value) -> BTreeMap<u16, f64> {
         );
         state = outcome.state;
     }
-    let parsed: Value = serde_json::from_slice(&state).expect("state");
-    parsed["miners"]
-        .as_object()
-        .expect("miners")
+    State::decode(&state)
+        .expect("state")
+        .miners
         .iter()
-        .map(|(k, m)| (k.parse().expect("uid"), m["ema"].as_f64().expect("ema")))
+        .map(|(&u, m)| (u, m.ema))
         .collect()
 }
 

@@ -9,6 +9,7 @@ mod anchor;
 mod args;
 mod build;
 mod inspect;
+mod inspect_state;
 mod new;
 mod output;
 mod progress;
@@ -43,6 +44,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Show a component's hash, world, imports, exports and size.
     Inspect(inspect::InspectArgs),
+    /// Show a mechanism state: JSON pretty-printed, the binary format as tag, version, size and hex.
+    InspectState(inspect_state::InspectStateArgs),
     /// Turn scores into chain-ready weights (bittensor SDK 10.x or 11.x, bit for bit).
     Weights(weights::WeightsArgs),
     /// Simulate subtensor's Yuma consensus epoch on a subnet state.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Anchor(a) => anchor::run(a).map(|()| ExitCode::SUCCESS),
         Command::Build(a) => build::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::InspectState(a) => inspect_state::run(a),
         Command::Weights(a) => weights::run(a).map(|()| ExitCode::SUCCESS),
         Command::Yuma(a) => yuma::run(a).map(|()| ExitCode::SUCCESS),
         Command::New(a) => new::run(a).map(|()| ExitCode::SUCCESS),

@@ -13,7 +13,16 @@ fn imr() -> Command {
 #[test]
 fn every_command_has_help() {
     for cmd in [
-        "run", "build", "inspect", "weights", "yuma", "replay", "verify", "simulate", "new",
+        "run",
+        "build",
+        "inspect",
+        "inspect-state",
+        "weights",
+        "yuma",
+        "replay",
+        "verify",
+        "simulate",
+        "new",
     ] {
         let o = imr().args([cmd, "--help"]).output().unwrap();
         assert!(o.status.success(), "{cmd} --help");
@@ -63,6 +72,39 @@ fn run_writes_weights_receipt_and_state_and_prints_a_table() {
     assert!(receipt.hash_is_valid());
     assert_eq!(receipt.weights.as_ref().unwrap().values.len(), values.len());
     assert!(out.join("state.json").exists());
+
+    // The example's state is in the binary format; `inspect-state` names it and its hash is the receipt's.
+    let o = imr()
+        .arg("inspect-state")
+        .arg(out.join("state.json"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains("binary state: format 0x01 (postcard 1.x), version 2, ")
+            && text.contains("00000000  00 69 6d 72 01 02 00 00 00"),
+        "{text}"
+    );
+    let o = imr()
+        .args(["inspect-state", "--json"])
+        .arg(out.join("state.json"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "binary");
+    assert_eq!(
+        (v["tag"].as_u64(), v["version"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(v["blake3"].as_str(), receipt.state_out.as_deref());
+    let o = imr()
+        .arg("inspect-state")
+        .arg(tmp.path().join("missing.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read state file"));
 }
 
 #[test]
