@@ -40,6 +40,7 @@ pub mod engine;
 pub mod epoch;
 mod error;
 mod fsutil;
+pub mod guest_thread;
 pub mod limits;
 pub mod mechanism;
 pub mod outputs;
