@@ -50,6 +50,7 @@ pub mod runlog;
 pub mod runner;
 mod sandbox;
 pub mod session;
+mod slot_reuse;
 pub mod validate;
 pub mod verify;
 

@@ -195,9 +195,10 @@ impl Mechanism {
             .map_err(|e| classify(e, &store, &limits))
     }
 
-    /// Runs one epoch on a fresh instance, on a thread with a large native stack.
+    /// Runs one epoch on a fresh instance, on a thread with a large native stack
+    /// (the calling thread's reused guest thread, see [`crate::guest_thread`]).
     pub fn run(&self, epoch: &Epoch, state: &[u8]) -> Run {
-        crate::guest_thread::run_on_new_thread(|| self.run_here(epoch, state))
+        crate::guest_thread::run_on_guest_thread(|| self.run_here(epoch, state))
             .unwrap_or_else(|e| self.host_failure(&e.to_string()))
     }
 
