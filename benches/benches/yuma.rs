@@ -2,12 +2,16 @@
 //! and 256 validators × 4096 miners, every validator weighting every miner (dense rows), with
 //! the dense bonds a few epochs of those weights leave behind. Classic Yuma, Yuma3, and Yuma3
 //! with liquid alpha.
+//!
+//! Beside them: `256x4096_sparse300`, where each validator weights 300 of the 4096 miners, and
+//! `yuma_epoch_reference/...`, the same workloads through `imr_yuma::reference` (the literal,
+//! single-threaded port the fast epoch is checked against), for a before/after in one run.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use imr_yuma::{run_epoch, run_epochs, EpochInput, Hyperparams, WeightsSchedule};
+use imr_yuma::{reference, run_epoch, run_epochs, EpochInput, Hyperparams, WeightsSchedule};
 
 /// A deterministic xorshift generator (no randomness at bench time).
 struct Rng(u64);
@@ -21,8 +25,9 @@ impl Rng {
     }
 }
 
-/// The state after three epochs of dense weights, so that bonds are dense too.
-fn state(validators: usize, miners: usize, hp: &Hyperparams) -> EpochInput {
+/// The state after three epochs of the same weights, so that bonds have their shape too. Each
+/// validator weights every miner, or `Some(k)` distinct random miners (sorted by uid).
+fn state(validators: usize, miners: usize, per_row: Option<usize>, hp: &Hyperparams) -> EpochInput {
     let n = validators + miners;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (validators * 1_000_003 + miners) as u64);
     let stake = (0..n)
@@ -36,12 +41,28 @@ fn state(validators: usize, miners: usize, hp: &Hyperparams) -> EpochInput {
         .collect();
     let weights = (0..n)
         .map(|i| {
-            if i < validators {
-                (validators..n)
+            if i >= validators {
+                return Vec::new();
+            }
+            match per_row {
+                None => (validators..n)
                     .map(|j| (j as u16, (rng.next() % 65535 + 1) as u16))
-                    .collect()
-            } else {
-                Vec::new()
+                    .collect(),
+                Some(k) => {
+                    let mut picked = vec![false; miners];
+                    let mut left = k.min(miners);
+                    while left > 0 {
+                        let j = (rng.next() % miners as u64) as usize;
+                        if !picked[j] {
+                            picked[j] = true;
+                            left -= 1;
+                        }
+                    }
+                    (0..miners)
+                        .filter(|&j| picked[j])
+                        .map(|j| ((validators + j) as u16, (rng.next() % 65535 + 1) as u16))
+                        .collect()
+                }
             }
         })
         .collect();
@@ -69,27 +90,44 @@ fn state(validators: usize, miners: usize, hp: &Hyperparams) -> EpochInput {
 }
 
 fn bench_epoch(c: &mut Criterion) {
-    let mut group = c.benchmark_group("yuma_epoch");
-    group.sample_size(10);
-    for (validators, miners) in [(64usize, 256usize), (256, 4096)] {
-        for (name, yuma3, liquid_alpha) in [
-            ("classic", false, false),
-            ("yuma3", true, false),
-            ("yuma3_liquid_alpha", true, true),
-        ] {
+    // The existing ids (dense workloads), then the sparse one.
+    let workloads: [(usize, usize, Option<usize>, &str); 3] = [
+        (64, 256, None, "64x256"),
+        (256, 4096, None, "256x4096"),
+        (256, 4096, Some(300), "256x4096_sparse300"),
+    ];
+    let variants = [
+        ("classic", false, false),
+        ("yuma3", true, false),
+        ("yuma3_liquid_alpha", true, true),
+    ];
+    let mut cases = Vec::new();
+    for (validators, miners, per_row, id) in workloads {
+        for (name, yuma3, liquid_alpha) in variants {
             let hp = Hyperparams {
                 yuma3,
                 liquid_alpha,
                 max_allowed_validators: validators as u16,
                 ..Hyperparams::default()
             };
-            let input = state(validators, miners, &hp);
-            group.bench_with_input(
-                BenchmarkId::new(name, format!("{validators}x{miners}")),
-                &input,
-                |b, input| b.iter(|| run_epoch(black_box(&hp), black_box(input)).expect("epoch")),
-            );
+            let input = state(validators, miners, per_row, &hp);
+            cases.push((name, id, hp, input));
         }
+    }
+    let mut group = c.benchmark_group("yuma_epoch");
+    group.sample_size(10);
+    for (name, id, hp, input) in &cases {
+        group.bench_with_input(BenchmarkId::new(*name, id), input, |b, input| {
+            b.iter(|| run_epoch(black_box(hp), black_box(input)).expect("epoch"))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("yuma_epoch_reference");
+    group.sample_size(10);
+    for (name, id, hp, input) in &cases {
+        group.bench_with_input(BenchmarkId::new(*name, id), input, |b, input| {
+            b.iter(|| reference::run_epoch(black_box(hp), black_box(input)).expect("epoch"))
+        });
     }
     group.finish();
 }

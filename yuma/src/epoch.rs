@@ -1,24 +1,30 @@
 //! One epoch of Yuma consensus: subtensor's `epoch_mechanism` (the live sparse path), S1–S14.
+//!
+//! The chain's matrix operations are fused into a few passes over the weight matrix and run on
+//! the current rayon pool in fixed chunks ([`crate::par`]), so the results are the chain's bit
+//! for bit and do not depend on the number of threads. [`crate::reference`] keeps the literal,
+//! one-operation-at-a-time port the tests compare this with.
 
-use crate::bonds;
+use crate::bond_weights::{clip_row, WeightsForBonds};
+use crate::column_median::weighted_median_columns;
 use crate::consensus_mode::ConsensusSource;
 use crate::emission;
 use crate::error::YumaError;
+use crate::exact_div::Divisor;
 use crate::fixed::{
     fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
     u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
 };
+use crate::fused_bonds::{self, BondInputs};
 use crate::hyperparams::Hyperparams;
-use crate::median::weighted_median_col_sparse;
+use crate::par::Par;
 use crate::sparse::{
-    col_clip_sparse, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
-    inplace_row_normalize_sparse, interpolate_sparse, is_topk_nonzero, matmul_sparse,
-    row_sum_sparse, scalar_vec_mask_sparse_matrix, SparseMatrix,
+    inplace_mask_vector, inplace_normalize, inplace_normalize_64, is_topk_nonzero, SparseRow,
 };
-use crate::state::{EpochInput, EpochOutput, U16Row};
+use crate::state::{EpochInput, EpochOutput};
 
 /// Every intermediate of an epoch in fixed point, for inspection and tests.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EpochTrace {
     /// Normalized stake (S2).
     pub stake: Vec<I32F32>,
@@ -39,21 +45,28 @@ pub struct EpochTrace {
 /// Run one epoch after checking the shapes ([`EpochInput::validate`]).
 ///
 /// Stored rows naming uids >= n are dropped as on chain (weights when read, bonds wherever the
-/// chain's matrix operations skip them).
+/// chain's matrix operations skip them). Uses the current rayon pool for large matrices; the
+/// result does not depend on its size.
 pub fn run_epoch(hp: &Hyperparams, input: &EpochInput) -> Result<EpochOutput, YumaError> {
     run_epoch_traced(hp, input).map(|(o, _)| o)
 }
 
-/// Stored bond rows as I32F32 integers, kept as stored (uids >= n included: the chain's bond
-/// reader does not filter them; the matrix operations skip them later).
-fn bonds_to_fixed(rows: Option<&Vec<U16Row>>, n: usize) -> SparseMatrix {
-    match rows {
-        None => vec![Vec::new(); n],
-        Some(rows) => rows
-            .iter()
-            .map(|row| row.iter().map(|&(j, v)| (j, u16_to_fixed(v))).collect())
-            .collect(),
-    }
+/// [`run_epoch`] on a rayon pool of `threads` threads (0: rayon's default), built for this call.
+pub fn run_epoch_with_threads(
+    hp: &Hyperparams,
+    input: &EpochInput,
+    threads: usize,
+) -> Result<EpochOutput, YumaError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| YumaError::ThreadPool(e.to_string()))?;
+    pool.install(|| run_epoch(hp, input))
+}
+
+/// The wrapping sum of a row's values (`row_sum_sparse`, the chain's `iter().sum()`).
+fn wrapping_sum_row(row: &[(u16, I32F32)]) -> I32F32 {
+    row.iter().fold(ZERO, |acc, &(_, v)| acc.wrapping_add(v))
 }
 
 /// [`run_epoch`], also returning the fixed-point intermediates.
@@ -69,6 +82,13 @@ pub fn run_epoch_traced(
     let zeros = vec![0u64; n];
     let last_update = input.last_update.as_deref().unwrap_or(&zeros);
     let block_at_registration = input.block_at_registration.as_deref().unwrap_or(&zeros);
+    let entries: usize = input
+        .weights
+        .iter()
+        .chain(input.bonds.iter())
+        .flat_map(|m| m.iter().map(Vec::len))
+        .sum();
+    let par = Par::for_entries(entries);
 
     // S1. Activity.
     let cutoff = hp.activity_cutoff();
@@ -125,9 +145,9 @@ pub fn run_epoch_traced(
     inplace_mask_vector(&validator_forbids, &mut active_stake);
     inplace_normalize(&mut active_stake);
 
-    // S5–S7. Weights: read (uids >= n dropped), then the permit row mask, the diagonal mask
-    // (owner's self-weight kept), the outdated mask and the commit-reveal mask. Each is a filter
-    // that keeps entry order, so they are applied together in one pass.
+    // S5–S7. Weights: read (uids >= n dropped), the permit row mask, the diagonal mask (owner's
+    // self-weight kept), the outdated mask and the commit-reveal mask (filters that keep entry
+    // order), then the row normalization, in one pass per row.
     let commit_blocks: Option<Vec<u64>> = hp.commit_reveal_enabled.then(|| {
         input
             .commit_block
@@ -135,15 +155,18 @@ pub fn run_epoch_traced(
             .map(|c| c.iter().map(|b| b.unwrap_or(u64::MAX)).collect())
             .unwrap_or_else(|| vec![u64::MAX; n])
     });
-    let mut weights: SparseMatrix = (0..n)
-        .map(|i| {
+    let weights: Vec<SparseRow> = par.map_rows(
+        n,
+        || (),
+        |_, i| {
             let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
                 Some(row) if !validator_forbids[i] => row,
                 _ => return Vec::new(),
             };
             let updated = last_update[i];
             let committed = commit_blocks.as_ref().map(|c| c[i]);
-            row.iter()
+            let mut out: SparseRow = row
+                .iter()
                 .filter(|&&(j, _)| {
                     let ju = j as usize;
                     ju < n
@@ -152,58 +175,77 @@ pub fn run_epoch_traced(
                         && committed.is_none_or(|c| c >= block_at_registration[ju])
                 })
                 .map(|&(j, v)| (j, u16_to_fixed(v)))
-                .collect()
-        })
-        .collect();
-    inplace_row_normalize_sparse(&mut weights);
+                .collect();
+            let s = wrapping_sum_row(&out);
+            if s > ZERO {
+                let d = Divisor::new(s);
+                out.iter_mut().for_each(|(_, v)| *v = d.divide(*v));
+            }
+            out
+        },
+    );
 
     // S8. Consensus.
     let kappa = u16_proportion_to_fixed(hp.kappa_u16);
-    let consensus = weighted_median_col_sparse(&active_stake, &weights, n16, kappa);
+    let consensus = weighted_median_columns(par, &active_stake, &weights, n16, kappa);
 
-    // S9. Clip, validator trust.
-    let clipped = col_clip_sparse(&weights, &consensus);
-    let validator_trust = row_sum_sparse(&clipped);
-
-    // S10. Incentive.
-    let mut incentive = matmul_sparse(&clipped, &active_stake, n16);
+    // S9–S10 per row: clip at consensus (not kept: the bond step clips again where it reads
+    // the weights for bonds), validator trust, and the incentive Σ_i active_stake_i·clipped_ij
+    // (saturating) in fixed row chunks.
+    let (validator_trust, mut incentive) = par.map_rows_reduce(
+        n,
+        n,
+        ZERO,
+        SparseRow::new,
+        |buf, i, p| {
+            clip_row(&weights[i], &consensus, buf);
+            if buf.is_empty() {
+                return ZERO;
+            }
+            let scale = active_stake.get(i).copied().unwrap_or(ZERO);
+            let p = p.values();
+            for &(j, v) in buf.iter() {
+                if let Some(r) = p.get_mut(j as usize) {
+                    *r = r.saturating_add(scale.saturating_mul(v));
+                }
+            }
+            wrapping_sum_row(buf)
+        },
+        |_, a, b| a.saturating_add(b),
+    );
     inplace_normalize(&mut incentive);
 
-    // S11. Weights for bonds.
-    let bonds_penalty = u16_proportion_to_fixed(hp.bonds_penalty_u16);
-    let weights_for_bonds = interpolate_sparse(&weights, &clipped, n16, bonds_penalty);
-
-    // S12. Bond mask, then the Yuma variant.
-    let stored_bonds = bonds_to_fixed(input.bonds.as_ref(), n);
+    // S11–S12. Weights for bonds, the bond mask (entries whose uid registered after the last
+    // tempo are dropped), then the Yuma variant.
     let last_tempo = if input.last_mechanism_step_block == 0 {
         current_block.saturating_sub(tempo)
     } else {
         input.last_mechanism_step_block.saturating_add(1)
     };
-    let masked_bonds =
-        scalar_vec_mask_sparse_matrix(&stored_bonds, last_tempo, block_at_registration, |t, r| {
-            t <= r
-        });
+    let bond_inputs = BondInputs {
+        n,
+        stored: input.bonds.as_deref(),
+        last_tempo,
+        registered: block_at_registration,
+        active_stake: &active_stake,
+        incentive: &incentive,
+        weights: WeightsForBonds {
+            weights: &weights,
+            consensus: &consensus,
+            ratio: u16_proportion_to_fixed(hp.bonds_penalty_u16),
+            columns: n,
+        },
+    };
     let outcome = if hp.yuma3 {
-        bonds::yuma3(
+        fused_bonds::yuma3(
+            par,
             hp,
-            n16,
-            &weights_for_bonds,
-            masked_bonds,
+            &bond_inputs,
             &consensus,
             input.previous_consensus_u16.as_deref(),
-            &active_stake,
-            &incentive,
         )
     } else {
-        bonds::classic(
-            hp,
-            n16,
-            &weights_for_bonds,
-            masked_bonds,
-            &active_stake,
-            &incentive,
-        )
+        fused_bonds::classic(par, hp, &bond_inputs)
     };
 
     // S13. Emission.
@@ -218,18 +260,12 @@ pub fn run_epoch_traced(
     // S14. Outputs.
     let to_u16 =
         |v: &[I32F32]| -> Vec<u16> { v.iter().map(|&x| fixed_proportion_to_u16(x)).collect() };
-    let bonds_u16: Vec<U16Row> = (0..n)
+    let mut computed_bonds = outcome.bonds_u16.into_iter();
+    let bonds_u16 = (0..n)
         .map(|i| {
+            let row = computed_bonds.next().unwrap_or_default();
             if new_permits[i] {
-                outcome
-                    .ema_bonds
-                    .get(i)
-                    .map(|row| {
-                        row.iter()
-                            .map(|&(j, v)| (j, fixed_proportion_to_u16(v)))
-                            .collect()
-                    })
-                    .unwrap_or_default()
+                row
             } else {
                 Vec::new()
             }

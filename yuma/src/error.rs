@@ -95,6 +95,9 @@ pub enum YumaError {
         #[source]
         source: std::io::Error,
     },
+    /// The thread pool asked for could not be built.
+    #[error("cannot build a thread pool: {0}")]
+    ThreadPool(String),
 }
 
 /// Parse JSON text into `T`, reporting the JSON path of any error.

@@ -1,0 +1,114 @@
+//! The weights that enter the bonds (S9, S11), produced row by row where they are used instead
+//! of as whole matrices: the weights clipped at consensus (`col_clip_sparse`) and their
+//! interpolation with the unclipped weights by the bonds penalty (`interpolate_sparse`).
+
+use crate::fixed::{I32F32, ONE, ZERO};
+use crate::sparse::SparseRow;
+
+/// One row of `col_clip_sparse(row, threshold)` into `out`: an entry above its column's
+/// threshold is clipped to it, or dropped when the threshold is <= 0.
+pub fn clip_row(row: &[(u16, I32F32)], threshold: &[I32F32], out: &mut SparseRow) {
+    out.clear();
+    for &(j, v) in row {
+        let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
+        if th < v {
+            if th > ZERO {
+                out.push((j, th));
+            }
+        } else {
+            out.push((j, v));
+        }
+    }
+}
+
+/// One row of `interpolate_sparse(r1, r2, columns, ratio)` for `0 < ratio < 1` into `out`: both
+/// rows densified over `columns` (the later of duplicates wins), entries > 0 in ascending
+/// column order. `acc` holds two zeroed rows between calls.
+pub fn interpolate_row(
+    r1: &[(u16, I32F32)],
+    r2: &[(u16, I32F32)],
+    columns: usize,
+    ratio: I32F32,
+    acc: &mut Vec<I32F32>,
+    out: &mut SparseRow,
+) {
+    out.clear();
+    if acc.len() != 2 * columns {
+        acc.clear();
+        acc.resize(2 * columns, ZERO);
+    }
+    let (row1, row2) = acc.split_at_mut(columns);
+    let mut touched: Vec<usize> = Vec::with_capacity(r1.len() + r2.len());
+    for &(j, v) in r1 {
+        if let Some(c) = row1.get_mut(j as usize) {
+            *c = v;
+            touched.push(j as usize);
+        }
+    }
+    for &(j, v) in r2 {
+        if let Some(c) = row2.get_mut(j as usize) {
+            *c = v;
+            touched.push(j as usize);
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for j in touched {
+        let (v1, v2) = (row1[j], row2[j]);
+        let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+        if ZERO < interp {
+            out.push((j as u16, interp));
+        }
+        row1[j] = ZERO;
+        row2[j] = ZERO;
+    }
+}
+
+/// How to get a row of the weights for bonds from the (row-normalized) weights.
+#[derive(Debug, Clone, Copy)]
+pub struct WeightsForBonds<'a> {
+    /// The normalized weights, one row per uid.
+    pub weights: &'a [SparseRow],
+    /// Consensus (the clipping threshold).
+    pub consensus: &'a [I32F32],
+    /// The bonds penalty: 0 keeps the weights, 1 takes the clipped weights, anything between
+    /// interpolates.
+    pub ratio: I32F32,
+    /// The number of columns the interpolation densifies over.
+    pub columns: usize,
+}
+
+/// Buffers for [`WeightsForBonds::row`].
+#[derive(Debug, Default)]
+pub struct RowBuffers {
+    out: SparseRow,
+    clipped: SparseRow,
+    acc: Vec<I32F32>,
+}
+
+impl<'a> WeightsForBonds<'a> {
+    /// Row `i` (borrowed from the weights when the penalty is 0, else computed into `buf`).
+    pub fn row<'s>(&self, i: usize, buf: &'s mut RowBuffers) -> &'s [(u16, I32F32)]
+    where
+        'a: 's,
+    {
+        let w: &'a [(u16, I32F32)] = self.weights.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        if self.ratio == ZERO {
+            return w;
+        }
+        if self.ratio == ONE {
+            clip_row(w, self.consensus, &mut buf.out);
+            return &buf.out;
+        }
+        clip_row(w, self.consensus, &mut buf.clipped);
+        interpolate_row(
+            w,
+            &buf.clipped,
+            self.columns,
+            self.ratio,
+            &mut buf.acc,
+            &mut buf.out,
+        );
+        &buf.out
+    }
+}

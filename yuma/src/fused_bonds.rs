@@ -1,0 +1,388 @@
+//! Bonds and dividends (S12) in a few fused, parallel passes over the matrix, with the same
+//! results as [`crate::bonds::classic`] and [`crate::bonds::yuma3`] on the masked stored bonds,
+//! followed by the u16 conversion of the stored bonds.
+//!
+//! Column sums and maxima are reduced in fixed row chunks ([`crate::par`]); everything else is
+//! row-local once those are known. The stored bonds are read, masked and converted row by row
+//! where they are used, the weights for bonds are produced row by row by the caller
+//! ([`BondInputs::weights_row`]), and normalizing, the EMA, the dividends and the u16 bonds of
+//! a row are computed together, dividing through a per-column [`Divisor`]. A column's maximum
+//! after normalization is the normalized maximum (division by a positive sum is monotone, and
+//! every entry is at most its column's sum), so the classic max-upscale needs no extra pass.
+
+use crate::bond_weights::{RowBuffers, WeightsForBonds};
+use crate::bonds::ema_alpha;
+use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
+use crate::exact_div::Divisor;
+use crate::fixed::{fixed_proportion_to_u16, u16_to_fixed, I32F32, ONE, ZERO};
+use crate::hyperparams::Hyperparams;
+use crate::liquid_alpha::{ema_row, RowScratch, Sigmoid};
+use crate::par::Par;
+use crate::sparse::{inplace_normalize, SparseRow};
+use crate::state::U16Row;
+
+/// What S12 hands to the emission and the outputs.
+#[derive(Debug, Clone)]
+pub struct FusedBonds {
+    /// The stored bonds in u16, for every row (the caller keeps the permitted ones).
+    pub bonds_u16: Vec<U16Row>,
+    /// Normalized dividends per uid.
+    pub dividends: Vec<I32F32>,
+    /// Which consensus the liquid-alpha sigmoid read (`None`: liquid alpha was not applied).
+    pub liquid_alpha_consensus_source: Option<ConsensusSource>,
+}
+
+fn divisors(v: &[I32F32]) -> Vec<Divisor> {
+    v.iter().map(|&d| Divisor::new(d)).collect()
+}
+
+/// `inplace_col_normalize_sparse` of one row given the column divisors (columns without one, or
+/// with a zero sum, are left as they are).
+fn normalize_row(row: &mut [(u16, I32F32)], div: &[Divisor]) {
+    for (j, v) in row.iter_mut() {
+        if let Some(d) = div.get(*j as usize) {
+            if d.value() != ZERO {
+                *v = d.divide(*v);
+            }
+        }
+    }
+}
+
+fn strictly_ascending(row: &[(u16, I32F32)]) -> bool {
+    row.windows(2).all(|w| w[0].0 < w[1].0)
+}
+
+/// One row of `mat_ema_sparse(new, old, alpha)` over `n` columns: `alpha·new + (1-alpha)·old`,
+/// entries > 0 in ascending column order. Rows sorted by column are merged; others are
+/// densified into `acc` (all zero on entry and on return).
+fn mat_ema_row(
+    new_row: &[(u16, I32F32)],
+    old_row: &[(u16, I32F32)],
+    alpha: I32F32,
+    n: usize,
+    acc: &mut Vec<I32F32>,
+) -> SparseRow {
+    let one_minus_alpha = ONE.saturating_sub(alpha);
+    let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
+    if strictly_ascending(new_row) && strictly_ascending(old_row) {
+        let (mut a, mut b) = (0usize, 0usize);
+        loop {
+            let ja = new_row.get(a).map(|e| e.0);
+            let jb = old_row.get(b).map(|e| e.0);
+            let j = match (ja, jb) {
+                (None, None) => break,
+                (Some(x), None) => x,
+                (None, Some(y)) => y,
+                (Some(x), Some(y)) => x.min(y),
+            };
+            let mut v = ZERO;
+            if ja == Some(j) {
+                v = v.saturating_add(alpha.saturating_mul(new_row[a].1));
+                a += 1;
+            }
+            if jb == Some(j) {
+                v = v.saturating_add(one_minus_alpha.saturating_mul(old_row[b].1));
+                b += 1;
+            }
+            if (j as usize) < n && v > ZERO {
+                out.push((j, v));
+            }
+        }
+        return out;
+    }
+    if acc.len() != n {
+        acc.clear();
+        acc.resize(n, ZERO);
+    }
+    let mut touched: Vec<usize> = Vec::with_capacity(new_row.len() + old_row.len());
+    for &(j, v) in new_row {
+        if let Some(c) = acc.get_mut(j as usize) {
+            *c = c.saturating_add(alpha.saturating_mul(v));
+            touched.push(j as usize);
+        }
+    }
+    for &(j, v) in old_row {
+        if let Some(c) = acc.get_mut(j as usize) {
+            *c = c.saturating_add(one_minus_alpha.saturating_mul(v));
+            touched.push(j as usize);
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for j in touched {
+        if acc[j] > ZERO {
+            out.push((j as u16, acc[j]));
+        }
+        acc[j] = ZERO;
+    }
+    out
+}
+
+/// The stored u16 bonds of a row of proportions.
+fn row_to_u16(row: &[(u16, I32F32)]) -> U16Row {
+    row.iter()
+        .map(|&(j, v)| (j, fixed_proportion_to_u16(v)))
+        .collect()
+}
+
+/// What the bond step reads, row by row.
+#[derive(Debug, Clone, Copy)]
+pub struct BondInputs<'a> {
+    /// The number of uids.
+    pub n: usize,
+    /// The stored bond rows (u16), if any.
+    pub stored: Option<&'a [U16Row]>,
+    /// Entries whose column registered at or after this block are dropped (the bond mask).
+    pub last_tempo: u64,
+    /// `BlockAtRegistration` per uid.
+    pub registered: &'a [u64],
+    /// Normalized active stake.
+    pub active_stake: &'a [I32F32],
+    /// Normalized incentive.
+    pub incentive: &'a [I32F32],
+    /// The weights for bonds, row by row.
+    pub weights: WeightsForBonds<'a>,
+}
+
+impl BondInputs<'_> {
+    /// Stored bond row `i`, masked, each value mapped by `convert`, into `out`.
+    fn bond_row(&self, i: usize, convert: impl Fn(u16) -> I32F32, out: &mut SparseRow) {
+        out.clear();
+        let Some(row) = self.stored.and_then(|b| b.get(i)) else {
+            return;
+        };
+        out.extend(
+            row.iter()
+                .filter(|&&(j, _)| {
+                    self.last_tempo > self.registered.get(j as usize).copied().unwrap_or(0)
+                })
+                .map(|&(j, v)| (j, convert(v))),
+        );
+    }
+}
+
+/// Per-chunk buffers of the bond passes.
+#[derive(Default)]
+struct Scratch {
+    weights: RowBuffers,
+    bonds: SparseRow,
+    delta: SparseRow,
+    acc: Vec<I32F32>,
+    liquid: RowScratch,
+}
+
+/// `floor(v · 2^32 / 65535)`: `fixed_to_fixed_u16_proportion(u16_to_fixed(v))`.
+pub fn u16_bond_proportion(v: u16) -> I32F32 {
+    I32F32::from_bits((((v as u64) << 32) / 65_535) as i64)
+}
+
+fn sat_add_col(_: usize, a: I32F32, b: I32F32) -> I32F32 {
+    a.saturating_add(b)
+}
+
+/// Classic Yuma (S12a).
+pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
+    let n = inp.n;
+    // Pass A: column sums of the stored bonds (as integers) and of the bond delta
+    // (row_hadamard of the weights for bonds with the active stake) in columns [0, n) and [n, 2n).
+    let sums = par
+        .map_rows_reduce(
+            n,
+            2 * n,
+            ZERO,
+            Scratch::default,
+            |s, i, p| {
+                inp.bond_row(i, u16_to_fixed, &mut s.bonds);
+                let w = inp.weights.row(i, &mut s.weights);
+                let scale = inp.active_stake.get(i).copied();
+                if s.bonds.is_empty() && (w.is_empty() || scale.is_none()) {
+                    return;
+                }
+                let p = p.values();
+                for &(j, v) in &s.bonds {
+                    if let Some(c) = p[..n].get_mut(j as usize) {
+                        *c = c.saturating_add(v);
+                    }
+                }
+                if let Some(scale) = scale {
+                    for &(j, v) in w {
+                        if let Some(c) = p[n..].get_mut(j as usize) {
+                            *c = c.saturating_add(v.saturating_mul(scale));
+                        }
+                    }
+                }
+            },
+            sat_add_col,
+        )
+        .1;
+    let bond_div = divisors(&sums[..n]);
+    let delta_div = divisors(&sums[n..]);
+    let alpha = ema_alpha(hp.bonds_moving_average);
+    // Rows of the delta: min(rows of the weights, length of the stake) = n.
+    let rows = n.min(inp.active_stake.len());
+    // Pass B: normalize both, the EMA, and its column sums [0, n) and maxima [n, 2n).
+    let (ema, reduced) = par.map_rows_reduce(
+        rows,
+        2 * n,
+        ZERO,
+        Scratch::default,
+        |s, i, p| {
+            inp.bond_row(i, u16_to_fixed, &mut s.bonds);
+            normalize_row(&mut s.bonds, &bond_div);
+            let w = inp.weights.row(i, &mut s.weights);
+            let scale = inp.active_stake[i];
+            s.delta.clear();
+            s.delta
+                .extend(w.iter().map(|&(j, v)| (j, v.saturating_mul(scale))));
+            normalize_row(&mut s.delta, &delta_div);
+            let row = mat_ema_row(&s.delta, &s.bonds, alpha, rows, &mut s.acc);
+            if !row.is_empty() {
+                let p = p.values();
+                for &(j, v) in &row {
+                    let j = j as usize;
+                    if j < n {
+                        p[j] = p[j].saturating_add(v);
+                        if p[n + j] < v {
+                            p[n + j] = v;
+                        }
+                    }
+                }
+            }
+            row
+        },
+        |j, a, b| {
+            if j < n {
+                a.saturating_add(b)
+            } else if a < b {
+                b
+            } else {
+                a
+            }
+        },
+    );
+    let ema_div = divisors(&reduced[..n]);
+    // The maximum of each normalized column.
+    let max_div: Vec<Divisor> = reduced[n..]
+        .iter()
+        .zip(&ema_div)
+        .map(|(&m, d)| Divisor::new(if d.value() != ZERO { d.divide(m) } else { m }))
+        .collect();
+    // Pass C: dividends (matmul_transpose of the normalized EMA) and the max-upscaled u16 bonds.
+    let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
+        ema.len(),
+        || (),
+        |_, i| {
+            let mut total = ZERO;
+            let mut stored = Vec::with_capacity(ema[i].len());
+            for &(j, v) in &ema[i] {
+                let v = match ema_div.get(j as usize) {
+                    Some(d) if d.value() != ZERO => d.divide(v),
+                    _ => v,
+                };
+                let x = inp.incentive.get(j as usize).copied().unwrap_or(ZERO);
+                total = total.saturating_add(x.saturating_mul(v));
+                let up = match max_div.get(j as usize) {
+                    Some(d) if d.value() != ZERO => d.divide(v),
+                    _ => v,
+                };
+                stored.push((j, fixed_proportion_to_u16(up)));
+            }
+            (total, stored)
+        },
+    );
+    let (mut dividends, bonds_u16): (Vec<I32F32>, Vec<U16Row>) = per_row.into_iter().unzip();
+    inplace_normalize(&mut dividends);
+    FusedBonds {
+        bonds_u16,
+        dividends,
+        liquid_alpha_consensus_source: None,
+    }
+}
+
+/// Yuma3 (S12b): the stored bonds become proportions; `previous_consensus` is the stored
+/// `Consensus` liquid alpha may read.
+pub fn yuma3(
+    par: Par,
+    hp: &Hyperparams,
+    inp: &BondInputs<'_>,
+    consensus: &[I32F32],
+    previous_consensus: Option<&[u16]>,
+) -> FusedBonds {
+    let n = inp.n;
+    let mut source = None;
+    let mut la_consensus = None;
+    if hp.liquid_alpha && !consensus.is_empty() && consensus.iter().any(|&c| c != ZERO) {
+        let (c, from) = consensus_for_liquid_alpha(
+            hp.liquid_alpha_consensus_mode,
+            hp.bonds_penalty_u16,
+            consensus,
+            previous_consensus,
+        );
+        source = Some(from);
+        la_consensus = Some(c);
+    }
+    let sigmoid = Sigmoid::new(hp);
+    let alpha = ema_alpha(hp.bonds_moving_average);
+    // Pass A: the EMA (constant or liquid alpha) per row, and its column sums. The weights and
+    // the bonds both have n rows.
+    let (ema, col_sum) = par.map_rows_reduce(
+        n,
+        n,
+        ZERO,
+        Scratch::default,
+        |s, i, p| {
+            inp.bond_row(i, u16_bond_proportion, &mut s.bonds);
+            let w = inp.weights.row(i, &mut s.weights);
+            let row = match &la_consensus {
+                Some(c) => ema_row(&mut s.liquid, &sigmoid, w, &s.bonds, c),
+                None => mat_ema_row(w, &s.bonds, alpha, n, &mut s.acc),
+            };
+            if !row.is_empty() {
+                let p = p.values();
+                for &(j, v) in &row {
+                    if let Some(c) = p.get_mut(j as usize) {
+                        *c = c.saturating_add(v);
+                    }
+                }
+            }
+            row
+        },
+        sat_add_col,
+    );
+    let ema_div = divisors(&col_sum);
+    // Pass B: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
+    let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
+        ema.len(),
+        || (),
+        |_, i| {
+            let row = &ema[i];
+            let mut total = ZERO;
+            for &(j, v) in row {
+                let Some(&x) = inp.incentive.get(j as usize) else {
+                    continue;
+                };
+                let v = match ema_div.get(j as usize) {
+                    Some(d) if d.value() != ZERO => d.divide(v),
+                    _ => v,
+                };
+                total = total.wrapping_add(v.saturating_mul(x));
+            }
+            (total, row_to_u16(row))
+        },
+    );
+    let mut bonds_u16 = Vec::with_capacity(per_row.len());
+    let mut dividends = Vec::with_capacity(per_row.len());
+    for (i, (total, row)) in per_row.into_iter().enumerate() {
+        // vec_mul: zipped with the stake, 0 where the product overflows.
+        if let Some(&s) = inp.active_stake.get(i) {
+            dividends.push(total.checked_mul(s).unwrap_or(ZERO));
+        }
+        bonds_u16.push(row);
+    }
+    inplace_normalize(&mut dividends);
+    FusedBonds {
+        bonds_u16,
+        dividends,
+        liquid_alpha_consensus_source: source,
+    }
+}

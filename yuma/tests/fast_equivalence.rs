@@ -1,0 +1,251 @@
+//! The fused, multi-threaded epoch ([`imr_yuma::run_epoch`]) against the literal port
+//! ([`imr_yuma::reference`]), bit for bit: every output and every fixed-point intermediate, on
+//! random states (unsorted rows, duplicate and out-of-range columns, explicit zeros, sorted dense
+//! rows) and random hyperparameters; and the same result with 1, 2 and 8 threads on states large
+//! enough to take the parallel path.
+
+use imr_yuma::column_median::weighted_median_columns;
+use imr_yuma::fixed::I32F32;
+use imr_yuma::median::weighted_median_col_sparse;
+use imr_yuma::par::{Par, PARALLEL_MIN_ENTRIES};
+use imr_yuma::{
+    reference, run_epoch_traced, run_epoch_with_threads, ConsensusMode, EpochInput, Hyperparams,
+};
+use proptest::prelude::*;
+
+type Row = Vec<(u16, u16)>;
+
+/// A row of `n` uids: unsorted with duplicates and a few uids >= n, or sorted and unique.
+fn row(n: usize, sorted: bool) -> impl Strategy<Value = Row> {
+    let entry = (0u16..(n as u16 + 2), prop_oneof![Just(0u16), any::<u16>()]);
+    proptest::collection::vec(entry, 0..=n + 2).prop_map(move |mut r| {
+        if sorted {
+            r.sort_by_key(|e| e.0);
+            r.dedup_by_key(|e| e.0);
+            r.retain(|e| (e.0 as usize) < n);
+        }
+        r
+    })
+}
+
+fn state(n: usize) -> impl Strategy<Value = EpochInput> {
+    (any::<bool>(), any::<bool>()).prop_flat_map(move |(sorted_w, sorted_b)| {
+        (
+            proptest::collection::vec(prop_oneof![Just(0u64), 1u64..1 << 50], n),
+            proptest::collection::vec(any::<bool>(), n),
+            proptest::collection::vec(row(n, sorted_w), n),
+            proptest::collection::vec(row(n, sorted_b), n),
+            proptest::collection::vec(0u64..40, n),
+            proptest::collection::vec(0u64..30, n),
+            (20u64..60, 0u64..40),
+            proptest::option::of(proptest::collection::vec(any::<u16>(), 0..=n + 1)),
+            proptest::option::of(proptest::collection::vec(proptest::option::of(0u64..40), n)),
+        )
+            .prop_map(
+                |(stake, permit, weights, bonds, lu, reg, (block, lms), prev, commits)| {
+                    EpochInput {
+                        current_block: block,
+                        stake,
+                        tao_stake: None,
+                        validator_permit: Some(permit),
+                        weights: Some(weights),
+                        bonds: Some(bonds),
+                        last_update: Some(lu),
+                        block_at_registration: Some(reg),
+                        last_mechanism_step_block: lms,
+                        commit_block: commits,
+                        previous_consensus_u16: prev,
+                    }
+                },
+            )
+    })
+}
+
+fn params(n: usize) -> impl Strategy<Value = Hyperparams> {
+    (
+        (any::<bool>(), any::<bool>(), any::<u16>()),
+        prop_oneof![Just(0u16), Just(65535u16), any::<u16>()],
+        (0u64..=1_000_000, 1u16..8, 1u16..30),
+        (any::<u16>(), any::<u16>(), any::<i16>()),
+        prop_oneof![
+            Just(ConsensusMode::Auto),
+            Just(ConsensusMode::Current),
+            Just(ConsensusMode::Previous)
+        ],
+        (proptest::option::of(0..n as u16), any::<bool>()),
+    )
+        .prop_map(
+            move |(
+                (yuma3, liquid_alpha, kappa),
+                bp,
+                (bma, mav, tempo),
+                (lo, hi, steep),
+                mode,
+                (owner, commit),
+            )| Hyperparams {
+                yuma3,
+                liquid_alpha,
+                kappa_u16: kappa,
+                bonds_penalty_u16: bp,
+                bonds_moving_average: bma,
+                max_allowed_validators: mav,
+                tempo,
+                alpha_low_u16: lo,
+                alpha_high_u16: hi,
+                alpha_sigmoid_steepness: steep,
+                liquid_alpha_consensus_mode: mode,
+                owner_uid: owner,
+                commit_reveal_enabled: commit,
+                ..Hyperparams::default()
+            },
+        )
+}
+
+fn case() -> impl Strategy<Value = (EpochInput, Hyperparams)> {
+    (1usize..14).prop_flat_map(|n| (state(n), params(n)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn epoch_equals_the_literal_port((input, hp) in case()) {
+        let hp = Hyperparams {
+            commit_reveal_enabled: hp.commit_reveal_enabled && input.commit_block.is_some(),
+            ..hp
+        };
+        let want = reference::run_epoch_traced(&hp, &input).unwrap();
+        let got = run_epoch_traced(&hp, &input).unwrap();
+        prop_assert_eq!(&got.0, &want.0);
+        prop_assert_eq!(&got.1, &want.1);
+    }
+
+    #[test]
+    fn column_medians_equal_the_port(
+        (n, stake, score) in (1usize..24).prop_flat_map(|n| (
+            Just(n),
+            proptest::collection::vec(prop_oneof![Just(0i64), 0i64..=(1 << 32), Just(1i64 << 28)], n),
+            proptest::collection::vec(
+                proptest::collection::vec((0u16..(n as u16 + 2), prop_oneof![Just(0i64), 0i64..=(1 << 32), (0i64..4).prop_map(|x| x << 30)]), 0..=n + 2),
+                n,
+            ),
+        )),
+        kappa in 0i64..=(1 << 32),
+    ) {
+        let stake: Vec<I32F32> = stake.into_iter().map(I32F32::from_bits).collect();
+        let score: Vec<Vec<(u16, I32F32)>> = score
+            .into_iter()
+            .map(|r| r.into_iter().map(|(j, v)| (j, I32F32::from_bits(v))).collect())
+            .collect();
+        let k = I32F32::from_bits(kappa);
+        prop_assert_eq!(
+            weighted_median_columns(Par::sequential(), &stake, &score, n as u16, k),
+            weighted_median_col_sparse(&stake, &score, n as u16, k)
+        );
+    }
+}
+
+/// A deterministic state of `validators` rows weighting `per_row` of `miners` columns (sorted
+/// or shuffled), with bonds from the same generator, large enough for the parallel path.
+fn big_state(
+    validators: usize,
+    miners: usize,
+    per_row: usize,
+    sorted: bool,
+    seed: u64,
+) -> EpochInput {
+    let n = validators + miners;
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let matrix = |next: &mut dyn FnMut() -> u64| -> Vec<Row> {
+        (0..n)
+            .map(|i| {
+                if i >= validators {
+                    return Vec::new();
+                }
+                let mut r: Row = (0..per_row)
+                    .map(|_| {
+                        (
+                            (validators + (next() as usize) % miners) as u16,
+                            (next() % 65536) as u16,
+                        )
+                    })
+                    .collect();
+                if sorted {
+                    r.sort_by_key(|e| e.0);
+                    r.dedup_by_key(|e| e.0);
+                }
+                r
+            })
+            .collect()
+    };
+    let weights = matrix(&mut next);
+    let bonds = matrix(&mut next);
+    EpochInput {
+        current_block: 1000,
+        stake: (0..n)
+            .map(|i| {
+                if i < validators {
+                    1 + next() % (1 << 40)
+                } else {
+                    next() % 3
+                }
+            })
+            .collect(),
+        tao_stake: None,
+        validator_permit: Some((0..n).map(|i| i < validators || i % 7 == 0).collect()),
+        weights: Some(weights),
+        bonds: Some(bonds),
+        last_update: Some((0..n as u64).map(|i| 990 + i % 10).collect()),
+        block_at_registration: Some((0..n as u64).map(|i| (i * 31) % 1000).collect()),
+        last_mechanism_step_block: 640,
+        commit_block: None,
+        previous_consensus_u16: Some((0..n).map(|_| (next() % 65536) as u16).collect()),
+    }
+}
+
+#[test]
+fn same_result_with_1_2_and_8_threads() {
+    let variants = [
+        ("classic", false, false, 65535u16),
+        ("classic, interpolated bonds", false, false, 30000),
+        ("yuma3", true, false, 65535),
+        ("yuma3, unclipped", true, false, 0),
+        ("yuma3 + liquid alpha", true, true, 65535),
+        ("yuma3 + liquid alpha, interpolated", true, true, 12345),
+    ];
+    for (sorted, per_row) in [(true, 600usize), (false, 700)] {
+        let input = big_state(64, 700, per_row, sorted, 0xC0FFEE + per_row as u64);
+        let entries: usize = input
+            .weights
+            .iter()
+            .chain(input.bonds.iter())
+            .flatten()
+            .map(Vec::len)
+            .sum();
+        assert!(
+            entries >= PARALLEL_MIN_ENTRIES,
+            "the state must take the parallel path"
+        );
+        for (name, yuma3, liquid_alpha, bp) in variants {
+            let hp = Hyperparams {
+                yuma3,
+                liquid_alpha,
+                bonds_penalty_u16: bp,
+                max_allowed_validators: 64,
+                tempo: 100,
+                ..Hyperparams::default()
+            };
+            let want = reference::run_epoch(&hp, &input).unwrap();
+            for threads in [1, 2, 8] {
+                let got = run_epoch_with_threads(&hp, &input, threads).unwrap();
+                assert!(got == want, "{name} (sorted rows: {sorted}) with {threads} threads differs from the literal port");
+            }
+        }
+    }
+}
