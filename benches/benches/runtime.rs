@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use imr_example_time_series::TimeSeries;
 use imr_guest::{Epoch, Mechanism as _};
 use imr_host::build::{build_guest, BuildOptions};
@@ -28,11 +28,13 @@ fn workspace() -> PathBuf {
 }
 
 fn component() -> Vec<u8> {
-    let built = build_guest(
-        &workspace().join("examples/time-series"),
-        &BuildOptions::default(),
-    )
-    .expect("build the time-series example (rustup target add wasm32-unknown-unknown)");
+    guest("examples/time-series")
+}
+
+/// Builds the guest crate at `dir` (relative to the workspace) with `imr build`'s defaults.
+fn guest(dir: &str) -> Vec<u8> {
+    let built = build_guest(&workspace().join(dir), &BuildOptions::default())
+        .expect("build the guest (rustup target add wasm32-unknown-unknown)");
     std::fs::read(built.path).unwrap()
 }
 
@@ -121,5 +123,78 @@ fn epochs(c: &mut Criterion) {
     epoch_wasm_vs_native(c, "4096_miners", &big, 7);
 }
 
-criterion_group!(benches, load_and_instantiate, epochs);
+/// What one epoch costs outside the mechanism's own work (issue 12 item 2), phase by
+/// phase, on the same epoch and state as `epoch/{label}`:
+/// - `epoch_hash`: the canonical epoch encoding and its blake3 (the receipt's `epoch`);
+/// - `chain_params`: the epoch's chain parameters for the weights pipeline;
+/// - `to_wit_epoch`: the host's conversion of the epoch into what is lowered;
+/// - `thread_spawn_32mib` / `guest_thread`: handing a run to a new thread with a 32 MiB
+///   stack (what every run did before) / to the caller's reused guest thread;
+/// - `instantiate`: a fresh store and instance;
+/// - `echo_run`: `Mechanism::run` of a guest that does nothing but take the epoch and the
+///   state and hand the state back with a score per neuron: thread, instance, lowering,
+///   the SDK's conversions, lifting and validation, without any mechanism work;
+/// - `weights`: the weights pipeline on the mechanism's scores;
+/// - `receipt_seal`: the receipt's hash (canonical JSON of the receipt);
+/// - `validate`: output validation of the outcome.
+fn boundary_phases(c: &mut Criterion, label: &str, epochs: &[EpochInput], k: usize) {
+    let engine = DeterministicEngine::new().unwrap();
+    let m = Mechanism::from_bytes(&engine, &component(), None).unwrap();
+    let echo = Mechanism::from_bytes(&engine, &guest("host/tests/guests/hostile"), None).unwrap();
+    let state = state_before(epochs, k);
+    let input = &epochs[k];
+    let mut echo_epoch = input.epoch.clone();
+    echo_epoch.params = br#"{"mode":"echo"}"#.to_vec();
+    let echoed = echo.run(&echo_epoch, &state).result.unwrap();
+    assert_eq!(echoed.state, state);
+    let executed = execute(&m, input, &state, None, Sdk::V11);
+    let outcome = executed.outcome().unwrap().clone();
+    let uids: Vec<u16> = outcome.scores.iter().map(|s| s.uid).collect();
+    let scores: Vec<f64> = outcome.scores.iter().map(|s| s.score).collect();
+    let params = input.chain_params().unwrap();
+    let receipt = executed.receipt.clone();
+
+    let mut g = c.benchmark_group(format!("boundary/{label}"));
+    g.sample_size(20);
+    g.bench_function("epoch_hash", |b| b.iter(|| black_box(input).hash()));
+    g.bench_function("chain_params", |b| {
+        b.iter(|| black_box(input).chain_params().unwrap())
+    });
+    g.bench_function("to_wit_epoch", |b| {
+        b.iter(|| imr_host::mechanism::convert_epoch_only(black_box(&input.epoch)))
+    });
+    g.bench_function("thread_spawn_32mib", |b| {
+        b.iter(|| imr_host::guest_thread::run_on_new_thread(|| black_box(1)).unwrap())
+    });
+    g.bench_function("guest_thread", |b| {
+        b.iter(|| imr_host::guest_thread::run_on_guest_thread(|| black_box(1)).unwrap())
+    });
+    g.bench_function("instantiate", |b| b.iter(|| m.instantiate_only().unwrap()));
+    g.bench_function("echo_run", |b| {
+        b.iter(|| echo.run(black_box(&echo_epoch), black_box(&state)))
+    });
+    g.bench_function("validate", |b| {
+        b.iter_batched(
+            || outcome.clone(),
+            |o| imr_host::validate::validate_outcome(o, &input.epoch, engine.limits()).unwrap(),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("weights", |b| {
+        b.iter(|| imr_weights::emit(black_box(&uids), black_box(&scores), &params, Sdk::V11))
+    });
+    g.bench_function("receipt_seal", |b| {
+        b.iter_batched(|| receipt.clone(), |r| r.seal(), BatchSize::SmallInput)
+    });
+    g.finish();
+}
+
+fn boundaries(c: &mut Criterion) {
+    let small = scenario(None);
+    boundary_phases(c, "12_miners", &small, 100);
+    let big = scenario(Some(4095));
+    boundary_phases(c, "4096_miners", &big, 7);
+}
+
+criterion_group!(benches, load_and_instantiate, epochs, boundaries);
 criterion_main!(benches);

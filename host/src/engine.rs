@@ -274,6 +274,8 @@ fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadErr
         .max_tables_per_component(limits.tables as u32)
         .table_elements(limits.table_elements)
         .max_memory_size(limits.memory_bytes as usize);
+    // Performance only, not in the fingerprint: see the module.
+    crate::slot_reuse::tune(&mut pool);
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     c.memory_init_cow(true);
     c.module_version(ModuleVersionStrategy::WasmtimeVersion)

@@ -8,7 +8,7 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::{self, MechanismPre};
 use crate::cache::{ArtifactCache, CacheOutcome};
-use crate::engine::{DeterministicEngine, MAX_WASM_STACK, RUN_THREAD_STACK};
+use crate::engine::{DeterministicEngine, MAX_WASM_STACK};
 use crate::error::{LoadError, RunError};
 use crate::guest_fault::{self, TrapCode};
 use crate::limits::cap_message;
@@ -224,20 +224,11 @@ impl Mechanism {
             .map_err(|e| classify(e, &store, &limits, Phase::Instantiate))
     }
 
-    /// Runs one epoch on a fresh instance, on a thread with a large native stack.
+    /// Runs one epoch on a fresh instance, on a thread with a large native stack
+    /// (the calling thread's reused guest thread, see [`crate::guest_thread`]).
     pub fn run(&self, epoch: &Epoch, state: &[u8]) -> Run {
-        std::thread::scope(|s| {
-            let worker = std::thread::Builder::new()
-                .name("imr-guest".into())
-                .stack_size(RUN_THREAD_STACK)
-                .spawn_scoped(s, || self.run_here(epoch, state));
-            match worker {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|_| self.host_failure("the guest thread panicked")),
-                Err(e) => self.host_failure(&format!("cannot start the guest thread: {e}")),
-            }
-        })
+        crate::guest_thread::run_on_guest_thread(|| self.run_here(epoch, state))
+            .unwrap_or_else(|e| self.host_failure(&e.to_string()))
     }
 
     fn host_failure(&self, message: &str) -> Run {
@@ -361,6 +352,13 @@ fn classify(
             },
         },
     }
+}
+
+/// Converts an epoch to the bindings' owned records, as every run does before
+/// lowering it, and drops the copy. For benchmarks.
+#[doc(hidden)]
+pub fn convert_epoch_only(e: &Epoch) {
+    drop(std::hint::black_box(to_wit_epoch(e)));
 }
 
 fn to_wit_epoch(e: &Epoch) -> bindings::Epoch {

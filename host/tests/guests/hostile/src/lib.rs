@@ -59,6 +59,14 @@ impl Mechanism for Hostile {
                     .with_state(&(count + 1))?
                     .with_diagnostics(&draws)
             }
+            "echo" => {
+                // Everything at the boundary and nothing else: the state goes back unchanged
+                // and every neuron scores (for the host's boundary benchmarks).
+                Ok(Outcome {
+                    state: state.to_vec(),
+                    ..Outcome::new(all())
+                })
+            }
             "nan_bits" => {
                 // NaN payloads differ between CPUs unless the engine canonicalizes them.
                 let x = black_box(f64::from_bits(0x7ff4_0000_0000_0001));
