@@ -277,12 +277,12 @@ mod tests {
                 r#"{{"uid":{uid},"hotkey":"5F{uid:0>46}","stake":{},"registered_at_block":{},"validator_permit":{}}}"#,
                 f64::from(uid) * 1.5,
                 u64::from(uid) * 1_000_003,
-                uid % 3 == 0
+                uid.is_multiple_of(3)
             )
         };
         let response = |i: u16| {
             let uid = i % neurons.max(1);
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 format!(
                     r#"{{"uid":{uid},"payload":{{"b":[{i},1.25],"a":"x{i}"}},"latency_ms":{i}}}"#
                 )

@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn borrowed_data_is_usable() {
-        let data = vec![1u64, 2, 3];
+        let data = [1u64, 2, 3];
         assert_eq!(run_on_guest_thread(|| data.iter().sum::<u64>()).unwrap(), 6);
         assert_eq!(run_on_new_thread(|| data.len()).unwrap(), 3);
     }
