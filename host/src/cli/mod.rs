@@ -14,6 +14,7 @@ mod new;
 mod output;
 mod progress;
 mod replay;
+mod report;
 mod run;
 mod simulate;
 mod table;
@@ -54,6 +55,8 @@ enum Command {
     New(new::NewArgs),
     /// Simulate a subnet: validators with behaviours run the mechanism over epochs; Yuma combines their weights.
     Simulate(simulate::SimulateArgs),
+    /// Write a self-contained HTML report (plots, tables, receipt hash) of a simulation's output folder.
+    Report(report::ReportArgs),
 }
 
 /// Parses the command line and runs the command. Exit status: 0 success,
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Yuma(a) => yuma::run(a).map(|()| ExitCode::SUCCESS),
         Command::New(a) => new::run(a).map(|()| ExitCode::SUCCESS),
         Command::Simulate(a) => simulate::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Report(a) => report::run(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

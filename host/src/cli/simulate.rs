@@ -36,6 +36,11 @@ pub struct SimulateArgs {
     /// Miners shown in the summary table (0: all).
     #[arg(long, value_name = "N", default_value_t = 12)]
     top: usize,
+    /// Also draw the plots (SVG and PNG) into OUT/plots/ (see `imr report`).
+    #[arg(long)]
+    plots: bool,
+    #[command(flatten)]
+    plot: super::report::PlotArgs,
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
@@ -70,6 +75,10 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     .with_context(|| format!("simulation of {}", args.epochs.display()));
     bar.finish_and_clear();
     let finished = finished?;
+    let plots = match args.plots {
+        true => Some(super::report::plots(&args.out, &args.plot)?),
+        false => None,
+    };
     if !args.quiet {
         print!("{}", finished.summary.render(args.top));
         let t = &finished.timings;
@@ -88,6 +97,9 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             share(t.yuma)
         );
         println!("outputs    {}", args.out.display());
+        if let Some(dir) = plots {
+            println!("plots      {}", dir.display());
+        }
         println!(
             "receipt    {}",
             finished.receipt["hash"].as_str().unwrap_or_default()

@@ -16,6 +16,7 @@ mod out_dir;
 mod prompt_ranking;
 mod receipt_format;
 mod replay;
+mod report;
 mod reproducible_build;
 mod runlog;
 mod session;
