@@ -56,6 +56,8 @@
 //!   wraps.
 //! * [`shaping`]: the final normalize → cap → burn pipeline ([`shaping::Shaping`]) from per-miner scores to one
 //!   weight per neuron.
+//! * `testing` (cargo feature `testing`, for `[dev-dependencies]`): run a directory of epoch files natively with
+//!   the state chained, and compare the chain weights with committed goldens (`IMR_BLESS=1` rewrites them).
 //! * [`Rng`]: a deterministic generator seeded from the epoch seed, the only
 //!   randomness a mechanism may use.
 //! * [`log`]: lines recorded by the host in the run's log.
@@ -81,6 +83,8 @@ mod mechanism;
 mod rng;
 pub mod shaping;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod types;
 
 #[cfg(target_arch = "wasm32")]
