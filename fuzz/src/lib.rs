@@ -11,6 +11,9 @@
 //!   order; results (bits), traps, fuel and the final memory and globals must
 //!   agree between the engines, and the instrumented module must compute the
 //!   same as the original unless it hit the stack limit.
+//! * [`mechanisms::run`]: an epoch of one of the bundled examples, mutated
+//!   where the bytes say, run natively and as the example's component: the
+//!   same scores (bits), state and diagnostics, or the same refusal.
 //! * [`parsers::epoch`], [`parsers::receipt`], [`parsers::run_log`]: arbitrary
 //!   bytes as an epoch file, a receipt and a run log's receipt: errors only,
 //!   never a panic.
@@ -21,6 +24,7 @@
 //! executions per second.
 
 pub mod differential;
+pub mod mechanisms;
 pub mod parsers;
 
 /// Something a target must never do.
@@ -34,12 +38,13 @@ impl std::fmt::Display for Finding {
 }
 
 /// The targets by name.
-pub const TARGETS: [&str; 4] = ["differential", "epoch", "receipt", "run_log"];
+pub const TARGETS: [&str; 5] = ["differential", "mechanisms", "epoch", "receipt", "run_log"];
 
 /// Runs the target `name` on `data`.
 pub fn run_target(name: &str, data: &[u8]) -> Result<(), Finding> {
     match name {
         "differential" => differential::run(data),
+        "mechanisms" => mechanisms::run(data),
         "epoch" => parsers::epoch(data),
         "receipt" => parsers::receipt(data),
         "run_log" => parsers::run_log(data),
@@ -82,20 +87,55 @@ impl Inputs {
     }
 }
 
+/// How long a run goes on.
+#[derive(Debug, Clone, Copy)]
+pub enum Budget {
+    /// This many inputs.
+    Inputs(usize),
+    /// Inputs until this much time has passed (the inputs are still those of
+    /// the seed, in order: a finding is reproduced from its seed and index).
+    Time(std::time::Duration),
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Inputs run.
+    pub inputs: usize,
+    /// The findings, each with the index of the input that caused it.
+    pub findings: Vec<(usize, Finding)>,
+}
+
 /// Runs `target` on `iterations` inputs from `seed`; returns the findings with
 /// the index of the input that caused each.
 pub fn smoke(target: &str, seed: u64, iterations: usize) -> Vec<(usize, Finding)> {
+    fuzz(target, seed, Budget::Inputs(iterations)).findings
+}
+
+/// Runs `target` on inputs from `seed` within `budget`.
+pub fn fuzz(target: &str, seed: u64, budget: Budget) -> Report {
     let mut inputs = Inputs::new(seed);
     let max_len = if target == "differential" { 4096 } else { 1024 };
-    let mut findings = Vec::new();
-    for i in 0..iterations {
+    let start = std::time::Instant::now();
+    let mut report = Report::default();
+    loop {
+        let more = match budget {
+            Budget::Inputs(n) => report.inputs < n,
+            Budget::Time(t) => start.elapsed() < t,
+        };
+        if !more {
+            break;
+        }
         let data = inputs.next_input(max_len);
         let outcome = std::panic::catch_unwind(|| run_target(target, &data));
         match outcome {
             Ok(Ok(())) => {}
-            Ok(Err(f)) => findings.push((i, f)),
-            Err(_) => findings.push((i, Finding("panic".into()))),
+            Ok(Err(f)) => report.findings.push((report.inputs, f)),
+            Err(_) => report
+                .findings
+                .push((report.inputs, Finding("panic".into()))),
         }
+        report.inputs += 1;
     }
-    findings
+    report
 }
