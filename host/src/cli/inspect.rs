@@ -20,6 +20,49 @@ pub struct InspectArgs {
     json: bool,
 }
 
+/// The `imr-build` section, in short (`--json` lists every source file).
+fn print_build(info: &imr_host::inspect::Inspection) {
+    let cap = |s: &str| imr_host::limits::cap_message(s, 512);
+    if let Some(why) = &info.build_error {
+        println!("build     unreadable: {}", cap(why));
+    }
+    let Some(b) = &info.build else {
+        if info.build_error.is_none() {
+            println!("build     no imr-build section (not built by `imr build`)");
+        }
+        return;
+    };
+    println!(
+        "build     {} {} (imr {}, wit-component {})",
+        cap(&b.package.name),
+        cap(&b.package.version),
+        cap(&b.imr),
+        cap(&b.wit_component)
+    );
+    let t = &b.toolchain;
+    println!(
+        "  rustc      {} (commit {}, host {}, LLVM {})",
+        cap(&t.rustc),
+        cap(&t.commit_hash),
+        cap(&t.host),
+        cap(&t.llvm)
+    );
+    println!("  cargo      {}", cap(&t.cargo));
+    let s = &b.settings;
+    println!(
+        "  settings   profile {}, target {}, rustflags {}",
+        cap(&s.profile),
+        cap(&s.target),
+        cap(&s.rustflags.join(" "))
+    );
+    println!("  Cargo.lock blake3 {}", cap(&b.cargo_lock));
+    println!(
+        "  sources    tree {} ({} files; --json lists them)",
+        cap(&b.sources.tree),
+        b.sources.files.len()
+    );
+}
+
 pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
     let path = args.component.display();
     let limits = Limits::default().compile;
@@ -42,6 +85,8 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
             "compile_limits": limits,
             "over_compile_limit": info.over_compile_limit,
             "invalid": info.invalid,
+            "build": info.build,
+            "build_error": info.build_error,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
@@ -60,6 +105,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
     if let Some(why) = &info.invalid {
         println!("invalid   {}", imr_host::limits::cap_message(why, 4096));
     }
+    print_build(&info);
     println!("imports");
     for i in &info.imports {
         let mark = if ALLOWED_IMPORTS.contains(&i.as_str()) {

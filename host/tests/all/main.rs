@@ -3,7 +3,9 @@
 mod abi_faults;
 mod admission;
 mod anchoring;
+mod build_provenance;
 mod cache;
+mod chain_audit;
 mod cli;
 mod compile_limits;
 mod determinism;
