@@ -1,0 +1,322 @@
+//! The example mechanisms on generated epochs, natively and in Wasm.
+//!
+//! An input picks one of the two bundled examples and one of its first
+//! epochs (with the state the native mechanism carries into it), then mutates
+//! the epoch file's JSON where the bytes say: numbers become other numbers
+//! (huge, tiny, negative, zero, integers), strings other strings, array
+//! elements disappear or repeat, and the state's bytes may be flipped. The
+//! epoch goes through the host's parser; when it parses, the mechanism runs
+//! natively (the crate compiled for this machine) and as its component under
+//! imr's engine. Both must give the same outcome: the same scores (bits), state
+//! and diagnostics, or both a refusal with the same message. A component that
+//! traps, runs out of fuel or returns an output the host rejects while the
+//! native code returns a valid one is a finding, and so is a native panic.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use imr_guest::{Epoch, Mechanism as _, MechanismError, Outcome};
+use imr_host::build::{build_guest, BuildOptions};
+use imr_host::epoch::EpochInput;
+use imr_host::{DeterministicEngine, Mechanism, RunError};
+use serde_json::Value;
+
+use crate::Finding;
+
+/// Epochs of each example that inputs start from (the first ones of its scenario).
+pub const BASE_EPOCHS: usize = 24;
+
+/// One bundled example: its component and its first epochs with their states.
+struct Example {
+    name: &'static str,
+    score: fn(&Epoch, &[u8]) -> Result<Outcome, MechanismError>,
+    mechanism: Mechanism,
+    /// Epoch-file JSON and the state the native mechanism carries into it.
+    bases: Vec<(Value, Vec<u8>)>,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn time_series(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
+    imr_example_time_series::TimeSeries::score(epoch, state)
+}
+
+fn prompt_ranking(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
+    imr_example_prompt_ranking::PromptRanking::score(epoch, state)
+}
+
+fn load(
+    engine: &DeterministicEngine,
+    name: &'static str,
+    score: fn(&Epoch, &[u8]) -> Result<Outcome, MechanismError>,
+) -> Result<Example, String> {
+    let dir = workspace().join("examples").join(name);
+    let built = build_guest(&dir, &BuildOptions::default()).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = std::fs::read(&built.path).map_err(|e| format!("{name}: {e}"))?;
+    let mechanism =
+        Mechanism::from_bytes(engine, &bytes, None).map_err(|e| format!("{name}: {e}"))?;
+    let epochs = dir.join("data").join("epochs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&epochs)
+        .map_err(|e| format!("{}: {e}", epochs.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut bases = Vec::new();
+    let mut state = Vec::new();
+    for path in files.iter().take(BASE_EPOCHS) {
+        let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let json: Value =
+            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let epoch =
+            imr_guest::epoch_file::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        bases.push((json, state.clone()));
+        state = score(&epoch, &state)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .state;
+    }
+    if bases.is_empty() {
+        return Err(format!("{}: no epoch files", epochs.display()));
+    }
+    Ok(Example {
+        name,
+        score,
+        mechanism,
+        bases,
+    })
+}
+
+fn examples() -> &'static Result<[Example; 2], String> {
+    static EXAMPLES: OnceLock<Result<[Example; 2], String>> = OnceLock::new();
+    EXAMPLES.get_or_init(|| {
+        let engine = DeterministicEngine::new().map_err(|e| e.to_string())?;
+        Ok([
+            load(&engine, "time-series", time_series)?,
+            load(&engine, "prompt-ranking", prompt_ranking)?,
+        ])
+    })
+}
+
+/// Reads the fuzz input byte by byte (zeros once it is used up).
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+
+    fn u64(&mut self) -> u64 {
+        (0..8).fold(0, |acc, _| (acc << 8) | u64::from(self.byte()))
+    }
+
+    fn exhausted(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A replacement for the number `old` (if any): the edge cases a scorer meets,
+/// a nearby or scaled value, or arbitrary bits.
+fn number(b: &mut Bytes<'_>, old: Option<f64>) -> Value {
+    let x = match b.byte() % 13 {
+        10 | 11 => old.unwrap_or(1.0) * (1.0 + f64::from(b.byte() as i8) / 64.0),
+        12 => old.unwrap_or(1.0) * 10f64.powi(i32::from(b.byte() as i8) / 8),
+        0 => 0.0,
+        1 => -0.0,
+        2 => -1.0,
+        3 => f64::MAX,
+        4 => f64::MIN_POSITIVE / 4.0, // subnormal
+        5 => 1e-300,
+        6 => return Value::from(b.u64() as i64),
+        7 => return Value::from(b.byte()),
+        _ => f64::from_bits(b.u64()),
+    };
+    // JSON holds no NaN or infinity: those become a large finite value.
+    Value::from(if x.is_finite() { x } else { 1e308 })
+}
+
+fn string(b: &mut Bytes<'_>) -> Value {
+    let len = usize::from(b.byte() % 12);
+    let s: String = (0..len)
+        .map(|_| match b.byte() % 6 {
+            0 => ' ',
+            1 => '\u{e9}',
+            2 => '\u{1F600}',
+            3 => '0',
+            _ => char::from(b'a' + b.byte() % 26),
+        })
+        .collect();
+    Value::from(s)
+}
+
+/// The epoch file's own fields (not the mechanism's payloads), mutated rarely
+/// so that most epochs still parse and reach the mechanism.
+const FRAME: [&str; 11] = [
+    "netuid",
+    "block",
+    "seed",
+    "neurons",
+    "chain",
+    "uid",
+    "hotkey",
+    "stake",
+    "registered_at_block",
+    "validator_permit",
+    "latency_ms",
+];
+
+/// Walks `v` and mutates where the bytes say (about one leaf in `1/rate`).
+fn mutate(v: &mut Value, b: &mut Bytes<'_>, rate: u8) {
+    if b.exhausted() {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let frame = FRAME.contains(&key.as_str());
+                mutate(child, b, if frame { rate.saturating_mul(16) } else { rate });
+            }
+        }
+        Value::Array(items) => {
+            if b.byte().is_multiple_of(rate) && !items.is_empty() {
+                let i = usize::from(b.byte()) % items.len();
+                if b.byte().is_multiple_of(2) {
+                    items.remove(i);
+                } else {
+                    let copy = items[i].clone();
+                    items.insert(i, copy);
+                }
+            }
+            for child in items.iter_mut() {
+                mutate(child, b, rate);
+            }
+        }
+        Value::Number(_) | Value::Bool(_) | Value::Null => {
+            if b.byte().is_multiple_of(rate) {
+                *v = number(b, v.as_f64());
+            }
+        }
+        Value::String(_) => {
+            if b.byte().is_multiple_of(rate) {
+                *v = if b.byte().is_multiple_of(4) {
+                    number(b, None)
+                } else {
+                    string(b)
+                };
+            }
+        }
+    }
+}
+
+/// A mechanism's refusal as (kind, message).
+fn refusal(e: &MechanismError) -> Option<(&'static str, &str)> {
+    Some(match e {
+        MechanismError::InvalidInput(m) => ("invalid input", m.as_str()),
+        MechanismError::Failed(m) => ("failed", m.as_str()),
+    })
+}
+
+/// The host's record of a mechanism's refusal, if `e` is one.
+fn refusal_of(e: &RunError) -> Option<(&'static str, &str)> {
+    match e {
+        RunError::MechanismInvalidInput { message } => Some(("invalid input", message.as_str())),
+        RunError::MechanismFailed { message } => Some(("failed", message.as_str())),
+        _ => None,
+    }
+}
+
+fn bits(o: &Outcome) -> Vec<(u16, u64)> {
+    o.scores
+        .iter()
+        .map(|s| (s.uid, s.score.to_bits()))
+        .collect()
+}
+
+/// How an input ended when nothing was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The mutated epoch is not a valid epoch file (the host refuses it).
+    Unparsed,
+    /// Native and Wasm gave the same outcome.
+    SameOutcome,
+    /// Native and Wasm refused the epoch with the same error.
+    SameRefusal,
+}
+
+/// The mechanisms target (see the module documentation).
+pub fn run(data: &[u8]) -> Result<(), Finding> {
+    check(data).map(|_| ())
+}
+
+/// Runs one input and says how it ended.
+pub fn check(data: &[u8]) -> Result<Verdict, Finding> {
+    let examples = examples()
+        .as_ref()
+        .map_err(|e| Finding(format!("setup: {e}")))?;
+    let mut b = Bytes(data);
+    let example = &examples[usize::from(b.byte() % 2)];
+    let (base, state) = &example.bases[usize::from(b.byte()) % example.bases.len()];
+    let mut epoch = base.clone();
+    let mut state = state.clone();
+    if b.byte().is_multiple_of(8) && !state.is_empty() {
+        let i = (b.u64() % state.len() as u64) as usize;
+        state[i] ^= b.byte() | 1;
+    }
+    let rate = 2 + b.byte() % 30;
+    mutate(&mut epoch, &mut b, rate);
+    let text = serde_json::to_vec(&epoch).map_err(|e| Finding(format!("encode: {e}")))?;
+    let Ok(input) = EpochInput::parse(&text, Path::new("fuzz-epoch.json")) else {
+        return Ok(Verdict::Unparsed);
+    };
+    let native = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (example.score)(&input.epoch, &state)
+    }))
+    .map_err(|_| Finding(format!("{}: the native mechanism panicked", example.name)))?;
+    let wasm = example.mechanism.run(&input.epoch, &state).result;
+    let differ = |what: &str| {
+        Finding(format!(
+            "{}: {what}; epoch {}",
+            example.name,
+            String::from_utf8_lossy(&text)
+        ))
+    };
+    match (&native, &wasm) {
+        (Ok(n), Ok(w)) => {
+            if bits(n) != bits(w) {
+                return Err(differ("scores differ between native and Wasm"));
+            }
+            if n.state != w.state || n.diagnostics != w.diagnostics {
+                return Err(differ(
+                    "state or diagnostics differ between native and Wasm",
+                ));
+            }
+            Ok(Verdict::SameOutcome)
+        }
+        (Err(n), Err(w)) if refusal(n) == refusal_of(w) => Ok(Verdict::SameRefusal),
+        (Err(n), Err(w)) if refusal_of(w).is_some() => {
+            Err(differ(&format!("refusals differ: native {n:?}, Wasm {w}")))
+        }
+        (Ok(n), Err(e)) => {
+            // The host rejects output a mechanism must never produce; the
+            // native code produced it too, so this is the mechanism's bug.
+            let scores: Vec<f64> = n.scores.iter().map(|s| s.score).collect();
+            Err(differ(&format!(
+                "native gave an outcome (scores {scores:?}), Wasm {e}"
+            )))
+        }
+        (Err(n), Err(e)) => Err(differ(&format!("native refused ({n}), Wasm failed: {e}"))),
+        (Err(n), Ok(_)) => Err(differ(&format!(
+            "native refused ({n}), Wasm gave an outcome"
+        ))),
+    }
+}
