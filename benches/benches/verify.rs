@@ -19,12 +19,7 @@ use imr_host::verify::{verify, VerifyOptions};
 use imr_host::weights::Sdk;
 use imr_host::{epoch, ArtifactCache, DeterministicEngine, Mechanism};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use imr_test_support::workspace_root as workspace;
 
 /// Logs the 200-epoch scenario into a fresh log under the bench tmp dir.
 fn scenario_log() -> PathBuf {

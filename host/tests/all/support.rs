@@ -9,12 +9,7 @@ use imr_host::epoch::EpochInput;
 use imr_host::{DeterministicEngine, Mechanism};
 
 /// The workspace root.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+pub use imr_test_support::workspace_root as workspace;
 
 /// Builds (once per process) the guest crate at `rel` (relative to the
 /// workspace) and returns the component path.
