@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use imr_guest::helpers::{self, HelperError};
+use imr_guest::shaping::Shaping as Final;
 use imr_guest::{MechanismError, Neuron};
 
 use crate::input::{Params, Shaping};
@@ -12,7 +13,8 @@ use crate::state::Miner;
 ///
 /// The candidates are the neurons other than `burn_uid` that were queried at least once (`tasks_seen > 0`), in
 /// uid order. `power_sharpen(ema, power_p)` (non-positive entries stay 0), `softmax(ema, softmax_t)` or
-/// `softmax(elo·ln10/400)` turns them into shares; then `with_burn(burn_uid, burn_frac)`. When every share is 0
+/// `softmax(elo·ln10/400)` turns them into shares; then the SDK's burn step (`imr_guest::shaping`,
+/// `with_burn(burn_uid, burn_frac)`). When every share is 0
 /// (no candidate, or every EMA 0 under `power_sharpen`) all weight goes to `burn_uid`, which must then be a neuron.
 pub fn final_weights(
     neurons: &[Neuron],
@@ -45,21 +47,9 @@ pub fn final_weights(
         }
     };
     let w: Vec<(u16, f64)> = candidates.iter().map(|(u, _)| *u).zip(shares).collect();
-    let all_zero = w.iter().all(|e| e.1 == 0.0);
-    let burn_known = neurons.iter().any(|n| n.uid == params.burn_uid);
-    if !burn_known && (all_zero || params.burn_frac > 0.0) {
-        return Err(MechanismError::InvalidInput(format!(
-            "params.burn_uid: uid {} is not among the epoch's neurons",
-            params.burn_uid
-        )));
-    }
-    let w = helpers::with_burn(&w, params.burn_uid, params.burn_frac)
-        .map_err(|e| fail("with_burn", e))?;
-    let by_uid: BTreeMap<u16, f64> = w.into_iter().collect();
-    Ok(neurons
-        .iter()
-        .map(|n| (n.uid, by_uid.get(&n.uid).copied().unwrap_or(0.0)))
-        .collect())
+    Final::new()
+        .burn(params.burn_uid, params.burn_frac)
+        .apply(neurons, &w)
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use imr_guest::helpers::{self, Absent, HotkeyPolicy, MinerRecord, PairMatch, Reconciled};
+use imr_guest::helpers::{self, Absent, PairMatch};
+use imr_guest::ledger::{Ledger, LedgerEntry, Reconciled};
 use imr_guest::state::{self, binary, MechanismState};
 use imr_guest::{MechanismError, Neuron};
 
@@ -24,8 +25,8 @@ pub const ELO_INIT: f64 = 1000.0;
 pub struct State {
     /// The last epoch scored, if any.
     pub last_epoch: Option<u64>,
-    /// Per-uid records.
-    pub miners: BTreeMap<u16, Miner>,
+    /// Per-uid records, reconciled against the metagraph every epoch.
+    pub miners: Ledger<Miner>,
 }
 
 impl MechanismState for State {
@@ -37,7 +38,7 @@ impl MechanismState for State {
 #[serde(deny_unknown_fields)]
 struct StateV1 {
     last_epoch: Option<u64>,
-    miners: BTreeMap<u16, Miner>,
+    miners: Ledger<Miner>,
     version: u32,
 }
 
@@ -55,20 +56,21 @@ pub struct Miner {
     pub tasks_seen: u64,
 }
 
-impl MinerRecord for Miner {
-    fn hotkey(&self) -> &str {
-        &self.hotkey
-    }
-    fn value(&self) -> f64 {
-        self.ema
-    }
-    fn fresh(hotkey: &str, value: f64) -> Self {
+impl Miner {
+    /// A fresh record for `hotkey`: EMA 0, Elo [`ELO_INIT`], never queried.
+    pub fn new(hotkey: &str) -> Self {
         Miner {
             elo: ELO_INIT,
-            ema: value,
+            ema: 0.0,
             hotkey: hotkey.to_string(),
             tasks_seen: 0,
         }
+    }
+}
+
+impl LedgerEntry for Miner {
+    fn hotkey(&self) -> &str {
+        &self.hotkey
     }
 }
 
@@ -107,30 +109,25 @@ impl State {
         Ok(s)
     }
 
-    /// Brings `miners` in line with the metagraph (`reconcile_hotkeys`, `Reset0`): a changed hotkey or a new uid
-    /// starts at EMA 0 and Elo 1000; uids that are gone are dropped.
+    /// Brings `miners` in line with the metagraph ([`Ledger::reconcile`]): a changed hotkey or a new uid starts at
+    /// EMA 0 and Elo 1000; uids that are gone are dropped.
     pub fn reconcile(&mut self, neurons: &[Neuron]) -> Result<Reconciled, MechanismError> {
-        let metagraph: Vec<(u16, &str)> =
-            neurons.iter().map(|n| (n.uid, n.hotkey.as_str())).collect();
-        helpers::reconcile_hotkeys(&mut self.miners, &metagraph, HotkeyPolicy::Reset0)
-            .map_err(|e| MechanismError::InvalidInput(format!("neurons: {e}")))
+        self.miners
+            .reconcile(neurons, |_, hotkey| Miner::new(hotkey))
     }
 
-    /// `ema_update(α, Hold, 0)` with each queried uid's mean reward; `tasks` counts the tasks it was queried on.
+    /// An EMA step (α, held when not queried) with each queried uid's mean reward; `tasks` counts the tasks it
+    /// was queried on.
     pub fn apply_rewards(
         &mut self,
         rewards: &[(u16, f64)],
         tasks: &BTreeMap<u16, u64>,
         alpha: f64,
     ) -> Result<(), MechanismError> {
-        let mut emas: BTreeMap<u16, f64> = self.miners.iter().map(|(&u, m)| (u, m.ema)).collect();
-        helpers::ema_update(&mut emas, rewards, alpha, Absent::Hold, 0.0)
-            .map_err(|e| MechanismError::Failed(format!("ema update: {e}")))?;
-        for (uid, ema) in emas {
-            if let Some(m) = self.miners.get_mut(&uid) {
-                m.ema = ema;
-                m.tasks_seen += tasks.get(&uid).copied().unwrap_or(0);
-            }
+        self.miners
+            .update_ema(rewards, alpha, Absent::Hold, |m| &mut m.ema)?;
+        for (uid, m) in self.miners.iter_mut() {
+            m.tasks_seen += tasks.get(uid).copied().unwrap_or(0);
         }
         Ok(())
     }

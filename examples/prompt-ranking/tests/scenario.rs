@@ -6,14 +6,13 @@
 //! the diff, and commit it.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use imr_example_prompt_ranking::state::State;
 use imr_example_prompt_ranking::PromptRanking;
 use imr_guest::helpers::{bradley_terry, PairMatch};
-use imr_guest::{Epoch, Mechanism};
+use imr_guest::testing::{self, EpochFile};
 use serde_json::Value;
 
 const PARAPHRASE: u16 = 1;
@@ -45,59 +44,40 @@ fn data_dir() -> PathBuf {
 
 /// One epoch's results.
 struct Step {
+    /// What the SDK's scenario runner recorded (outcome, epoch file).
+    run: testing::Step,
     /// Final weights per uid (every neuron listed).
     weights: BTreeMap<u16, f64>,
     /// EMA per uid after the epoch (from the state).
     ema: BTreeMap<u16, f64>,
     diagnostics: Value,
-    state: Vec<u8>,
 }
 
-fn epoch_files() -> Vec<PathBuf> {
-    let dir = data_dir().join("epochs");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
+fn epochs() -> Vec<EpochFile> {
+    testing::load_epochs(data_dir().join("epochs")).expect("the bundled epochs")
 }
 
-fn epochs() -> Vec<Epoch> {
-    epoch_files()
-        .iter()
-        .map(|path| {
-            let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            imr_guest::epoch_file::parse(&bytes)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+fn run_epochs(epochs: &[EpochFile]) -> Vec<Step> {
+    let steps = testing::run::<PromptRanking>(epochs).expect("every epoch scores");
+    steps
+        .into_iter()
+        .map(|run| {
+            let state = &run.outcome.state;
+            let decoded = State::decode(state).expect("state decodes");
+            assert!(
+                imr_guest::state::binary::header(state).is_some()
+                    && imr_guest::state::save(&decoded).expect("encode") == *state,
+                "{}: state is not the binary format's encoding of its value",
+                run.path.display()
+            );
+            Step {
+                weights: run.weights(),
+                ema: decoded.miners.column(|m| m.ema).into_iter().collect(),
+                diagnostics: run.diagnostics().expect("diagnostics are JSON"),
+                run,
+            }
         })
         .collect()
-}
-
-fn run_epochs(epochs: &[Epoch]) -> Vec<Step> {
-    let mut state = Vec::new();
-    let mut steps = Vec::new();
-    for (k, epoch) in epochs.iter().enumerate() {
-        let outcome =
-            PromptRanking::score(epoch, &state).unwrap_or_else(|e| panic!("epoch {k}: {e}"));
-        state = outcome.state.clone();
-        let decoded = State::decode(&state).expect("state decodes");
-        assert!(
-            imr_guest::state::binary::header(&state).is_some()
-                && imr_guest::state::save(&decoded).expect("encode") == state,
-            "epoch {k}: state is not the binary format's encoding of its value"
-        );
-        let ema = decoded.miners.iter().map(|(&u, m)| (u, m.ema)).collect();
-        steps.push(Step {
-            weights: outcome.score_map(),
-            ema,
-            diagnostics: serde_json::from_slice(&outcome.diagnostics)
-                .expect("diagnostics are JSON"),
-            state: outcome.state,
-        });
-    }
-    steps
 }
 
 /// The scenario's results, computed once per test binary.
@@ -110,58 +90,14 @@ fn steps() -> &'static [Step] {
     })
 }
 
-/// The chain quantization, `round_half_to_even(w / max · 65535)` with zeros dropped, as the lean bittensor SDK
-/// (`imr_weights::sdk11::normalize`) computes it; uids ascending.
-fn quantize(weights: &BTreeMap<u16, f64>) -> (Vec<u16>, Vec<u16>) {
-    let uids: Vec<i64> = weights.keys().map(|&u| i64::from(u)).collect();
-    let values: Vec<f64> = weights.values().copied().collect();
-    imr_weights::sdk11::normalize(&uids, &values).expect("weights are finite and >= 0")
-}
-
-fn golden_text(steps: &[Step]) -> String {
-    let mut out = String::new();
-    for (k, s) in steps.iter().enumerate() {
-        let (uids, values) = quantize(&s.weights);
-        out.push_str(&format!(
-            "{{\"epoch\":{k},\"uids\":{},\"values\":{}}}\n",
-            serde_json::to_string(&uids).expect("uids"),
-            serde_json::to_string(&values).expect("values")
-        ));
-    }
-    out
-}
-
 #[test]
-fn golden_weights_are_byte_exact() {
-    let text = golden_text(steps());
-    let path = data_dir().join("expected_weights.jsonl");
-    if std::env::var_os("IMR_BLESS").is_some() {
-        fs::write(&path, &text).expect("write goldens");
-        return;
-    }
-    let golden = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with IMR_BLESS=1 to create it)",
-            path.display()
-        )
-    });
-    for (k, (got, want)) in text.lines().zip(golden.lines()).enumerate() {
-        assert_eq!(
-            got,
-            want,
-            "expected_weights.jsonl line {} (epoch {k})",
-            k + 1
-        );
-    }
-    assert_eq!(
-        text.lines().count(),
-        golden.lines().count(),
-        "number of lines"
-    );
-    assert!(
-        text == golden,
-        "expected_weights.jsonl differs (line endings?)"
-    );
+fn golden_weights_are_byte_exact() -> Result<(), testing::TestingError> {
+    let runs: Vec<testing::Step> = steps().iter().map(|s| s.run.clone()).collect();
+    testing::check_golden(
+        data_dir().join("expected_weights.jsonl"),
+        &testing::golden_text(&runs)?,
+    )?;
+    Ok(())
 }
 
 #[test]
@@ -169,7 +105,7 @@ fn runs_are_deterministic() {
     let a = steps();
     let b = run_epochs(&epochs());
     for (k, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert_eq!(x.state, y.state, "epoch {k}: state");
+        assert_eq!(x.run.outcome.state, y.run.outcome.state, "epoch {k}: state");
         assert_eq!(x.weights, y.weights, "epoch {k}: weights");
         assert_eq!(x.diagnostics, y.diagnostics, "epoch {k}: diagnostics");
     }
@@ -317,11 +253,11 @@ fn the_shuffle_sits_below_verbose_under_rouge_l() {
 
 /// The epochs with their tasks reversed and every judgment list reversed, each judgment's a/b swapped (with its
 /// outcome flipped).
-fn reordered(epochs: &[Epoch]) -> Vec<Epoch> {
+fn reordered(epochs: &[EpochFile]) -> Vec<EpochFile> {
     epochs
         .iter()
-        .map(|e| {
-            let mut task: Value = serde_json::from_slice(&e.task).expect("task");
+        .map(|f| {
+            let mut task: Value = serde_json::from_slice(&f.epoch.task).expect("task");
             let tasks = task["tasks"].as_array_mut().expect("tasks");
             tasks.reverse();
             for t in tasks.iter_mut() {
@@ -339,9 +275,9 @@ fn reordered(epochs: &[Epoch]) -> Vec<Epoch> {
                     j["outcome"] = Value::from(flipped);
                 }
             }
-            let mut e = e.clone();
-            e.task = imr_guest::canonical_json(&task).expect("canonical");
-            e
+            let mut f = f.clone();
+            f.epoch.task = imr_guest::canonical_json(&task).expect("canonical");
+            f
         })
         .collect()
 }
@@ -351,11 +287,14 @@ fn elo_and_everything_else_are_invariant_to_input_order() {
     let original = steps();
     let shuffled = run_epochs(&reordered(&epochs()));
     for (k, (x, y)) in original.iter().zip(&shuffled).enumerate() {
-        assert_eq!(x.state, y.state, "epoch {k}: state (holds the Elo ratings)");
+        assert_eq!(
+            x.run.outcome.state, y.run.outcome.state,
+            "epoch {k}: state (holds the Elo ratings)"
+        );
         assert_eq!(x.weights, y.weights, "epoch {k}: weights");
     }
     // The Elo ratings did move.
-    let last = State::decode(&original[9].state).expect("state");
+    let last = State::decode(&original[9].run.outcome.state).expect("state");
     assert_ne!(last.miners[&1].elo, 1000.0);
 }
 
@@ -363,8 +302,8 @@ fn elo_and_everything_else_are_invariant_to_input_order() {
 fn bradley_terry_recovers_the_quality_order() {
     // All judgments of the ten epochs, pooled.
     let mut matches = Vec::new();
-    for e in epochs() {
-        let task: Value = serde_json::from_slice(&e.task).expect("task");
+    for f in epochs() {
+        let task: Value = serde_json::from_slice(&f.epoch.task).expect("task");
         for t in task["tasks"].as_array().expect("tasks") {
             for j in t["judgments"].as_array().expect("judgments") {
                 let a = j["a"].as_u64().expect("a") as u16;
@@ -423,15 +362,7 @@ fn weights_sum_to_one_with_the_burn_share() {
 
 /// Runs the scenario with `extra` merged into every epoch's params; returns the final weights.
 fn run_with(extra: &Value) -> BTreeMap<u16, f64> {
-    let mut epochs = epochs();
-    for e in &mut epochs {
-        let mut params: Value = serde_json::from_slice(&e.params).expect("params");
-        for (k, v) in extra.as_object().expect("object") {
-            params[k] = v.clone();
-        }
-        e.params = imr_guest::canonical_json(&params).expect("canonical");
-    }
-    let steps = run_epochs(&epochs);
+    let steps = run_epochs(&testing::with_params(&epochs(), extra).expect("params"));
     for (k, s) in steps.iter().enumerate() {
         let total: f64 = s.weights.values().sum();
         assert!(

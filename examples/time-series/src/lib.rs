@@ -32,7 +32,6 @@
 mod canon;
 pub mod input;
 pub mod scoring;
-pub mod shaping;
 pub mod state;
 pub mod validity;
 
@@ -43,6 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use imr_guest::shaping::Shaping;
 use imr_guest::{export_mechanism, log, Epoch, Mechanism, MechanismError, Outcome};
 
 use crate::input::{Params, Submission, Task};
@@ -131,7 +131,15 @@ impl Mechanism for TimeSeries {
         state.last_epoch = Some(task.epoch);
         diag.ema = state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
 
-        let weights = shaping::final_weights(&epoch.neurons, &state.miners, &params)?;
+        // Normalized EMA, capped, with the burn (everything to `burn_uid` while no miner has earned).
+        let weights = Shaping::new()
+            .normalize()
+            .cap(params.max_weight)
+            .burn(params.burn_uid, params.burn_frac)
+            .apply(
+                &epoch.neurons,
+                &state.miners.per_neuron(&epoch.neurons, |m| m.ema),
+            )?;
         log::info(&format!(
             "epoch {}: resolved {}, opened {}, invalid from {} uid(s), {} pending",
             task.epoch,

@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use imr_guest::helpers::{self, HotkeyPolicy, MinerRecord, Reconciled};
+use imr_guest::helpers::Absent;
+use imr_guest::ledger::{Ledger, LedgerEntry, Reconciled};
 use imr_guest::state::{self, binary, MechanismState};
 use imr_guest::{MechanismError, Neuron};
 
@@ -31,8 +32,8 @@ pub const VERSION: u32 = 2;
 pub struct State {
     /// The last epoch scored, if any.
     pub last_epoch: Option<u64>,
-    /// Per-uid records.
-    pub miners: BTreeMap<u16, Miner>,
+    /// Per-uid records, reconciled against the metagraph every epoch.
+    pub miners: Ledger<Miner>,
     /// Requests waiting for their resolution, by request id.
     pub pending: BTreeMap<String, Pending>,
 }
@@ -46,7 +47,7 @@ impl MechanismState for State {
 #[serde(deny_unknown_fields)]
 struct StateV1 {
     last_epoch: Option<u64>,
-    miners: BTreeMap<u16, Miner>,
+    miners: Ledger<Miner>,
     pending: BTreeMap<String, Pending>,
     version: u32,
 }
@@ -65,20 +66,21 @@ pub struct Miner {
     pub scored: u64,
 }
 
-impl MinerRecord for Miner {
+impl Miner {
+    /// A fresh record for `hotkey`, first seen in `epoch`.
+    pub fn new(hotkey: &str, epoch: u64) -> Self {
+        Miner {
+            ema: 0.0,
+            first_epoch: epoch,
+            hotkey: hotkey.to_string(),
+            scored: 0,
+        }
+    }
+}
+
+impl LedgerEntry for Miner {
     fn hotkey(&self) -> &str {
         &self.hotkey
-    }
-    fn value(&self) -> f64 {
-        self.ema
-    }
-    fn fresh(hotkey: &str, value: f64) -> Self {
-        Miner {
-            hotkey: hotkey.to_string(),
-            ema: value,
-            scored: 0,
-            first_epoch: 0,
-        }
     }
 }
 
@@ -139,41 +141,29 @@ impl State {
         })
     }
 
-    /// Brings `miners` in line with the metagraph (`reconcile_hotkeys`, `Reset0`): a changed hotkey or a new uid
-    /// starts at 0 with `first_epoch = epoch`; uids that are gone are dropped.
+    /// Brings `miners` in line with the metagraph ([`Ledger::reconcile`]): a changed hotkey or a new uid starts at
+    /// 0 with `first_epoch = epoch`; uids that are gone are dropped.
     pub fn reconcile(
         &mut self,
         neurons: &[Neuron],
         epoch: u64,
     ) -> Result<Reconciled, MechanismError> {
-        let metagraph: Vec<(u16, &str)> =
-            neurons.iter().map(|n| (n.uid, n.hotkey.as_str())).collect();
-        let report = helpers::reconcile_hotkeys(&mut self.miners, &metagraph, HotkeyPolicy::Reset0)
-            .map_err(|e| MechanismError::InvalidInput(format!("neurons: {e}")))?;
-        for uid in report.replaced.iter().chain(&report.added) {
-            if let Some(m) = self.miners.get_mut(uid) {
-                m.first_epoch = epoch;
-            }
-        }
-        Ok(report)
+        self.miners
+            .reconcile(neurons, |_, hotkey| Miner::new(hotkey, epoch))
     }
 
-    /// Applies one resolution's rewards: `ema_update(α, Decay)` over the scored uids only (every other miner
-    /// is held), and counts the resolution in `scored`.
+    /// Applies one resolution's rewards: an EMA step (α) for the scored uids only (every other miner is held),
+    /// and counts the resolution in `scored`.
     pub fn apply_rewards(
         &mut self,
         rewards: &[(u16, f64)],
         alpha: f64,
     ) -> Result<(), MechanismError> {
-        let mut emas: BTreeMap<u16, f64> = rewards
-            .iter()
-            .filter_map(|&(uid, _)| self.miners.get(&uid).map(|m| (uid, m.ema)))
-            .collect();
-        helpers::ema_update(&mut emas, rewards, alpha, helpers::Absent::Decay, 0.0)
-            .map_err(|e| MechanismError::Failed(format!("ema update: {e}")))?;
-        for (uid, ema) in emas {
+        let scored = self
+            .miners
+            .update_ema(rewards, alpha, Absent::Hold, |m| &mut m.ema)?;
+        for uid in scored {
             if let Some(m) = self.miners.get_mut(&uid) {
-                m.ema = ema;
                 m.scored += 1;
             }
         }

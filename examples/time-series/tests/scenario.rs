@@ -6,13 +6,12 @@
 //! the diff, and commit it.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use imr_example_time_series::state::State;
 use imr_example_time_series::TimeSeries;
-use imr_guest::Mechanism;
+use imr_guest::testing::{self, EpochFile};
 use serde_json::Value;
 
 const ORACLE: u16 = 1;
@@ -30,116 +29,68 @@ fn data_dir() -> PathBuf {
 
 /// One epoch's results.
 struct Step {
+    /// What the SDK's scenario runner recorded (outcome, epoch file).
+    run: testing::Step,
     /// Final weights per uid (every neuron listed).
     weights: BTreeMap<u16, f64>,
     /// EMA per uid after the epoch (from the state).
     ema: BTreeMap<u16, f64>,
     diagnostics: Value,
-    state: Vec<u8>,
 }
 
-fn epoch_files() -> Vec<PathBuf> {
-    let dir = data_dir().join("epochs");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
+fn epochs() -> Vec<EpochFile> {
+    testing::load_epochs(data_dir().join("epochs")).expect("the bundled epochs")
+}
+
+fn run_epochs(epochs: &[EpochFile]) -> Vec<Step> {
+    let steps = testing::run::<TimeSeries>(epochs).expect("every epoch scores");
+    steps
+        .into_iter()
+        .map(|run| {
+            let (path, state) = (run.path.display(), &run.outcome.state);
+            let decoded = State::decode(state).expect("state decodes");
+            // The state is in the binary format and re-encodes to the same bytes.
+            assert!(
+                imr_guest::state::binary::header(state).is_some()
+                    && imr_guest::state::save(&decoded).expect("encode") == *state,
+                "{path}: state is not the binary format's encoding of its value"
+            );
+            // The mechanism writes canonical JSON diagnostics directly; they must equal the SDK's encoding.
+            let diagnostics = run.diagnostics().expect("diagnostics are JSON");
+            assert!(
+                imr_guest::canonical_json(&diagnostics).expect("canonical")
+                    == run.outcome.diagnostics,
+                "{path}: diagnostics are not canonical JSON"
+            );
+            Step {
+                weights: run.weights(),
+                ema: decoded.miners.column(|m| m.ema).into_iter().collect(),
+                diagnostics,
+                run,
+            }
+        })
+        .collect()
 }
 
 fn run() -> Vec<Step> {
-    let mut state = Vec::new();
-    let mut steps = Vec::new();
-    for path in epoch_files() {
-        let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let epoch = imr_guest::epoch_file::parse(&bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let outcome =
-            TimeSeries::score(&epoch, &state).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        state = outcome.state.clone();
-        let decoded = State::decode(&state).expect("state decodes");
-        let ema = decoded.miners.iter().map(|(&u, m)| (u, m.ema)).collect();
-        // The state is in the binary format and re-encodes to the same bytes.
-        assert!(
-            imr_guest::state::binary::header(&state).is_some()
-                && imr_guest::state::save(&decoded).expect("encode") == state,
-            "{}: state is not the binary format's encoding of its value",
-            path.display()
-        );
-        // The mechanism writes canonical JSON diagnostics directly; they must equal the SDK's canonical encoding.
-        let diagnostics: Value =
-            serde_json::from_slice(&outcome.diagnostics).expect("diagnostics are JSON");
-        assert!(
-            imr_guest::canonical_json(&diagnostics).expect("canonical") == outcome.diagnostics,
-            "{}: diagnostics are not canonical JSON",
-            path.display()
-        );
-        steps.push(Step {
-            weights: outcome.score_map(),
-            ema,
-            diagnostics: serde_json::from_slice(&outcome.diagnostics)
-                .expect("diagnostics are JSON"),
-            state: outcome.state,
-        });
-    }
+    let steps = run_epochs(&epochs());
     assert_eq!(steps.len(), 200, "the scenario has 200 epochs");
     steps
 }
 
-/// The chain quantization, `round_half_to_even(w / max · 65535)` with zeros dropped, as the lean bittensor SDK
-/// (`imr_weights::sdk11::normalize`) computes it; uids ascending.
-fn quantize(weights: &BTreeMap<u16, f64>) -> (Vec<u16>, Vec<u16>) {
-    let uids: Vec<i64> = weights.keys().map(|&u| i64::from(u)).collect();
-    let values: Vec<f64> = weights.values().copied().collect();
-    imr_weights::sdk11::normalize(&uids, &values).expect("weights are finite and >= 0")
-}
-
-fn golden_text(steps: &[Step]) -> String {
-    let mut out = String::new();
-    for (k, s) in steps.iter().enumerate() {
-        let (uids, values) = quantize(&s.weights);
-        out.push_str(&format!(
-            "{{\"epoch\":{k},\"uids\":{},\"values\":{}}}\n",
-            serde_json::to_string(&uids).expect("uids"),
-            serde_json::to_string(&values).expect("values")
-        ));
-    }
-    out
+/// The chain weights (`imr_weights::sdk11::normalize`, as `imr run` quantizes them).
+fn quantize(step: &Step) -> (Vec<u16>, Vec<u16>) {
+    step.run.quantized().expect("weights are finite and >= 0")
 }
 
 #[test]
-fn golden_weights_are_byte_exact() {
-    let text = golden_text(steps());
-    let path = data_dir().join("expected_weights.jsonl");
-    if std::env::var_os("IMR_BLESS").is_some() {
-        fs::write(&path, &text).expect("write goldens");
-        return;
-    }
-    let golden = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with IMR_BLESS=1 to create it)",
-            path.display()
-        )
-    });
-    for (k, (got, want)) in text.lines().zip(golden.lines()).enumerate() {
-        assert_eq!(
-            got,
-            want,
-            "expected_weights.jsonl line {} (epoch {k})",
-            k + 1
-        );
-    }
-    assert_eq!(
-        text.lines().count(),
-        golden.lines().count(),
-        "number of lines"
-    );
-    assert!(
-        text == golden,
-        "expected_weights.jsonl differs (line endings?)"
-    );
+fn golden_weights_are_byte_exact() -> Result<(), testing::TestingError> {
+    let runs: Vec<testing::Step> = steps().iter().map(|s| s.run.clone()).collect();
+    testing::check_golden(
+        data_dir().join("expected_weights.jsonl"),
+        &testing::golden_text(&runs)?,
+    )?;
+    Ok(())
 }
 
 #[test]
@@ -147,7 +98,7 @@ fn runs_are_deterministic() {
     let a = steps();
     let b = run();
     for (k, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert_eq!(x.state, y.state, "epoch {k}: state");
+        assert_eq!(x.run.outcome.state, y.run.outcome.state, "epoch {k}: state");
         assert_eq!(x.weights, y.weights, "epoch {k}: weights");
         assert_eq!(x.diagnostics, y.diagnostics, "epoch {k}: diagnostics");
     }
@@ -316,7 +267,7 @@ fn a_hotkey_swap_resets() {
 fn the_owner_gets_everything_until_something_resolves_then_the_burn() {
     let steps = steps();
     for (k, s) in steps.iter().enumerate().take(5) {
-        assert_eq!(quantize(&s.weights), (vec![0], vec![65535]), "epoch {k}");
+        assert_eq!(quantize(s), (vec![0], vec![65535]), "epoch {k}");
     }
     for (k, s) in steps.iter().enumerate().skip(5) {
         let total: f64 = s.weights.values().sum();
@@ -334,30 +285,22 @@ fn the_owner_gets_everything_until_something_resolves_then_the_burn() {
 
 /// Runs the scenario with `extra` merged into every epoch's params; returns the final EMAs.
 fn run_with(extra: &Value) -> BTreeMap<u16, f64> {
-    let mut state = Vec::new();
-    for path in epoch_files() {
-        let bytes = fs::read(&path).expect("epoch file");
-        let mut epoch = imr_guest::epoch_file::parse(&bytes).expect("epoch");
-        let mut params: Value = serde_json::from_slice(&epoch.params).expect("params");
-        for (k, v) in extra.as_object().expect("object") {
-            params[k] = v.clone();
-        }
-        epoch.params = imr_guest::canonical_json(&params).expect("canonical");
-        let outcome = TimeSeries::score(&epoch, &state)
-            .unwrap_or_else(|e| panic!("{extra} {}: {e}", path.display()));
-        let total: f64 = outcome.scores.iter().map(|s| s.score).sum();
+    let epochs = testing::with_params(&epochs(), extra).expect("params");
+    let steps = testing::run::<TimeSeries>(&epochs).unwrap_or_else(|e| panic!("{extra} {e}"));
+    for s in &steps {
+        let total: f64 = s.outcome.scores.iter().map(|s| s.score).sum();
         assert!(
             (total - 1.0).abs() < 1e-12,
             "{extra} {}: weights sum to {total}",
-            path.display()
+            s.path.display()
         );
-        state = outcome.state;
     }
-    State::decode(&state)
+    let last = steps.last().expect("epochs");
+    State::decode(&last.outcome.state)
         .expect("state")
         .miners
-        .iter()
-        .map(|(&u, m)| (u, m.ema))
+        .column(|m| m.ema)
+        .into_iter()
         .collect()
 }
 
