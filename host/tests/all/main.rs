@@ -17,6 +17,7 @@ mod prompt_ranking;
 mod receipt_format;
 mod replay;
 mod reproducible_build;
+mod run_limits;
 mod runlog;
 mod session;
 mod signatures;
