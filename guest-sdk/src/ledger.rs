@@ -126,6 +126,26 @@ impl<R> FromIterator<(u16, R)> for Ledger<R> {
     }
 }
 
+impl<'a, R> IntoIterator for &'a Ledger<R> {
+    type Item = (&'a u16, &'a R);
+    type IntoIter = std::collections::btree_map::Iter<'a, u16, R>;
+
+    /// Ascending by uid.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+impl<'a, R> IntoIterator for &'a mut Ledger<R> {
+    type Item = (&'a u16, &'a mut R);
+    type IntoIter = std::collections::btree_map::IterMut<'a, u16, R>;
+
+    /// Ascending by uid.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter_mut()
+    }
+}
+
 impl<R> Ledger<R> {
     /// An empty ledger (the first epoch).
     pub fn new() -> Self {
@@ -330,6 +350,17 @@ mod tests {
             (0.0, 5, "c2")
         );
         assert_eq!((l[&7].ema, l[&7].since), (0.0, 5));
+        // `for` over the ledger: ascending uids, by reference or to change entries.
+        let mut uids = Vec::new();
+        for (uid, m) in &mut l {
+            m.since += 100;
+            uids.push(*uid);
+        }
+        for (uid, _) in &l {
+            uids.push(*uid);
+        }
+        assert_eq!(uids, vec![1, 3, 7, 1, 3, 7]);
+        assert_eq!((l[&1].since, l[&7].since), (100, 105));
     }
 
     #[test]
