@@ -8,7 +8,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -20,12 +20,7 @@ use imr_host::runner::execute;
 use imr_host::{ArtifactCache, DeterministicEngine, Mechanism};
 use imr_weights::Sdk;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use imr_test_support::workspace_root as workspace;
 
 fn component() -> Vec<u8> {
     guest("examples/time-series")

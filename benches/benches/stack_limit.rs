@@ -7,7 +7,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use imr_host::build::{build_guest, BuildOptions};
@@ -15,12 +15,7 @@ use imr_host::epoch::EpochInput;
 use imr_host::stack_limit::instrument_component;
 use imr_host::{DeterministicEngine, Mechanism};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use imr_test_support::workspace_root as workspace;
 
 /// The example's component bytes and its bundled epochs, in order.
 fn example(name: &str) -> (Vec<u8>, Vec<EpochInput>) {

@@ -19,12 +19,7 @@ use imr_host::verify::{verify, VerifyOptions};
 use imr_host::weights::Sdk;
 use imr_host::{epoch, ArtifactCache, DeterministicEngine, Mechanism};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use imr_test_support::workspace_root as workspace;
 
 /// Logs the 200-epoch scenario into a fresh log under the bench tmp dir.
 fn scenario_log() -> PathBuf {
@@ -39,13 +34,8 @@ fn scenario_log() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-bench-log");
     let _ = std::fs::remove_dir_all(&dir);
     let mut session = Session::open_log(&dir, Sdk::V11, Start::default()).unwrap();
-    let epochs = workspace().join("examples/time-series/data/epochs");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&epochs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files =
+        imr_test_support::json_files(&workspace().join("examples/time-series/data/epochs"), false);
     for file in &files {
         let input = epoch::load(file).unwrap();
         let stepped = session.step(&m, &input).unwrap();

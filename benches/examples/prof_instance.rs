@@ -6,7 +6,6 @@
 
 use imr_host::build::{build_guest, BuildOptions};
 use imr_host::{DeterministicEngine, Mechanism};
-use std::path::Path;
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -15,7 +14,7 @@ fn main() {
         .nth(2)
         .map(|s| s.parse().unwrap())
         .unwrap_or(300_000);
-    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let ws = imr_test_support::workspace_root();
     let path = if dir.ends_with(".wasm") {
         dir.clone().into()
     } else {

@@ -58,6 +58,34 @@ pub trait LedgerEntry {
     fn hotkey(&self) -> &str;
 }
 
+/// The most common entry: one exponential moving average per miner, with the hotkey it belongs to.
+///
+/// `Ema::fresh` has the shape [`Ledger::reconcile`] wants, so `ledger.reconcile(&epoch.neurons, Ema::fresh)`
+/// starts every new miner (and every new hotkey at a uid) at 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ema {
+    /// The hotkey the entry belongs to.
+    pub hotkey: String,
+    /// The moving average.
+    pub ema: f64,
+}
+
+impl Ema {
+    /// A fresh entry for `hotkey` at 0 (`uid` is ignored; it is there to match [`Ledger::reconcile`]).
+    pub fn fresh(_uid: u16, hotkey: &str) -> Self {
+        Self {
+            hotkey: hotkey.to_string(),
+            ema: 0.0,
+        }
+    }
+}
+
+impl LedgerEntry for Ema {
+    fn hotkey(&self) -> &str {
+        &self.hotkey
+    }
+}
+
 /// Per-miner entries by uid, reconciled against the metagraph (see the [module documentation](self)).
 ///
 /// Reading goes through `Deref` to the underlying `BTreeMap<u16, R>` (`get`, `iter`, `keys`, `len`, `map[&uid]`,
@@ -95,6 +123,26 @@ impl<R> FromIterator<(u16, R)> for Ledger<R> {
         Self {
             entries: iter.into_iter().collect(),
         }
+    }
+}
+
+impl<'a, R> IntoIterator for &'a Ledger<R> {
+    type Item = (&'a u16, &'a R);
+    type IntoIter = std::collections::btree_map::Iter<'a, u16, R>;
+
+    /// Ascending by uid.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+impl<'a, R> IntoIterator for &'a mut Ledger<R> {
+    type Item = (&'a u16, &'a mut R);
+    type IntoIter = std::collections::btree_map::IterMut<'a, u16, R>;
+
+    /// Ascending by uid.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter_mut()
     }
 }
 
@@ -302,6 +350,17 @@ mod tests {
             (0.0, 5, "c2")
         );
         assert_eq!((l[&7].ema, l[&7].since), (0.0, 5));
+        // `for` over the ledger: ascending uids, by reference or to change entries.
+        let mut uids = Vec::new();
+        for (uid, m) in &mut l {
+            m.since += 100;
+            uids.push(*uid);
+        }
+        for (uid, _) in &l {
+            uids.push(*uid);
+        }
+        assert_eq!(uids, vec![1, 3, 7, 1, 3, 7]);
+        assert_eq!((l[&1].since, l[&7].since), (100, 105));
     }
 
     #[test]
@@ -384,6 +443,19 @@ mod tests {
             assert!(e.to_string().contains("ema update"), "{e}");
             assert_eq!(l, before);
         }
+    }
+
+    #[test]
+    fn the_ready_made_ema_entry_resets_on_a_new_hotkey() {
+        let mut l: Ledger<Ema> = Ledger::new();
+        l.reconcile(&[neuron(1, "a"), neuron(2, "b")], Ema::fresh)
+            .unwrap();
+        l.update_ema(&[(1, 1.0), (2, 1.0)], 0.5, Absent::Decay, |m| &mut m.ema)
+            .unwrap();
+        l.reconcile(&[neuron(1, "a"), neuron(2, "b2")], Ema::fresh)
+            .unwrap();
+        assert_eq!(l.column(|m| m.ema), vec![(1, 0.5), (2, 0.0)]);
+        assert_eq!(l[&2].hotkey, "b2");
     }
 
     #[test]

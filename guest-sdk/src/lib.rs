@@ -52,10 +52,10 @@
 //! * [`state`]: a typed state ([`MechanismState`], [`state::load`], [`Outcome::with_typed_state`]) in a compact,
 //!   versioned binary format (postcard body, floats bit-exact), or canonical JSON for small readable states.
 //! * [`ledger`]: a per-miner [`ledger::Ledger`] keyed by uid, reconciled against the metagraph each epoch (a new
-//!   hotkey at a uid resets its entry, departed uids are dropped), with an EMA update; it serializes as the map it
-//!   wraps.
+//!   hotkey at a uid resets its entry, departed uids are dropped), with an EMA update and a ready-made
+//!   [`ledger::Ema`] entry; it serializes as the map it wraps.
 //! * [`shaping`]: the final normalize → cap → burn pipeline ([`shaping::Shaping`]) from per-miner scores to one
-//!   weight per neuron.
+//!   weight per neuron, and the usual `max_weight` / `burn_uid` / `burn_frac` params ([`shaping::ShapingParams`]).
 //! * `testing` (cargo feature `testing`, for `[dev-dependencies]`): run a directory of epoch files natively with
 //!   the state chained, and compare the chain weights with committed goldens (`IMR_BLESS=1` rewrites them).
 //! * [`Rng`]: a deterministic generator seeded from the epoch seed, the only

@@ -34,6 +34,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::helpers::{self, HelperError, ZeroPolicy};
 use crate::{MechanismError, Neuron};
 
@@ -47,6 +49,60 @@ pub struct Burn {
     /// Where `uid` came from, for the error when it is not a neuron (`params.burn_uid` unless set with
     /// [`Shaping::burn_from`]).
     pub source: &'static str,
+}
+
+/// The usual shaping parameters, read from an epoch's `params` with [`crate::Epoch::params`]: `max_weight`
+/// (default 1: no cap), `burn_uid` (default 0) and `burn_frac` (default 0). Other fields of `params` are ignored, so
+/// a mechanism can read its own parameters from the same object.
+///
+/// ```
+/// use imr_guest::shaping::ShapingParams;
+/// let p: ShapingParams = serde_json::from_str(r#"{"burn_frac": 0.1, "alpha": 0.3}"#).unwrap();
+/// assert_eq!(p, ShapingParams { max_weight: 1.0, burn_uid: 0, burn_frac: 0.1 });
+/// assert!(serde_json::from_str::<ShapingParams>(r#"{"max_weight": 0}"#).unwrap().pipeline().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShapingParams {
+    /// The largest share of one miner before the burn, in (0, 1].
+    pub max_weight: f64,
+    /// The uid that receives the burn, and everything while nobody has earned.
+    pub burn_uid: u16,
+    /// The fraction of the weights burned, in [0, 1].
+    pub burn_frac: f64,
+}
+
+impl Default for ShapingParams {
+    fn default() -> Self {
+        Self {
+            max_weight: 1.0,
+            burn_uid: 0,
+            burn_frac: 0.0,
+        }
+    }
+}
+
+impl ShapingParams {
+    /// The pipeline normalize → `cap(max_weight)` → `burn(burn_uid, burn_frac)`, after checking the ranges: a value
+    /// out of range is an [`MechanismError::InvalidInput`] naming `params.max_weight` or `params.burn_frac`.
+    pub fn pipeline(&self) -> Result<Shaping, MechanismError> {
+        if !(self.max_weight > 0.0 && self.max_weight <= 1.0) {
+            return Err(MechanismError::InvalidInput(format!(
+                "params.max_weight: {} is not in (0, 1]",
+                self.max_weight
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.burn_frac) {
+            return Err(MechanismError::InvalidInput(format!(
+                "params.burn_frac: {} is not in [0, 1]",
+                self.burn_frac
+            )));
+        }
+        Ok(Shaping::new()
+            .normalize()
+            .cap(self.max_weight)
+            .burn(self.burn_uid, self.burn_frac))
+    }
 }
 
 /// A normalize → cap → burn pipeline (see the [module documentation](self)). Build it with [`Shaping::new`] and
@@ -234,6 +290,48 @@ mod tests {
             let e = shaping.apply(&n, &scores).unwrap_err();
             assert!(
                 matches!(&e, MechanismError::Failed(m) if m.starts_with(step)),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn params_give_the_full_pipeline_or_name_the_bad_field() {
+        let p = ShapingParams {
+            max_weight: 0.4,
+            burn_uid: 0,
+            burn_frac: 0.15,
+        };
+        assert_eq!(
+            p.pipeline().unwrap(),
+            Shaping::new().normalize().cap(0.4).burn(0, 0.15)
+        );
+        for (p, field) in [
+            (
+                ShapingParams {
+                    max_weight: 1.5,
+                    ..p
+                },
+                "params.max_weight",
+            ),
+            (
+                ShapingParams {
+                    max_weight: f64::NAN,
+                    ..p
+                },
+                "params.max_weight",
+            ),
+            (
+                ShapingParams {
+                    burn_frac: -0.1,
+                    ..p
+                },
+                "params.burn_frac",
+            ),
+        ] {
+            let e = p.pipeline().unwrap_err();
+            assert!(
+                matches!(&e, MechanismError::InvalidInput(m) if m.starts_with(field)),
                 "{e}"
             );
         }

@@ -17,9 +17,6 @@
 //!   count the SDK can take (`usize`), so the harness asserts the fixture's `clip`
 //!   tag and PTN's `[1]` and counts a documented difference, never panics.
 
-mod common;
-use common::vectors_root;
-
 use imr_helpers::{
     crps_ensemble, crps_gaussian, exp_rank_decay, position_decay_tie_avg, rank, Direction,
     NanPolicy, TieMode,
@@ -28,10 +25,7 @@ use serde_json::Value;
 
 /// All `scoring/*.json` files, sorted by name, parsed.
 fn scoring_files() -> Vec<(String, Value)> {
-    let Some(root) = vectors_root() else {
-        return Vec::new();
-    };
-    let dir = root.join("scoring");
+    let dir = imr_test_support::vectors_dir("scoring");
     let entries = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read vectors folder {}: {e}", dir.display()));
     let mut names: Vec<String> = entries

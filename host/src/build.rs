@@ -5,7 +5,8 @@
 //! `--locked`, and path remapping of the workspace and of `CARGO_HOME`, so the
 //! same source, toolchain and Cargo.lock give the same bytes in any directory.
 //! The module is then checked (only the world's own imports) and turned into a
-//! component with the `wit-component` crate (no external tool).
+//! component with the `wit-component` crate (no external tool), and the component gets an
+//! `imr-build` custom section recording how it was built ([`crate::provenance`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +15,34 @@ use crate::fsutil::write_atomic;
 
 /// The host interface a core module may import.
 pub const CORE_IMPORT_MODULE: &str = "imr:mechanism/host@0.1.0";
+
+/// The cargo profile guests are built with (defined in the workspace `Cargo.toml`).
+pub const GUEST_PROFILE: &str = "guest";
+/// The target guests are built for.
+pub const GUEST_TARGET: &str = "wasm32-unknown-unknown";
+/// cargo's arguments for a guest build (the manifest and target directory follow).
+pub const CARGO_ARGS: [&str; 7] = [
+    "build",
+    "--locked",
+    "--profile",
+    GUEST_PROFILE,
+    "--target",
+    GUEST_TARGET,
+    "--lib",
+];
+/// The environment set for cargo.
+pub const CARGO_ENV: [(&str, &str); 1] = [("SOURCE_DATE_EPOCH", "0")];
+/// The environment removed for cargo (the rustflags are imr's alone).
+pub const CARGO_ENV_REMOVED: [&str; 5] = [
+    "RUSTFLAGS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+    "RUSTC_WRAPPER",
+    "CARGO_BUILD_TARGET",
+];
+/// The path prefixes remapped in the build (`--remap-path-prefix`): the workspace root and
+/// cargo's home, by the placeholder the provenance record writes for them.
+pub const REMAPS: [(&str, &str); 2] = [("<workspace>", "/ws"), ("<cargo-home>", "/cargo")];
 
 /// What a build produced.
 #[derive(Debug, Clone)]
@@ -24,6 +53,8 @@ pub struct Built {
     pub blake3: String,
     /// Its size.
     pub size: usize,
+    /// How it was built (also embedded in it, as the `imr-build` section).
+    pub provenance: crate::provenance::BuildProvenance,
 }
 
 /// Why a build failed.
@@ -44,6 +75,9 @@ pub enum BuildError {
     /// The module could not be componentized.
     #[error("cannot build the component: {0}")]
     Componentize(String),
+    /// The build's provenance could not be recorded.
+    #[error("cannot record the build's provenance: {0}")]
+    Provenance(#[from] crate::provenance::ProvenanceError),
     /// I/O.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -69,19 +103,44 @@ struct Metadata {
 #[derive(serde::Deserialize)]
 struct Package {
     name: String,
+    version: String,
     manifest_path: PathBuf,
 }
 
-/// Builds the guest crate in `crate_dir` into a component.
-pub fn build_guest(crate_dir: &Path, opts: &BuildOptions) -> Result<Built, BuildError> {
+/// A guest crate located by `cargo metadata`.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// Its manifest (canonical).
+    pub manifest: PathBuf,
+    /// The workspace root.
+    pub workspace_root: PathBuf,
+    /// Package name.
+    pub name: String,
+    /// Package version.
+    pub version: String,
+}
+
+/// The cargo program (`$CARGO`, else `cargo`).
+pub fn cargo_program() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// cargo's home (`$CARGO_HOME`, else `~/.cargo`).
+pub fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from("/nonexistent-cargo-home"))
+}
+
+/// Finds the package and workspace of the crate in `crate_dir` (`cargo metadata --no-deps`).
+pub fn locate(crate_dir: &Path) -> Result<Located, BuildError> {
     let manifest = crate_dir.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(BuildError::NotACrate(crate_dir.to_path_buf()));
     }
     let manifest = manifest.canonicalize()?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-
-    let meta = Command::new(&cargo)
+    let meta = Command::new(cargo_program())
         .args([
             "metadata",
             "--format-version",
@@ -103,49 +162,52 @@ pub fn build_guest(crate_dir: &Path, opts: &BuildOptions) -> Result<Built, Build
         .map_err(|e| BuildError::Cargo(format!("unreadable cargo metadata: {e}")))?;
     let package = meta
         .packages
-        .iter()
+        .into_iter()
         .find(|p| p.manifest_path == manifest)
         .ok_or_else(|| {
             BuildError::Cargo(format!("no package with manifest {}", manifest.display()))
         })?;
-    let lib_name = package.name.replace('-', "_");
+    Ok(Located {
+        manifest,
+        workspace_root: meta.workspace_root,
+        name: package.name,
+        version: package.version,
+    })
+}
+
+/// Builds the guest crate in `crate_dir` into a component.
+pub fn build_guest(crate_dir: &Path, opts: &BuildOptions) -> Result<Built, BuildError> {
+    let located = locate(crate_dir)?;
+    let manifest = &located.manifest;
+    let cargo = cargo_program();
+    let lib_name = located.name.replace('-', "_");
     let target_dir = opts
         .target_dir
         .clone()
-        .unwrap_or_else(|| meta.workspace_root.join("target").join("imr-guest"));
-
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from("/nonexistent-cargo-home"));
-    let rustflags = [
-        format!("--remap-path-prefix={}=/ws", meta.workspace_root.display()),
-        format!("--remap-path-prefix={}=/cargo", cargo_home.display()),
-    ]
-    .join("\x1f");
+        .unwrap_or_else(|| located.workspace_root.join("target").join("imr-guest"));
+    let cargo_home = cargo_home();
+    let roots = [&located.workspace_root, &cargo_home];
+    let rustflags = REMAPS
+        .iter()
+        .zip(roots)
+        .map(|((_, to), from)| format!("--remap-path-prefix={}={to}", from.display()))
+        .collect::<Vec<_>>()
+        .join("\x1f");
 
     let mut cmd = Command::new(&cargo);
-    cmd.args([
-        "build",
-        "--locked",
-        "--profile",
-        "guest",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--lib",
-        "--manifest-path",
-    ])
-    .arg(&manifest)
-    .arg("--target-dir")
-    .arg(&target_dir)
-    .current_dir(&meta.workspace_root)
-    .env("CARGO_ENCODED_RUSTFLAGS", rustflags)
-    .env_remove("RUSTFLAGS")
-    .env_remove("CARGO_BUILD_RUSTFLAGS")
-    .env_remove("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS")
-    .env_remove("RUSTC_WRAPPER")
-    .env_remove("CARGO_BUILD_TARGET")
-    .env("SOURCE_DATE_EPOCH", "0");
+    cmd.args(CARGO_ARGS)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(&located.workspace_root)
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags);
+    for name in CARGO_ENV_REMOVED {
+        cmd.env_remove(name);
+    }
+    for (name, value) in CARGO_ENV {
+        cmd.env(name, value);
+    }
     if !opts.verbose {
         cmd.arg("--quiet");
     }
@@ -165,12 +227,22 @@ pub fn build_guest(crate_dir: &Path, opts: &BuildOptions) -> Result<Built, Build
     }
 
     let core_path = target_dir
-        .join("wasm32-unknown-unknown")
-        .join("guest")
+        .join(GUEST_TARGET)
+        .join(GUEST_PROFILE)
         .join(format!("{lib_name}.wasm"));
     let core =
         std::fs::read(&core_path).map_err(|_| BuildError::MissingOutput(core_path.clone()))?;
     let component = componentize(&core)?;
+    let provenance = crate::provenance::record(&crate::provenance::BuildContext {
+        cargo,
+        workspace_root: located.workspace_root.clone(),
+        cargo_home,
+        target_dir: target_dir.clone(),
+        package: located.name.clone(),
+        version: located.version,
+        lib_name: lib_name.clone(),
+    })?;
+    let component = crate::provenance::embed(&component, &provenance);
     let path = opts
         .out
         .clone()
@@ -183,6 +255,7 @@ pub fn build_guest(crate_dir: &Path, opts: &BuildOptions) -> Result<Built, Build
         blake3: blake3::hash(&component).to_hex().to_string(),
         size: component.len(),
         path,
+        provenance,
     })
 }
 

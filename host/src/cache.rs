@@ -143,7 +143,8 @@ impl ArtifactCache {
         key.push(0);
         // imr's own settings, the stack-limit instrumentation among them: what is cached is
         // the instrumented component.
-        key.extend_from_slice(engine.fingerprint().config_hash.as_bytes());
+        // (The run limits are not: they are the store's, and do not change the compiled code.)
+        key.extend_from_slice(engine.compile_hash().as_bytes());
         key.push(0);
         key.extend_from_slice(&PROTOCOL_VERSION.to_le_bytes());
         key.extend_from_slice(engine.backend().to_string().as_bytes());

@@ -63,13 +63,21 @@ pub struct Fingerprint {
     pub config_hash: String,
 }
 
-/// A wasmtime engine configured for deterministic, metered execution.
+/// A wasmtime engine configured for deterministic, metered execution, and the
+/// limits of the runs it makes.
+///
+/// The fuel budget and the memory cap are limits of a run's `Store`, not of the
+/// wasmtime engine: [`with_run_limits`](Self::with_run_limits) gives the same
+/// compiled engine other run limits (what replaying receipts made under several
+/// limits needs), and the fingerprint still records them.
 #[derive(Clone)]
 pub struct DeterministicEngine {
     engine: Engine,
     backend: Backend,
     limits: Limits,
     fingerprint: Fingerprint,
+    /// The wasmtime configuration's description (the `limits.*` lines apart).
+    config_description: String,
     description: String,
 }
 
@@ -90,22 +98,37 @@ impl DeterministicEngine {
 
     /// An engine with this backend and these limits.
     pub fn with(backend: Backend, limits: Limits) -> Result<Self, LoadError> {
-        if limits.memory_bytes > crate::limits::MAX_MEMORY_BYTES {
-            return Err(LoadError::Engine(format!(
-                "memory limit of {} bytes is over the maximum of {} MiB (4 GiB: what a 32-bit wasm memory can address)",
-                limits.memory_bytes,
-                crate::limits::MAX_MEMORY_BYTES >> 20
-            )));
-        }
-        if limits.fuel > crate::limits::MAX_FUEL {
-            return Err(LoadError::Engine(format!(
-                "fuel limit of {} is over the maximum of {} (100 times the default)",
-                limits.fuel,
-                crate::limits::MAX_FUEL
-            )));
-        }
-        let (config, description) = config(backend, &limits)?;
+        check_run_limits(limits.fuel, limits.memory_bytes)?;
+        let (config, config_description) = config(backend, &limits)?;
         let engine = Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        Ok(Self::describe(engine, backend, limits, config_description))
+    }
+
+    /// This engine (the same compiled wasmtime engine, so mechanisms loaded for it run
+    /// unchanged) with another fuel budget and memory cap per run. The fingerprint
+    /// records them, as [`with`](Self::with) would.
+    pub fn with_run_limits(&self, fuel: u64, memory_bytes: u64) -> Result<Self, LoadError> {
+        check_run_limits(fuel, memory_bytes)?;
+        let limits = Limits {
+            fuel,
+            memory_bytes,
+            ..self.limits
+        };
+        Ok(Self::describe(
+            self.engine.clone(),
+            self.backend,
+            limits,
+            self.config_description.clone(),
+        ))
+    }
+
+    fn describe(
+        engine: Engine,
+        backend: Backend,
+        limits: Limits,
+        config_description: String,
+    ) -> Self {
+        let description = format!("{config_description}{}", describe_limits(&limits));
         // The fingerprint covers what changes results or fuel: every setting, the
         // cost table and the limits, and the versions. The backend is part of the
         // description but deliberately not of the fingerprint: Pulley and
@@ -117,13 +140,14 @@ impl DeterministicEngine {
             protocol: PROTOCOL_VERSION,
             config_hash: blake3::hash(semantic.as_bytes()).to_hex().to_string(),
         };
-        Ok(Self {
+        Self {
             engine,
             backend,
             limits,
             fingerprint,
+            config_description,
             description,
-        })
+        }
     }
 
     /// The underlying wasmtime engine.
@@ -149,6 +173,24 @@ impl DeterministicEngine {
     /// The fingerprint recorded in receipts.
     pub fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
+    }
+
+    /// blake3 of what a compiled component depends on: the configuration and the
+    /// limits, except the run limits (fuel, memory cap) that each run's store
+    /// applies. The artifact cache keys entries by it.
+    pub fn compile_hash(&self) -> String {
+        let run_limits = Limits {
+            fuel: 0,
+            memory_bytes: 0,
+            ..self.limits
+        };
+        let text = format!(
+            "{}{}",
+            self.config_description
+                .replace(&format!("backend={}\n", self.backend), ""),
+            describe_limits(&run_limits)
+        );
+        blake3::hash(text.as_bytes()).to_hex().to_string()
     }
 
     /// The canonical, human-readable description of the configuration (one `key=value` per line).
@@ -273,14 +315,47 @@ fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadErr
         .max_memories_per_component(limits.memories as u32)
         .max_tables_per_component(limits.tables as u32)
         .table_elements(limits.table_elements)
-        .max_memory_size(limits.memory_bytes as usize);
+        // The memory cap is the run's (the store's limiter, `Sandbox`): the pool's slots
+        // hold the largest memory any run may have.
+        .max_memory_size(crate::limits::MAX_MEMORY_BYTES as usize);
     // Performance only, not in the fingerprint: see the module.
     crate::slot_reuse::tune(&mut pool);
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     c.memory_init_cow(true);
     c.module_version(ModuleVersionStrategy::WasmtimeVersion)
         .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+    Ok((c, d))
+}
 
+/// Refuses run limits over the maxima (what `imr run --fuel`/`--memory-mib` and a
+/// replayed receipt may ask for).
+fn check_run_limits(fuel: u64, memory_bytes: u64) -> Result<(), LoadError> {
+    if memory_bytes > crate::limits::MAX_MEMORY_BYTES {
+        return Err(LoadError::Engine(format!(
+            "memory limit of {} bytes is over the maximum of {} MiB (4 GiB: what a 32-bit wasm memory can address)",
+            memory_bytes,
+            crate::limits::MAX_MEMORY_BYTES >> 20
+        )));
+    }
+    if fuel > crate::limits::MAX_FUEL {
+        return Err(LoadError::Engine(format!(
+            "fuel limit of {} is over the maximum of {} (100 times the default)",
+            fuel,
+            crate::limits::MAX_FUEL
+        )));
+    }
+    Ok(())
+}
+
+/// The `limits.*` lines of the description, in their fixed order.
+fn describe_limits(limits: &Limits) -> String {
+    let mut d = String::new();
+    let mut note = |k: &str, v: &dyn std::fmt::Display| {
+        d.push_str(k);
+        d.push('=');
+        d.push_str(&v.to_string());
+        d.push('\n');
+    };
     note("limits.fuel", &limits.fuel);
     note("limits.memory_bytes", &limits.memory_bytes);
     note("limits.table_elements", &limits.table_elements);
@@ -299,5 +374,5 @@ fn config(backend: Backend, limits: &Limits) -> Result<(Config, String), LoadErr
     for (name, value) in limits.compile.entries() {
         note(&format!("limits.compile.{name}"), &value);
     }
-    Ok((c, d))
+    d
 }

@@ -26,6 +26,14 @@ pub enum LoadError {
     /// The component is over a compile limit (checked before compiling).
     #[error("component {0}")]
     OverCompileLimit(#[from] crate::compile_limits::CompileLimitError),
+    /// A core module's memory starts larger than the memory cap of a run.
+    #[error("a core module of the component defines a memory of {initial} bytes at instantiation, over the memory limit of {limit} bytes")]
+    MemoryOverLimit {
+        /// The largest initial memory size, in bytes.
+        initial: u64,
+        /// The memory limit of a run, in bytes.
+        limit: u64,
+    },
     /// The component imports something outside the mechanism world.
     #[error("component imports {} outside the mechanism world (only imr:mechanism/host and imr:mechanism/types are allowed): {}", .0.len(), .0.join(", "))]
     ForbiddenImports(Vec<String>),

@@ -28,6 +28,10 @@ pub struct Inspection {
     pub over_compile_limit: Option<String>,
     /// Why wasmparser refuses the bytes, if it does.
     pub invalid: Option<String>,
+    /// How it was built: its `imr-build` section, if it has one.
+    pub build: Option<crate::provenance::BuildProvenance>,
+    /// Why its `imr-build` section cannot be read, if it cannot.
+    pub build_error: Option<String>,
 }
 
 impl Inspection {
@@ -100,7 +104,13 @@ pub fn inspect(bytes: &[u8], limits: &CompileLimits) -> Result<Inspection, Strin
         .validate_all(bytes)
         .err()
         .map(|e| e.to_string());
+    let (build, build_error) = match crate::provenance::extract(bytes) {
+        Ok(build) => (build, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     Ok(Inspection {
+        build,
+        build_error,
         blake3: blake3::hash(bytes).to_hex().to_string(),
         size: bytes.len(),
         imports,

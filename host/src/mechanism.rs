@@ -34,9 +34,12 @@ pub struct Run {
 }
 
 /// A component admitted and compiled for an engine, ready to run.
+#[derive(Clone)]
 pub struct Mechanism {
     engine: DeterministicEngine,
     id: String,
+    /// The largest initial size of a memory the component defines, in bytes.
+    initial_memory: u64,
     bytes: std::sync::Arc<[u8]>,
     imports: Vec<String>,
     pre: MechanismPre<Sandbox>,
@@ -142,6 +145,8 @@ impl Mechanism {
             crate::compile_limits::CompileLimitError::Malformed(m) => LoadError::Invalid(m),
             over => LoadError::OverCompileLimit(over),
         })?;
+        let initial_memory = largest_initial_memory(bytes)?;
+        check_initial_memory(initial_memory, engine)?;
         let id = blake3::hash(bytes).to_hex().to_string();
         // What is compiled (and cached) is the instrumented component; its id stays the original's hash.
         let wasm = crate::stack_limit::prepare(engine, bytes, stack_limit)?;
@@ -171,6 +176,7 @@ impl Mechanism {
         Ok(Self {
             engine: engine.clone(),
             id,
+            initial_memory,
             bytes: bytes.into(),
             imports,
             pre,
@@ -193,6 +199,11 @@ impl Mechanism {
         &self.bytes
     }
 
+    /// The component's bytes, shared (what a run's [`crate::RunBlobs`] hold).
+    pub fn shared_bytes(&self) -> std::sync::Arc<[u8]> {
+        self.bytes.clone()
+    }
+
     /// The component's imports.
     pub fn imports(&self) -> &[String] {
         &self.imports
@@ -206,6 +217,17 @@ impl Mechanism {
     /// The engine this mechanism was compiled for.
     pub fn engine(&self) -> &DeterministicEngine {
         &self.engine
+    }
+
+    /// This mechanism (the same compiled component: nothing is recompiled) run with
+    /// another fuel budget and memory cap (see [`DeterministicEngine::with_run_limits`]).
+    pub fn with_run_limits(&self, fuel: u64, memory_bytes: u64) -> Result<Self, LoadError> {
+        let engine = self.engine.with_run_limits(fuel, memory_bytes)?;
+        check_initial_memory(self.initial_memory, &engine)?;
+        Ok(Self {
+            engine,
+            ..self.clone()
+        })
     }
 
     /// Creates a fresh store and instance and drops them: what every run pays
@@ -301,6 +323,33 @@ impl Mechanism {
             log_dropped: sandbox.log_dropped,
         }
     }
+}
+
+/// The largest initial size, in bytes, of a memory that a core module of the component
+/// defines (imported memories are another module's).
+fn largest_initial_memory(bytes: &[u8]) -> Result<u64, LoadError> {
+    let mut largest = 0u64;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| LoadError::Invalid(e.to_string()))?;
+        if let wasmparser::Payload::MemorySection(memories) = payload {
+            for memory in memories {
+                let memory = memory.map_err(|e| LoadError::Invalid(e.to_string()))?;
+                let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+                largest = largest.max(memory.initial.saturating_mul(page));
+            }
+        }
+    }
+    Ok(largest)
+}
+
+/// Refuses, when it loads, a component whose memories start over the run's memory cap
+/// (it could not be instantiated).
+fn check_initial_memory(initial: u64, engine: &DeterministicEngine) -> Result<(), LoadError> {
+    let limit = engine.limits().memory_bytes;
+    if initial > limit {
+        return Err(LoadError::MemoryOverLimit { initial, limit });
+    }
+    Ok(())
 }
 
 /// Where a wasmtime error came from.

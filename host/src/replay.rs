@@ -8,7 +8,7 @@
 //! and the report says whether the results nevertheless agree.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use imr_weights::Sdk;
 
@@ -125,12 +125,22 @@ pub fn receipt_sdk(receipt: &Receipt) -> Sdk {
 
 type MechanismKey = (String, u64, u64);
 
-/// Replays receipts, keeping one compiled mechanism per (component, fuel limit,
-/// memory limit). Shareable across threads.
+/// The mechanisms a replayer keeps.
+#[derive(Debug, Default)]
+struct Mechanisms {
+    /// Each component compiled, by its blake3.
+    compiled: BTreeMap<String, Arc<Mechanism>>,
+    /// Each (component, fuel limit, memory limit) a receipt named.
+    limited: BTreeMap<MechanismKey, Arc<Mechanism>>,
+}
+
+/// Replays receipts, compiling each logged component once (for one engine) and
+/// running it with each receipt's fuel and memory limits. Shareable across threads.
 #[derive(Debug)]
 pub struct Replayer {
     options: ReplayOptions,
-    mechanisms: Mutex<BTreeMap<MechanismKey, Arc<Mechanism>>>,
+    engine: OnceLock<DeterministicEngine>,
+    mechanisms: Mutex<Mechanisms>,
 }
 
 impl Replayer {
@@ -138,12 +148,29 @@ impl Replayer {
     pub fn new(options: ReplayOptions) -> Self {
         Self {
             options,
-            mechanisms: Mutex::new(BTreeMap::new()),
+            engine: OnceLock::new(),
+            mechanisms: Mutex::new(Mechanisms::default()),
         }
     }
 
-    /// The mechanism a receipt ran: its component from the log, compiled for an
-    /// engine with the receipt's limits (once per distinct key).
+    /// The engine every component is compiled for: the default limits, the memory cap
+    /// at its maximum so that any component a receipt's cap admits loads (each receipt's
+    /// own fuel and memory limits are applied per run).
+    fn engine(&self) -> Result<&DeterministicEngine, ReplayError> {
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let limits = Limits {
+            memory_bytes: crate::limits::MAX_MEMORY_BYTES,
+            ..Limits::default()
+        };
+        let engine =
+            DeterministicEngine::with(self.options.backend, limits).map_err(ReplayError::Engine)?;
+        Ok(self.engine.get_or_init(|| engine))
+    }
+
+    /// The mechanism a receipt ran: its component from the log (compiled once per
+    /// component), with the receipt's fuel and memory limits.
     pub fn mechanism(&self, log: &Log, receipt: &Receipt) -> Result<Arc<Mechanism>, ReplayError> {
         let key = (
             receipt.component.clone(),
@@ -151,24 +178,31 @@ impl Replayer {
             receipt.memory_limit,
         );
         let mut map = self.mechanisms.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(m) = map.get(&key) {
+        if let Some(m) = map.limited.get(&key) {
             return Ok(m.clone());
         }
-        let bytes = log.blob("component", &receipt.component)?;
-        let limits = Limits {
-            fuel: receipt.fuel_limit,
-            memory_bytes: receipt.memory_limit,
-            ..Limits::default()
+        let component_error = |source| ReplayError::Component {
+            name: receipt.component.clone(),
+            source,
         };
-        let engine =
-            DeterministicEngine::with(self.options.backend, limits).map_err(ReplayError::Engine)?;
-        let mechanism = Mechanism::from_bytes(&engine, &bytes, self.options.cache.as_ref())
-            .map_err(|source| ReplayError::Component {
-                name: receipt.component.clone(),
-                source,
-            })?;
-        let mechanism = Arc::new(mechanism);
-        map.insert(key, mechanism.clone());
+        let compiled = map.compiled.get(&receipt.component).cloned();
+        let compiled = match compiled {
+            Some(m) => m,
+            None => {
+                let bytes = log.blob("component", &receipt.component)?;
+                let engine = self.engine()?;
+                let m = Mechanism::from_bytes(engine, &bytes, self.options.cache.as_ref());
+                Arc::new(m.map_err(component_error)?)
+            }
+        };
+        map.compiled
+            .insert(receipt.component.clone(), compiled.clone());
+        let limited = compiled.with_run_limits(receipt.fuel_limit, receipt.memory_limit);
+        let mechanism = Arc::new(limited.map_err(|e| match e {
+            LoadError::Engine(_) => ReplayError::Engine(e),
+            other => component_error(other),
+        })?);
+        map.limited.insert(key, mechanism.clone());
         Ok(mechanism)
     }
 

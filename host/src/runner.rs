@@ -1,5 +1,6 @@
-//! One complete run: mechanism → validated outcome → weights → receipt.
-//! The CLI, the run log and replay all go through [`execute`].
+//! One complete run: mechanism → validated outcome → weights → receipt, with
+//! the bytes the receipt names ([`RunBlobs`], what the run log stores).
+//! The CLI, the session and replay all go through [`execute`].
 
 use imr_guest::Outcome;
 use imr_weights::{ChainParams, Emission, Sdk};
@@ -11,6 +12,7 @@ use crate::receipt::{
     blake3_hex, log_bytes, outcome_bytes, PipelineRecord, Receipt, TimelockedRecord, WeightsRecord,
     RECEIPT_FORMAT,
 };
+use crate::run_blobs::RunBlobs;
 
 /// Everything one run produced.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct Executed {
     pub timelocked: Option<Result<imr_weights::timelocked::TimelockedCommit, String>>,
     /// The sealed receipt.
     pub receipt: Receipt,
+    /// The bytes the receipt names, as the run log stores them.
+    pub blobs: RunBlobs,
 }
 
 impl Executed {
@@ -68,12 +72,17 @@ pub fn execute(
         }
     }
     let engine = mechanism.engine();
-    let (state_out, outcome_hash) = match &run.result {
-        Ok(o) => (
-            Some(blake3_hex(&o.state)),
-            Some(blake3_hex(&outcome_bytes(o))),
-        ),
+    let (state_out, outcome) = match &run.result {
+        Ok(o) => (Some(o.state.clone()), Some(outcome_bytes(o))),
         Err(_) => (None, None),
+    };
+    let blobs = RunBlobs {
+        component: mechanism.shared_bytes(),
+        epoch: input.canonical_bytes(),
+        state_in: state_in.to_vec(),
+        state_out,
+        outcome,
+        log: log_bytes(&run.log, run.log_dropped),
     };
     let timelocked = emission
         .as_ref()
@@ -97,12 +106,12 @@ pub fn execute(
     let receipt = Receipt {
         format: RECEIPT_FORMAT.to_string(),
         component: mechanism.id().to_string(),
-        epoch: input.hash(),
-        state_in: blake3_hex(state_in),
-        state_out,
-        outcome: outcome_hash,
+        epoch: blake3_hex(&blobs.epoch),
+        state_in: blake3_hex(&blobs.state_in),
+        state_out: blobs.state_out.as_deref().map(blake3_hex),
+        outcome: blobs.outcome.as_deref().map(blake3_hex),
         error: run.result.as_ref().err().cloned(),
-        log: blake3_hex(&log_bytes(&run.log, run.log_dropped)),
+        log: blake3_hex(&blobs.log),
         fuel_limit: run.fuel_limit,
         fuel_consumed: run.fuel_consumed,
         memory_limit: engine.limits().memory_bytes,
@@ -117,6 +126,7 @@ pub fn execute(
         emission,
         timelocked,
         receipt,
+        blobs,
     }
 }
 

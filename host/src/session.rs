@@ -28,7 +28,7 @@ use imr_weights::Sdk;
 
 use crate::epoch::EpochInput;
 use crate::mechanism::Mechanism;
-use crate::runlog::{carried_state, Log, LogError, Record};
+use crate::runlog::{carried_state, Log, LogError};
 use crate::runner::{execute, Executed};
 
 /// Where a session starts when it is not continuing a run log.
@@ -245,14 +245,7 @@ impl Session {
         }
         let seq = match &mut self.log {
             Some(log) => {
-                let seq = log
-                    .append(&Record {
-                        component: mechanism.bytes(),
-                        input,
-                        state_in: &self.state,
-                        executed: &executed,
-                    })?
-                    .seq;
+                let seq = log.append(&executed.receipt, &executed.blobs)?.seq;
                 if let Some(signer) = &self.signer {
                     let record = imr_signing::sign(signer, &executed.receipt.hash)
                         .map_err(|e| SessionError::Sign(e.to_string()))?;

@@ -271,67 +271,13 @@ pub fn preflight(
 ) -> Verdict {
     let mut r = Vec::new();
     let mut not_checked = Vec::new();
-    let n = params.n;
     let is_self_weight = uids.len() == 1 && params.caller_uid == Some(uids[0]);
-    let registered = match (params.caller_uid, n) {
+    let registered = match (params.caller_uid, params.n) {
         (Some(uid), Some(n)) => Some(uid < n),
         _ => None,
     };
-
-    match extrinsic {
-        Extrinsic::SetWeights => {
-            if params.commit_reveal_enabled {
-                reject(
-                    &mut r,
-                    "CommitRevealEnabled",
-                    format!(
-                        "commit-reveal is enabled on subnet {}: weights must be committed and revealed",
-                        params.netuid
-                    ),
-                );
-            }
-        }
-        Extrinsic::CommitReveal | Extrinsic::TimelockedCommit => {
-            if params.mecid >= params.mechanism_count {
-                reject(
-                    &mut r,
-                    "MechanismDoesNotExist",
-                    format!(
-                        "mecid {} but the subnet has {} mechanism(s)",
-                        params.mecid, params.mechanism_count
-                    ),
-                );
-            }
-            if !params.commit_reveal_enabled {
-                reject(
-                    &mut r,
-                    "CommitRevealDisabled",
-                    format!(
-                        "commit-reveal is disabled on subnet {}: use set_mechanism_weights",
-                        params.netuid
-                    ),
-                );
-            }
-            if extrinsic == Extrinsic::TimelockedCommit {
-                check_timelock_parameters(&mut r, &mut not_checked, params);
-            }
-        }
-    }
-    // Stake (pre-dispatch extension, then internal step 7).
-    match params.caller_stake {
-        Some(stake) if !params.caller_is_owner && stake < params.stake_threshold => reject(
-            &mut r,
-            "NotEnoughStakeToSetWeights",
-            format!(
-                "stake {stake} is below the stake threshold {}",
-                params.stake_threshold
-            ),
-        ),
-        None if params.stake_threshold > 0 && !params.caller_is_owner => {
-            not_checked.push("NotEnoughStakeToSetWeights: caller_stake not given".into())
-        }
-        _ => {}
-    }
+    check_extrinsic(&mut r, &mut not_checked, params, extrinsic);
+    check_stake(&mut r, &mut not_checked, params);
     // Rate limit: set_weights only while CR is off; commits always.
     let rate_limited = match extrinsic {
         Extrinsic::SetWeights => !params.commit_reveal_enabled,
@@ -347,39 +293,7 @@ pub fn preflight(
     }
 
     // internal_set_weights (at reveal time for commit-reveal), in order.
-    if params.netuid == 0 {
-        reject(
-            &mut r,
-            "CanNotSetRootNetworkWeights",
-            "netuid 0 is the root network".into(),
-        );
-    }
-    if uids.len() != values.len() {
-        reject(
-            &mut r,
-            "WeightVecNotEqualSize",
-            format!("{} uids but {} values", uids.len(), values.len()),
-        );
-    }
-    if extrinsic == Extrinsic::SetWeights && params.mecid >= params.mechanism_count {
-        reject(
-            &mut r,
-            "MechanismDoesNotExist",
-            format!(
-                "mecid {} but the subnet has {} mechanism(s)",
-                params.mecid, params.mechanism_count
-            ),
-        );
-    }
-    match n {
-        Some(n) if uids.len() > usize::from(n) => reject(
-            &mut r,
-            "UidsLengthExceedUidsInSubNet",
-            format!("{} uids but the subnet has {n} neurons", uids.len()),
-        ),
-        Some(_) => {}
-        None => not_checked.push("UidsLengthExceedUidsInSubNet: neuron count n not given".into()),
-    }
+    check_sizes(&mut r, &mut not_checked, params, uids, values, extrinsic);
     if extrinsic == Extrinsic::SetWeights {
         check_registered(&mut r, &mut not_checked, params, registered);
     }
@@ -406,6 +320,134 @@ pub fn preflight(
         ),
         _ => not_checked.push("NeuronNoValidatorPermit: caller_uid/caller_permit not given".into()),
     }
+    check_uid_list(&mut r, &mut not_checked, params, uids, is_self_weight);
+    Verdict {
+        ok: r.is_empty(),
+        extrinsic,
+        rejections: r,
+        not_checked,
+    }
+}
+
+/// What only this extrinsic checks first: commit-reveal on or off, the mechanism of a commit,
+/// a timelocked commit's parameters.
+fn check_extrinsic(
+    r: &mut Vec<Rejection>,
+    not_checked: &mut Vec<String>,
+    params: &ChainParams,
+    extrinsic: Extrinsic,
+) {
+    match extrinsic {
+        Extrinsic::SetWeights => {
+            if params.commit_reveal_enabled {
+                reject(
+                    r,
+                    "CommitRevealEnabled",
+                    format!(
+                        "commit-reveal is enabled on subnet {}: weights must be committed and revealed",
+                        params.netuid
+                    ),
+                );
+            }
+        }
+        Extrinsic::CommitReveal | Extrinsic::TimelockedCommit => {
+            if params.mecid >= params.mechanism_count {
+                reject(
+                    r,
+                    "MechanismDoesNotExist",
+                    format!(
+                        "mecid {} but the subnet has {} mechanism(s)",
+                        params.mecid, params.mechanism_count
+                    ),
+                );
+            }
+            if !params.commit_reveal_enabled {
+                reject(
+                    r,
+                    "CommitRevealDisabled",
+                    format!(
+                        "commit-reveal is disabled on subnet {}: use set_mechanism_weights",
+                        params.netuid
+                    ),
+                );
+            }
+            if extrinsic == Extrinsic::TimelockedCommit {
+                check_timelock_parameters(r, not_checked, params);
+            }
+        }
+    }
+}
+
+/// The caller's stake against the subnet's threshold (pre-dispatch extension, then internal step 7).
+fn check_stake(r: &mut Vec<Rejection>, not_checked: &mut Vec<String>, params: &ChainParams) {
+    match params.caller_stake {
+        Some(stake) if !params.caller_is_owner && stake < params.stake_threshold => reject(
+            r,
+            "NotEnoughStakeToSetWeights",
+            format!(
+                "stake {stake} is below the stake threshold {}",
+                params.stake_threshold
+            ),
+        ),
+        None if params.stake_threshold > 0 && !params.caller_is_owner => {
+            not_checked.push("NotEnoughStakeToSetWeights: caller_stake not given".into())
+        }
+        _ => {}
+    }
+}
+
+/// The root network, the vectors' sizes, the mechanism (set_weights) and the uid count.
+fn check_sizes(
+    r: &mut Vec<Rejection>,
+    not_checked: &mut Vec<String>,
+    params: &ChainParams,
+    uids: &[u16],
+    values: &[u16],
+    extrinsic: Extrinsic,
+) {
+    if params.netuid == 0 {
+        reject(
+            r,
+            "CanNotSetRootNetworkWeights",
+            "netuid 0 is the root network".into(),
+        );
+    }
+    if uids.len() != values.len() {
+        reject(
+            r,
+            "WeightVecNotEqualSize",
+            format!("{} uids but {} values", uids.len(), values.len()),
+        );
+    }
+    if extrinsic == Extrinsic::SetWeights && params.mecid >= params.mechanism_count {
+        reject(
+            r,
+            "MechanismDoesNotExist",
+            format!(
+                "mecid {} but the subnet has {} mechanism(s)",
+                params.mecid, params.mechanism_count
+            ),
+        );
+    }
+    match params.n {
+        Some(n) if uids.len() > usize::from(n) => reject(
+            r,
+            "UidsLengthExceedUidsInSubNet",
+            format!("{} uids but the subnet has {n} neurons", uids.len()),
+        ),
+        Some(_) => {}
+        None => not_checked.push("UidsLengthExceedUidsInSubNet: neuron count n not given".into()),
+    }
+}
+
+/// Duplicate uids, uids outside the subnet, and too few weights (self-weights exempt).
+fn check_uid_list(
+    r: &mut Vec<Rejection>,
+    not_checked: &mut Vec<String>,
+    params: &ChainParams,
+    uids: &[u16],
+    is_self_weight: bool,
+) {
     let mut seen = BTreeSet::new();
     let dups: Vec<String> = uids
         .iter()
@@ -414,9 +456,9 @@ pub fn preflight(
         .map(|(i, u)| format!("uid {u} again at position {i}"))
         .collect();
     if !dups.is_empty() {
-        reject(&mut r, "DuplicateUids", dups.join(", "));
+        reject(r, "DuplicateUids", dups.join(", "));
     }
-    if let Some(n) = n {
+    if let Some(n) = params.n {
         let bad: Vec<String> = uids
             .iter()
             .enumerate()
@@ -425,7 +467,7 @@ pub fn preflight(
             .collect();
         if !bad.is_empty() {
             reject(
-                &mut r,
+                r,
                 "UidVecContainInvalidOne",
                 format!("{} (the subnet has uids 0..{n})", bad.join(", ")),
             );
@@ -438,7 +480,7 @@ pub fn preflight(
     let self_exempt = is_self_weight && params.netuid != 0;
     if !self_exempt && uids.len() < required {
         reject(
-            &mut r,
+            r,
             "WeightVecLengthIsLow",
             format!(
                 "{} weights but the subnet requires min(n={effective_n}, min_allowed_weights={}) = {required}",
@@ -446,12 +488,6 @@ pub fn preflight(
                 params.min_allowed_weights
             ),
         );
-    }
-    Verdict {
-        ok: r.is_empty(),
-        extrinsic,
-        rejections: r,
-        not_checked,
     }
 }
 

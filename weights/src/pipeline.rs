@@ -197,81 +197,19 @@ pub fn emit(
     }
     let call = params.weights_call;
 
-    let (processed, out_uids, values, branch, functions, densified, exclude) = match sdk {
-        Sdk::V10 => {
-            let dense = su.iter().all(|&u| u < n);
-            let (in_uids, in_w): (Vec<i64>, Vec<f64>) = if dense {
-                let mut row = vec![0.0f64; usize::from(n)];
-                for (&u, &w) in su.iter().zip(&sw) {
-                    row[usize::from(u)] = w;
-                }
-                ((0..i64::from(n)).collect(), row)
-            } else {
-                (su.iter().map(|&u| i64::from(u)).collect(), sw.clone())
-            };
-            let p = sdk10::process_weights(
-                &in_uids,
-                &NdArray::Float64(in_w),
-                i64::from(n),
-                Some(i64::from(params.min_allowed_weights)),
-                Some(limit),
-                i64::from(params.exclude_quantile),
-            )?;
-            let (eu, ev) = sdk10::convert_weights_and_uids_for_emit(&p.uids, &p.weights)?;
-            let processed = processed_from(to_u16_uids(&p.uids)?, &p.weights);
-            (
-                processed,
-                to_u16_uids(&eu)?,
-                ev,
-                p.branch.as_str().to_string(),
-                vec![
-                    "process_weights".to_string(),
-                    "convert_weights_and_uids_for_emit".to_string(),
-                ],
-                dense,
-                Some(params.exclude_quantile),
-            )
-        }
-        Sdk::V11 => {
-            let pre = sdk11::Preflight {
-                uid: params.caller_uid.map_or(-1, i64::from),
-                commit_reveal: params.commit_reveal_enabled,
-                min_allowed_weights: i64::from(params.min_allowed_weights),
-                max_weight_limit: i64::from(params.max_weight_limit),
-            };
-            let iu: Vec<i64> = su.iter().map(|&u| i64::from(u)).collect();
-            let is_self = iu.len() == 1 && iu[0] == pre.uid;
-            let clip = !is_self && params.max_weight_limit < u16::MAX;
-            let floats = if clip {
-                sdk11::clip_to_max_weight(&sw, limit)?
-            } else {
-                sw.clone()
-            };
-            let (eu, ev) = sdk11::conform(&iu, &sw, &pre, i64::from(params.netuid), false)?;
-            let branch = if is_self {
-                "self_weight"
-            } else if clip {
-                "clip"
-            } else {
-                "no_clip"
-            };
-            let mut functions = Vec::new();
-            if clip {
-                functions.push("clip_to_max_weight".to_string());
-            }
-            functions.push("normalize".to_string());
-            functions.push("_conform".to_string());
-            (
-                processed_from(su.clone(), &NdArray::Float64(floats)),
-                eu,
-                ev,
-                branch.to_string(),
-                functions,
-                false,
-                None,
-            )
-        }
+    let run = match sdk {
+        Sdk::V10 => run_sdk10(&su, &sw, n, limit, params)?,
+        Sdk::V11 => run_sdk11(&su, &sw, limit, params)?,
     };
+    let SdkRun {
+        processed,
+        uids: out_uids,
+        values,
+        branch,
+        functions,
+        densified,
+        exclude,
+    } = run;
 
     let dropped_uids = su
         .iter()
@@ -314,6 +252,106 @@ pub fn emit(
             call: call.name().to_string(),
             call_index: call.call_index(),
         },
+    })
+}
+
+/// What one SDK generation's processing gave.
+struct SdkRun {
+    processed: ProcessedWeights,
+    uids: Vec<u16>,
+    values: Vec<u16>,
+    branch: String,
+    functions: Vec<String>,
+    densified: bool,
+    exclude: Option<u16>,
+}
+
+/// SDK 10.x: `process_weights` (on a dense row when every uid is below `n`), then
+/// `convert_weights_and_uids_for_emit`.
+fn run_sdk10(
+    su: &[u16],
+    sw: &[f64],
+    n: u16,
+    limit: f64,
+    params: &ChainParams,
+) -> Result<SdkRun, WeightsError> {
+    let dense = su.iter().all(|&u| u < n);
+    let (in_uids, in_w): (Vec<i64>, Vec<f64>) = if dense {
+        let mut row = vec![0.0f64; usize::from(n)];
+        for (&u, &w) in su.iter().zip(sw) {
+            row[usize::from(u)] = w;
+        }
+        ((0..i64::from(n)).collect(), row)
+    } else {
+        (su.iter().map(|&u| i64::from(u)).collect(), sw.to_vec())
+    };
+    let p = sdk10::process_weights(
+        &in_uids,
+        &NdArray::Float64(in_w),
+        i64::from(n),
+        Some(i64::from(params.min_allowed_weights)),
+        Some(limit),
+        i64::from(params.exclude_quantile),
+    )?;
+    let (eu, ev) = sdk10::convert_weights_and_uids_for_emit(&p.uids, &p.weights)?;
+    let processed = processed_from(to_u16_uids(&p.uids)?, &p.weights);
+    Ok(SdkRun {
+        processed,
+        uids: to_u16_uids(&eu)?,
+        values: ev,
+        branch: p.branch.as_str().to_string(),
+        functions: vec![
+            "process_weights".to_string(),
+            "convert_weights_and_uids_for_emit".to_string(),
+        ],
+        densified: dense,
+        exclude: Some(params.exclude_quantile),
+    })
+}
+
+/// SDK 11.x: `clip_to_max_weight` (unless a self-weight or no limit), `normalize`, `_conform`.
+fn run_sdk11(
+    su: &[u16],
+    sw: &[f64],
+    limit: f64,
+    params: &ChainParams,
+) -> Result<SdkRun, WeightsError> {
+    let pre = sdk11::Preflight {
+        uid: params.caller_uid.map_or(-1, i64::from),
+        commit_reveal: params.commit_reveal_enabled,
+        min_allowed_weights: i64::from(params.min_allowed_weights),
+        max_weight_limit: i64::from(params.max_weight_limit),
+    };
+    let iu: Vec<i64> = su.iter().map(|&u| i64::from(u)).collect();
+    let is_self = iu.len() == 1 && iu[0] == pre.uid;
+    let clip = !is_self && params.max_weight_limit < u16::MAX;
+    let floats = if clip {
+        sdk11::clip_to_max_weight(sw, limit)?
+    } else {
+        sw.to_vec()
+    };
+    let (eu, ev) = sdk11::conform(&iu, sw, &pre, i64::from(params.netuid), false)?;
+    let branch = if is_self {
+        "self_weight"
+    } else if clip {
+        "clip"
+    } else {
+        "no_clip"
+    };
+    let mut functions = Vec::new();
+    if clip {
+        functions.push("clip_to_max_weight".to_string());
+    }
+    functions.push("normalize".to_string());
+    functions.push("_conform".to_string());
+    Ok(SdkRun {
+        processed: processed_from(su.to_vec(), &NdArray::Float64(floats)),
+        uids: eu,
+        values: ev,
+        branch: branch.to_string(),
+        functions,
+        densified: false,
+        exclude: None,
     })
 }
 

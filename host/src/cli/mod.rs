@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod anchor;
 mod args;
+mod audit;
 mod build;
 mod inspect;
 mod inspect_state;
@@ -20,6 +21,7 @@ mod simulate;
 mod table;
 mod validator;
 mod verify;
+mod verify_build;
 mod weights;
 mod yuma;
 
@@ -41,8 +43,12 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Print a run log's on-chain anchor (head hash and count as set_commitment call data).
     Anchor(anchor::AnchorArgs),
+    /// Check a run log against the weights its validator set on chain (a chain-weights export).
+    Audit(audit::AuditArgs),
     /// Build a guest crate into a reproducible mechanism component.
     Build(build::BuildArgs),
+    /// Check that a component rebuilds, byte for byte, from a source directory (its imr-build section).
+    VerifyBuild(verify_build::VerifyBuildArgs),
     /// Show a component's hash, world, imports, exports and size.
     Inspect(inspect::InspectArgs),
     /// Show a mechanism state: JSON pretty-printed, the binary format as tag, version, size and hex.
@@ -68,7 +74,9 @@ pub fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Anchor(a) => anchor::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Audit(a) => audit::run(a),
         Command::Build(a) => build::run(a),
+        Command::VerifyBuild(a) => verify_build::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::InspectState(a) => inspect_state::run(a),
         Command::Weights(a) => weights::run(a).map(|()| ExitCode::SUCCESS),

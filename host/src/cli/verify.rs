@@ -9,7 +9,8 @@ use imr_host::audit::anchor::AnchorRef;
 use imr_host::replay::ReplayOptions;
 use imr_host::runlog::Log;
 use imr_host::signatures::{ExpectedSigner, SignaturePolicy};
-use imr_host::verify::{verify_with_progress, Progress, VerifyOptions};
+use imr_host::verify::{verify_with_progress, Progress, VerifyOptions, VerifyReport};
+use imr_host::Backend;
 
 use super::args::{cache, EngineKind};
 use super::progress::progress_bar;
@@ -61,9 +62,9 @@ fn parse_ss58(s: &str) -> Result<String, String> {
         .map_err(|e| format!("not an ss58 address: {e}"))
 }
 
-pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let log = Log::open(&args.log)?;
-    let options = VerifyOptions {
+/// The library's options for these arguments.
+fn options(args: &VerifyArgs) -> VerifyOptions {
+    VerifyOptions {
         replay: ReplayOptions {
             backend: args.engine.backend(),
             cache: cache(args.no_cache, args.cache_dir.as_ref()),
@@ -78,7 +79,41 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             },
             required: args.require_signatures,
         },
-    };
+    }
+}
+
+/// Prints the report's counts, one `name value` row each.
+fn print_summary(report: &VerifyReport, secs: f64, backend: Backend) {
+    let rows = [
+        ("receipts", report.receipts.to_string()),
+        ("blobs", report.blobs.to_string()),
+        ("replayed", report.replayed.to_string()),
+        ("identical", report.identical.to_string()),
+        ("mismatched", report.mismatched.to_string()),
+        ("no result", report.no_result.to_string()),
+        ("signed", report.signed.to_string()),
+        ("missing", report.missing.to_string()),
+        ("problems", report.problems.len().to_string()),
+        (
+            "head",
+            report.head.clone().unwrap_or_else(|| "(empty log)".into()),
+        ),
+        (
+            "time",
+            format!(
+                "{secs:.2} s ({:.0} receipts/s, {backend} engine)",
+                report.replayed as f64 / secs.max(1e-9),
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        println!("{k:<11} {v}");
+    }
+}
+
+pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let log = Log::open(&args.log)?;
+    let options = options(args);
     let started = Instant::now();
     let mut bar = None;
     let report = verify_with_progress(&log, &options, &mut |p| match p {
@@ -104,32 +139,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         eprintln!("problem: anchor: {e}");
     }
     if !args.quiet {
-        let rows = [
-            ("receipts", report.receipts.to_string()),
-            ("blobs", report.blobs.to_string()),
-            ("replayed", report.replayed.to_string()),
-            ("identical", report.identical.to_string()),
-            ("mismatched", report.mismatched.to_string()),
-            ("no result", report.no_result.to_string()),
-            ("signed", report.signed.to_string()),
-            ("missing", report.missing.to_string()),
-            ("problems", report.problems.len().to_string()),
-            (
-                "head",
-                report.head.clone().unwrap_or_else(|| "(empty log)".into()),
-            ),
-            (
-                "time",
-                format!(
-                    "{secs:.2} s ({:.0} receipts/s, {} engine)",
-                    report.replayed as f64 / secs.max(1e-9),
-                    options.replay.backend
-                ),
-            ),
-        ];
-        for (k, v) in rows {
-            println!("{k:<11} {v}");
-        }
+        print_summary(&report, secs, options.replay.backend);
     }
     if let Some(Err(e)) = anchored {
         return Err(anyhow::anyhow!(

@@ -274,6 +274,16 @@ fn chain_params(args: &WeightsArgs) -> anyhow::Result<ChainParams> {
     if args.hotkey.is_some() {
         p.hotkey = args.hotkey.clone();
     }
+    p.schedule = commit_schedule(args, p.schedule.take())?;
+    Ok(p)
+}
+
+/// The commit schedule: `from_file` (the `--chain` file's) with the schedule flags
+/// applied; `None` when neither gives one.
+fn commit_schedule(
+    args: &WeightsArgs,
+    from_file: Option<CommitSchedule>,
+) -> anyhow::Result<Option<CommitSchedule>> {
     let any_schedule_flag = args.current_block.is_some()
         || args.block_timestamp_ms.is_some()
         || args.tempo.is_some()
@@ -283,50 +293,50 @@ fn chain_params(args: &WeightsArgs) -> anyhow::Result<ChainParams> {
         || args.pending_epoch_at.is_some()
         || args.subnet_epoch_index.is_some()
         || args.blocks_since_last_step.is_some();
-    if any_schedule_flag {
-        let mut sch = match p.schedule.take() {
-            Some(s) => s,
-            None => {
-                let (Some(current_block), Some(block_timestamp_ms), Some(tempo)) =
-                    (args.current_block, args.block_timestamp_ms, args.tempo)
-                else {
-                    bail!(
-                        "the commit schedule needs --current-block, --block-timestamp-ms and \
-                         --tempo (or a \"schedule\" object in --chain)"
-                    );
-                };
-                CommitSchedule {
-                    current_block,
-                    block_timestamp_ms,
-                    tempo,
-                    reveal_period_epochs: 1,
-                    block_time: 12.0,
-                    last_epoch_block: 0,
-                    pending_epoch_at: 0,
-                    subnet_epoch_index: 0,
-                    blocks_since_last_step: 0,
-                }
-            }
-        };
-        macro_rules! sched {
-            ($($flag:ident => $field:ident),* $(,)?) => {
-                $(if let Some(v) = args.$flag { sch.$field = v; })*
-            };
-        }
-        sched!(
-            current_block => current_block,
-            block_timestamp_ms => block_timestamp_ms,
-            tempo => tempo,
-            reveal_period => reveal_period_epochs,
-            block_time => block_time,
-            last_epoch_block => last_epoch_block,
-            pending_epoch_at => pending_epoch_at,
-            subnet_epoch_index => subnet_epoch_index,
-            blocks_since_last_step => blocks_since_last_step,
-        );
-        p.schedule = Some(sch);
+    if !any_schedule_flag {
+        return Ok(from_file);
     }
-    Ok(p)
+    let mut sch = match from_file {
+        Some(s) => s,
+        None => {
+            let (Some(current_block), Some(block_timestamp_ms), Some(tempo)) =
+                (args.current_block, args.block_timestamp_ms, args.tempo)
+            else {
+                bail!(
+                    "the commit schedule needs --current-block, --block-timestamp-ms and \
+                     --tempo (or a \"schedule\" object in --chain)"
+                );
+            };
+            CommitSchedule {
+                current_block,
+                block_timestamp_ms,
+                tempo,
+                reveal_period_epochs: 1,
+                block_time: 12.0,
+                last_epoch_block: 0,
+                pending_epoch_at: 0,
+                subnet_epoch_index: 0,
+                blocks_since_last_step: 0,
+            }
+        }
+    };
+    macro_rules! sched {
+        ($($flag:ident => $field:ident),* $(,)?) => {
+            $(if let Some(v) = args.$flag { sch.$field = v; })*
+        };
+    }
+    sched!(
+        current_block => current_block,
+        block_timestamp_ms => block_timestamp_ms,
+        tempo => tempo,
+        reveal_period => reveal_period_epochs,
+        block_time => block_time,
+        last_epoch_block => last_epoch_block,
+        pending_epoch_at => pending_epoch_at,
+        subnet_epoch_index => subnet_epoch_index,
+        blocks_since_last_step => blocks_since_last_step,
+    );
+    Ok(Some(sch))
 }
 
 /// Runs `imr weights`: prints the JSON report on stdout.

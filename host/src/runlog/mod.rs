@@ -2,14 +2,14 @@
 //! receipts, enough to replay any receipt and to verify the whole chain.
 //!
 //! ```no_run
-//! use imr_host::runlog::{Log, Record};
 //! use imr_host::runner::execute;
-//! # fn demo(mechanism: &imr_host::Mechanism, component: &[u8],
+//! use imr_host::runlog::Log;
+//! # fn demo(mechanism: &imr_host::Mechanism,
 //! #         input: &imr_host::epoch::EpochInput) -> Result<(), Box<dyn std::error::Error>> {
 //! let mut log = Log::open_append("run-log".as_ref())?;
 //! let previous = log.head()?.map(|r| r.hash);
 //! let executed = execute(mechanism, input, &[], previous, imr_host::weights::Sdk::V11);
-//! let appended = log.append(&Record { component, input, state_in: &[], executed: &executed })?;
+//! let appended = log.append(&executed.receipt, &executed.blobs)?;
 //! println!("receipt {} is {}", appended.seq, appended.hash);
 //! # Ok(()) }
 //! ```
@@ -41,9 +41,8 @@ use cap_std::fs::Dir;
 pub use blobs::{BlobState, Blobs};
 pub use error::LogError;
 
-use crate::epoch::EpochInput;
-use crate::receipt::{log_bytes, outcome_bytes, Receipt};
-use crate::runner::Executed;
+use crate::receipt::Receipt;
+use crate::run_blobs::RunBlobs;
 use durable::{remove_stale_temporaries, sync_dir, write_then_rename};
 use layout::{
     parse_receipt_name, parse_signature_name, receipt_name, BLOBS, LOG_FORMAT, MARKER, RECEIPTS,
@@ -62,19 +61,6 @@ pub struct Log {
     /// The number of receipts and the last one's hash (appenders only).
     next: u64,
     head: Option<String>,
-}
-
-/// One run to append: the receipt (in `executed`) and the bytes it names.
-#[derive(Debug, Clone, Copy)]
-pub struct Record<'a> {
-    /// The component's bytes.
-    pub component: &'a [u8],
-    /// The epoch.
-    pub input: &'a EpochInput,
-    /// The state handed in.
-    pub state_in: &'a [u8],
-    /// The run and its sealed receipt.
-    pub executed: &'a Executed,
 }
 
 /// Where an append landed.
@@ -389,18 +375,18 @@ impl Log {
     }
 
     /// Appends a run: stores the blobs its receipt names (component, canonical
-    /// epoch, state in and out, outcome, guest log), then the receipt, each
-    /// atomically and durably. The receipt must chain to the log's last receipt
-    /// (`previous`), and the bytes must be those the receipt names.
-    pub fn append(&mut self, record: &Record<'_>) -> Result<Appended, LogError> {
+    /// epoch, state in and out, outcome, guest log: the bytes `execute` returned
+    /// with the receipt), then the receipt, each atomically and durably. The
+    /// receipt must record a result (not a non-deterministic error), chain to the
+    /// log's last receipt (`previous`), and name exactly these bytes.
+    pub fn append(&mut self, receipt: &Receipt, blobs: &RunBlobs) -> Result<Appended, LogError> {
         if self.lock.is_none() {
             return Err(LogError::ReadOnly {
                 path: self.path.clone(),
             });
         }
-        let ex = record.executed;
-        let r = &ex.receipt;
-        if let Err(e) = &ex.run.result {
+        let r = receipt;
+        if let Some(e) = &r.error {
             if !e.deterministic() {
                 return Err(LogError::NotAResult(e.to_string()));
             }
@@ -424,7 +410,17 @@ impl Log {
         };
         expect("hash", &r.hash, r.compute_hash())?;
         let mut wrote = false;
-        let mut put = |field: &'static str, expected: Option<&str>, bytes: &[u8]| {
+        let mut put = |field: &'static str, expected: Option<&str>, bytes: Option<&[u8]>| {
+            let Some(bytes) = bytes else {
+                return match expected {
+                    Some(e) => Err(LogError::Mismatch {
+                        field,
+                        expected: e.to_string(),
+                        actual: "nothing".into(),
+                    }),
+                    None => Ok(()),
+                };
+            };
             let (name, written) = self.blobs.put(bytes)?;
             wrote |= written;
             match expected {
@@ -436,18 +432,16 @@ impl Log {
                 }),
             }
         };
-        put("component", Some(&r.component), record.component)?;
-        put("epoch", Some(&r.epoch), &record.input.canonical_bytes())?;
-        put("state_in", Some(&r.state_in), record.state_in)?;
-        if let Ok(outcome) = &ex.run.result {
-            put("state_out", r.state_out.as_deref(), &outcome.state)?;
-            put("outcome", r.outcome.as_deref(), &outcome_bytes(outcome))?;
-        }
+        put("component", Some(&r.component), Some(&blobs.component))?;
+        put("epoch", Some(&r.epoch), Some(&blobs.epoch))?;
+        put("state_in", Some(&r.state_in), Some(&blobs.state_in))?;
         put(
-            "log",
-            Some(&r.log),
-            &log_bytes(&ex.run.log, ex.run.log_dropped),
+            "state_out",
+            r.state_out.as_deref(),
+            blobs.state_out.as_deref(),
         )?;
+        put("outcome", r.outcome.as_deref(), blobs.outcome.as_deref())?;
+        put("log", Some(&r.log), Some(&blobs.log))?;
         if wrote {
             sync_dir(self.blobs.dir()).map_err(|e| self.io("sync", BLOBS.into(), e))?;
         }

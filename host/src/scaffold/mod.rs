@@ -4,7 +4,8 @@
 //! checkout, absolute otherwise), is its own Cargo workspace (so it builds the same inside or outside
 //! another one), carries the `guest` profile `imr build` uses, and gets a `Cargo.lock` taken from the
 //! checkout's (so it builds `--locked` with the same dependency versions). It builds with `imr build`
-//! and passes `cargo test` as generated.
+//! and passes `cargo test` as generated: its unit tests, and `tests/scenario.rs`, which runs the sample
+//! epochs with `imr_guest::testing` and compares their chain weights with `tests/expected_weights.jsonl`.
 
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
@@ -14,9 +15,11 @@ use std::process::Command;
 pub enum Template {
     /// One number per miner, scored by its distance to the truth; no state.
     Minimal,
-    /// Forecasts resolved by later truth, with an EMA ledger in the state.
+    /// Forecasts resolved by later truth, with an EMA ledger (`imr_guest::ledger`) in the state and the
+    /// SDK's normalize/cap/burn shaping.
     TimeSeries,
-    /// Completions scored by word overlap with a reference, with an EMA ledger in the state.
+    /// Completions scored by word overlap with a reference, with an EMA ledger in the state and the
+    /// SDK's shaping.
     PromptRanking,
 }
 
@@ -30,7 +33,17 @@ impl Template {
         }
     }
 
-    fn files(self) -> [&'static str; 4] {
+    /// The mechanism type the template's `src/lib.rs` exports.
+    fn mechanism(self) -> &'static str {
+        match self {
+            Template::Minimal => "Closest",
+            Template::TimeSeries => "Forecasts",
+            Template::PromptRanking => "Answers",
+        }
+    }
+
+    /// `src/lib.rs`, the two sample epochs, the README summary, and the golden weights of the samples.
+    fn files(self) -> [&'static str; 5] {
         macro_rules! t {
             ($dir:literal) => {
                 [
@@ -38,6 +51,7 @@ impl Template {
                     include_str!(concat!("templates/", $dir, "/0000.json")),
                     include_str!(concat!("templates/", $dir, "/0001.json")),
                     include_str!(concat!("templates/", $dir, "/summary.txt")),
+                    include_str!(concat!("templates/", $dir, "/expected_weights.jsonl")),
                 ]
             };
         }
@@ -164,7 +178,7 @@ pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created,
             "absolute: this crate sits outside that checkout".to_string(),
         )
     };
-    let [lib, e0, e1, summary] = template.files();
+    let [lib, e0, e1, summary, golden] = template.files();
     let lib_name = name.replace('-', "_");
     // JSON string escaping is valid TOML basic-string escaping.
     let sdk_toml = serde_json::to_string(&sdk_path).expect("a string serializes");
@@ -175,6 +189,7 @@ pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created,
             .replace("{{name}}", &name)
             .replace("{{lib_name}}", &lib_name)
             .replace("{{template}}", template.name())
+            .replace("{{mechanism}}", template.mechanism())
             .replace("{{summary}}", summary.trim())
     };
     let staging = tempfile::Builder::new()
@@ -182,7 +197,7 @@ pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created,
         .tempdir_in(&parent)
         .map_err(io(&parent))?;
     let root = staging.path();
-    let files: [(&str, String); 6] = [
+    let files: [(&str, String); 8] = [
         (
             "Cargo.toml",
             fill(include_str!("templates/Cargo.toml.tmpl")),
@@ -195,6 +210,11 @@ pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created,
         ("src/lib.rs", fill(lib)),
         ("epochs/0000.json", e0.into()),
         ("epochs/0001.json", e1.into()),
+        (
+            "tests/scenario.rs",
+            fill(include_str!("templates/scenario.rs.tmpl")),
+        ),
+        ("tests/expected_weights.jsonl", golden.into()),
     ];
     for (rel, text) in &files {
         let path = root.join(rel);

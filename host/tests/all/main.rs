@@ -3,7 +3,9 @@
 mod abi_faults;
 mod admission;
 mod anchoring;
+mod build_provenance;
 mod cache;
+mod chain_audit;
 mod cli;
 mod compile_limits;
 mod determinism;
@@ -18,6 +20,7 @@ mod receipt_format;
 mod replay;
 mod report;
 mod reproducible_build;
+mod run_limits;
 mod runlog;
 mod session;
 mod signatures;

@@ -47,11 +47,13 @@ fn build_test_and_run(dir: &Path, shared: &Path) {
             .unwrap(),
         "cargo test",
     );
-    // The generated unit tests ran (the doc tests are none).
+    // The generated unit tests ran (the doc tests are none), and the golden scenario of
+    // tests/scenario.rs (imr_guest::testing) matched the shipped expected weights.
     assert!(
         out.contains("test tests::") && out.contains(" ... ok"),
         "{out}"
     );
+    assert!(out.contains("test golden_weights ... ok"), "{out}");
     let component = shared.join("guest").join(format!("{name}.component.wasm"));
     let run = ok(
         imr()

@@ -9,12 +9,7 @@ use imr_host::epoch::EpochInput;
 use imr_host::{DeterministicEngine, Mechanism};
 
 /// The workspace root.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+pub use imr_test_support::workspace_root as workspace;
 
 /// Builds (once per process) the guest crate at `rel` (relative to the
 /// workspace) and returns the component path.
@@ -67,12 +62,5 @@ pub fn epoch_with_params(params: &str) -> EpochInput {
 
 /// The bundled time-series epoch files, in order.
 pub fn time_series_epochs() -> Vec<PathBuf> {
-    let dir = workspace().join("examples/time-series/data/epochs");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
+    imr_test_support::json_files(&workspace().join("examples/time-series/data/epochs"), false)
 }

@@ -7,68 +7,10 @@ use imr_weights::sdk10::NdArray;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The vectors root: `IMR_VECTORS` (relative paths against the workspace root), else the
-/// workspace's `../shared/vectors`. Returns `(root, explicitly_set)`.
-pub fn vectors_root() -> (PathBuf, bool) {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match std::env::var_os("IMR_VECTORS") {
-        Some(v) => {
-            let p = PathBuf::from(v);
-            (
-                if p.is_relative() {
-                    workspace.join(p)
-                } else {
-                    p
-                },
-                true,
-            )
-        }
-        None => (
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors")),
-            false,
-        ),
-    }
-}
-
-/// The `*.json` files of a vectors sub-folder, sorted by name; recurse one level when `deep`.
-/// With `IMR_VECTORS` set, a missing or unreadable folder panics (a test failure); unset and
-/// missing, prints a note and returns `None`.
-pub fn vector_files(folder: &str, deep: bool) -> Option<Vec<PathBuf>> {
-    let (root, explicit) = vectors_root();
-    let dir = root.join(folder);
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) => {
-            if explicit {
-                panic!(
-                    "IMR_VECTORS is set but {} is unreadable: {e}",
-                    dir.display()
-                );
-            }
-            eprintln!(
-                "note: {} not found ({e}); vector tests skipped",
-                dir.display()
-            );
-            return None;
-        }
-    };
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-        let path = entry.path();
-        if path.is_dir() && deep {
-            let mut sub: Vec<PathBuf> = std::fs::read_dir(&path)
-                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect();
-            files.append(&mut sub);
-        } else if path.extension().is_some_and(|x| x == "json") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Some(files)
+/// The `*.json` files of a vectors sub-folder, sorted; those of its sub-folders too when
+/// `deep`. A missing vectors root or folder fails the test (see `imr-test-support`).
+pub fn vector_files(folder: &str, deep: bool) -> Vec<PathBuf> {
+    imr_test_support::json_files(&imr_test_support::vectors_dir(folder), deep)
 }
 
 /// Read and parse a JSON file (panics with the path on failure: a test failure).

@@ -2,34 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// The vectors root: `IMR_VECTORS` (relative paths resolved against the workspace root) or the
-/// workspace's `../shared/vectors`. Returns `None` (after printing a note) only when the variable
-/// is unset and the default folder is missing.
-pub fn vectors_root() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match std::env::var_os("IMR_VECTORS") {
-        Some(v) => {
-            let p = PathBuf::from(v);
-            Some(if p.is_absolute() {
-                p
-            } else {
-                workspace.join(p)
-            })
-        }
-        None => {
-            let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors"));
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "note: IMR_VECTORS unset and {} missing; skipping",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
+/// The vectors root (`IMR_VECTORS`, see `imr-test-support`): a missing root fails the test.
+pub use imr_test_support::vectors_root;
 
 /// Files in `root/sub` whose names satisfy `pred`, sorted. A missing or unreadable folder is a
 /// test failure (the root was either given explicitly or found to exist).
@@ -49,8 +23,4 @@ pub fn discover(root: &Path, sub: &str, pred: impl Fn(&str) -> bool) -> Vec<Path
 }
 
 /// Read a file as JSON, failing with its path.
-pub fn read_json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: bad JSON: {e}", path.display()))
-}
+pub use imr_test_support::read_json;

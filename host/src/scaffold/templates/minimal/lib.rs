@@ -80,7 +80,10 @@ mod tests {
             &include_bytes!("../epochs/0001.json")[..],
         ] {
             let out = Closest::score(&epoch(bytes), &[]).unwrap();
-            assert!(out.scores.iter().all(|s| s.score.is_finite() && s.score >= 0.0));
+            assert!(out
+                .scores
+                .iter()
+                .all(|s| s.score.is_finite() && s.score >= 0.0));
         }
     }
 }

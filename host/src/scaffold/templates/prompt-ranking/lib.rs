@@ -5,20 +5,28 @@
 //! the F1 of its words against the reference's (lower-cased ASCII words, each distinct word counted
 //! once); a miner that did not answer, or whose answer does not decode, scores 0. Each miner's EMA
 //! moves, `ema ← α·score + (1-α)·ema` (α = `alpha` in `params`, default 0.2), and a uid whose hotkey
-//! changed starts again from 0. The scores are the EMAs.
+//! changed starts again from 0. The weights are the EMAs, normalized, capped at `max_weight`, with
+//! `burn_frac` to the owner's `burn_uid` (everything, while nobody has earned anything).
+//!
+//! The SDK does the bookkeeping every mechanism needs: `imr_guest::ledger` (per-miner records reset
+//! when a uid changes hands), `imr_guest::shaping` (normalize, cap, burn) and `imr_guest::state`
+//! (a versioned binary state). `tests/scenario.rs` runs `epochs/` and checks the golden weights.
 //!
 //! Determinism rules (the component runs in a sandbox with no clock, files or ambient randomness, and
 //! every validator must get the same bits):
 //! - use only the epoch and the state: no `SystemTime`, no environment, no threads;
-//! - iterate in a fixed order: `BTreeMap`/`BTreeSet`, never `HashMap` for anything that reaches the
-//!   output or the state;
+//! - iterate in a fixed order: `BTreeMap`/`BTreeSet` (the ledger is one), never `HashMap` for
+//!   anything that reaches the output or the state;
 //! - text: compare bytes or ASCII-folded words, not locale-dependent case mappings;
-//! - the state is encoded with `Outcome::with_state` (canonical JSON) and decoded with
-//!   `imr_guest::state::decode` (empty in the first epoch);
+//! - the state goes through `imr_guest::state::load` and `Outcome::with_typed_state`;
 //! - scores must be finite and >= 0.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
+use imr_guest::helpers::Absent;
+use imr_guest::ledger::{Ema, Ledger};
+use imr_guest::shaping::ShapingParams;
+use imr_guest::state::{self, MechanismState};
 use imr_guest::{export_mechanism, Epoch, Mechanism, MechanismError, Outcome};
 use serde::{Deserialize, Serialize};
 
@@ -32,31 +40,22 @@ struct Answer {
     completion: String,
 }
 
-#[derive(Deserialize)]
+/// `params` of the epoch file: `alpha` (default 0.2), and the shaping fields `max_weight`,
+/// `burn_uid` and `burn_frac` that `ShapingParams` reads.
+#[derive(Deserialize, Default)]
 struct Params {
-    #[serde(default = "default_alpha")]
-    alpha: f64,
+    alpha: Option<f64>,
 }
 
-impl Default for Params {
-    fn default() -> Self {
-        Self { alpha: default_alpha() }
-    }
-}
-
-fn default_alpha() -> f64 {
-    0.2
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-struct Miner {
-    hotkey: String,
-    ema: f64,
-}
-
+/// What the mechanism carries from epoch to epoch.
 #[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
-struct State {
-    miners: BTreeMap<u16, Miner>,
+pub struct State {
+    /// Every miner's record, by uid.
+    pub miners: Ledger<Ema>,
+}
+
+impl MechanismState for State {
+    const VERSION: u32 = 1;
 }
 
 /// The distinct lower-cased ASCII words of `text`.
@@ -85,30 +84,28 @@ pub struct Answers;
 impl Mechanism for Answers {
     fn score(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
         let task: Task = epoch.task()?;
-        let params: Params = epoch.params()?;
-        let old: State = imr_guest::state::decode(state)?;
-        let mut scored = BTreeMap::new();
+        let alpha = epoch.params::<Params>()?.alpha.unwrap_or(0.2);
+        let shaping = epoch.params::<ShapingParams>()?.pipeline()?;
+        let mut state: State = state::load(state)?;
+        // A new hotkey at a uid starts from 0; uids that left are dropped.
+        state.miners.reconcile(&epoch.neurons, Ema::fresh)?;
+        let mut scores = Vec::new();
         for response in &epoch.responses {
             if let Ok(a) = response.payload::<Answer>() {
-                scored.insert(response.uid, overlap_f1(&a.completion, &task.reference));
+                if scores.last().is_none_or(|&(uid, _)| uid != response.uid) {
+                    scores.push((response.uid, overlap_f1(&a.completion, &task.reference)));
+                }
             }
         }
-        let mut state = State::default();
-        for n in &epoch.neurons {
-            let kept = old.miners.get(&n.uid).filter(|m| m.hotkey == n.hotkey);
-            let before = kept.map_or(0.0, |m| m.ema);
-            let score = scored.get(&n.uid).copied().unwrap_or(0.0);
-            let ema = params.alpha * score + (1.0 - params.alpha) * before;
-            state.miners.insert(n.uid, Miner { hotkey: n.hotkey.clone(), ema });
-        }
-        let mut scores: Vec<(u16, f64)> =
-            state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
-        // Nobody has earned anything yet (the first epochs): an all-zero row cannot be set, so
-        // everything goes to the owner's uid 0, as subnets burn.
-        if scores.iter().all(|&(_, s)| s == 0.0) {
-            scores = vec![(0, 1.0)];
-        }
-        Outcome::new(scores).with_state(&state)
+        // Miners without a (decodable) answer score 0: their EMA decays.
+        state
+            .miners
+            .update_ema(&scores, alpha, Absent::Decay, |m| &mut m.ema)?;
+        let weights = shaping.apply(
+            &epoch.neurons,
+            &state.miners.per_neuron(&epoch.neurons, |m| m.ema),
+        )?;
+        Outcome::new(weights).with_typed_state(&state)
     }
 }
 
@@ -124,22 +121,26 @@ mod tests {
 
     #[test]
     fn word_overlap() {
-        assert_eq!(overlap_f1("Paris is the capital", "the capital is Paris"), 1.0);
+        assert_eq!(
+            overlap_f1("Paris is the capital", "the capital is Paris"),
+            1.0
+        );
         assert_eq!(overlap_f1("", "anything"), 0.0);
         assert!(overlap_f1("Paris", "the capital is Paris") > 0.0);
     }
 
     #[test]
-    fn closer_answers_earn_more_and_the_ema_carries() {
+    fn closer_answers_earn_more_and_a_new_hotkey_starts_again() {
         let first = Answers::score(&epoch(include_bytes!("../epochs/0000.json")), &[]).unwrap();
         let s = first.score_map();
         assert!(s[&1] > s[&2] && s[&2] > 0.0 && s[&3] > 0.0, "{s:?}");
         assert_eq!(s[&0], 0.0);
         let second =
             Answers::score(&epoch(include_bytes!("../epochs/0001.json")), &first.state).unwrap();
-        let t = second.score_map();
-        // uid 3's hotkey changed: it starts again; the others build on their EMA.
-        assert!(t[&1] > s[&1]);
-        assert_eq!(t[&3], 0.2);
+        let before: State = state::load(&first.state).unwrap();
+        let after: State = state::load(&second.state).unwrap();
+        // uid 3's hotkey changed: its EMA restarts from 0 (α·1 for a perfect answer); uid 1 builds on its own.
+        assert_eq!(after.miners[&3].ema, 0.2);
+        assert!(after.miners[&1].ema > before.miners[&1].ema);
     }
 }
