@@ -1,5 +1,5 @@
 //! `imr simulate`: a multi-validator, multi-epoch simulation of a subnet ([`imr_sim`]) in which
-//! every validator that runs the mechanism (honest, sampled, stale) has its own [`Session`]: its
+//! every validator that runs the mechanism (honest, sampled, stale, and offline-from-an-epoch before it) has its own [`Session`]: its
 //! own state, receipt chain and run log (`OUT/runs/NAME`).
 //!
 //! Everything is written into a staging folder and moved to `out` when complete; the

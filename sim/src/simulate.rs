@@ -275,7 +275,14 @@ pub fn simulate<R: Runner>(
                     timings.mechanism += clock.elapsed();
                     action
                 }
-                Behaviour::Offline => Action::Offline,
+                Behaviour::Offline { from: None } => Action::Offline,
+                Behaviour::Offline { from: Some(from) } => {
+                    if t < *from as usize {
+                        ran(runner, None, &mut timings)?
+                    } else {
+                        Action::Offline
+                    }
+                }
                 Behaviour::Copier { source, k } => {
                     let s = source_index(source).expect("validated: the source exists");
                     let k = *k as usize;

@@ -7,7 +7,8 @@
 //!   {"name": "c", "stake": 1000, "behaviour": {"kind": "copier", "source": "a", "k": 1}},
 //!   {"name": "t", "stake": 1000, "behaviour": {"kind": "stale", "k": 3}},
 //!   {"name": "r", "stake": 500,  "behaviour": {"kind": "random"}},
-//!   {"name": "o", "stake": 500,  "behaviour": {"kind": "offline"}}
+//!   {"name": "o", "stake": 500,  "behaviour": {"kind": "offline"}},
+//!   {"name": "p", "stake": 500,  "behaviour": {"kind": "offline", "from": 20}}
 //! ]}
 //! ```
 //! Errors name the file and the field (`validators[2].behaviour.source`).
@@ -41,8 +42,12 @@ pub enum Behaviour {
     },
     /// Seeded noise.
     Random,
-    /// Sets no weights.
-    Offline,
+    /// Sets no weights: never, or from epoch `from` on (honest before it, so it has bonds to lose).
+    Offline {
+        /// The first epoch (0-based, in the order of the epoch files) without weights; absent: every epoch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<u32>,
+    },
 }
 
 /// One validator of the simulation.
@@ -76,7 +81,7 @@ impl Behaviour {
             Behaviour::Copier { .. } => "copier",
             Behaviour::Stale { .. } => "stale",
             Behaviour::Random => "random",
-            Behaviour::Offline => "offline",
+            Behaviour::Offline { .. } => "offline",
         }
     }
 
@@ -84,7 +89,10 @@ impl Behaviour {
     pub fn runs_mechanism(&self) -> bool {
         matches!(
             self,
-            Behaviour::Honest | Behaviour::Sampled { .. } | Behaviour::Stale { .. }
+            Behaviour::Honest
+                | Behaviour::Sampled { .. }
+                | Behaviour::Stale { .. }
+                | Behaviour::Offline { from: Some(_) }
         )
     }
 }

@@ -311,3 +311,49 @@ fn bad_epoch_sequences_are_refused() {
     .to_string();
     assert!(err.contains("no epochs"), "{err}");
 }
+
+/// A validator that goes offline after setting weights keeps earning on its bonds while the chain still counts it
+/// active, then earns exactly nothing, to the end. On chain, what ends the dividends is the activity cutoff (its
+/// last weights stay stored and its bonds with them; an inactive validator's stake is masked out of the epoch),
+/// which is what this checks, block for block, against the subnet's `activity_cutoff`.
+#[test]
+fn an_offline_validator_earns_no_dividends_after_its_bonds_decay() {
+    const FROM: usize = 4;
+    let e = epochs(60, 6);
+    let v = validators(
+        r#"{"validators": [
+  {"name": "a", "stake": 4000, "behaviour": {"kind": "honest"}},
+  {"name": "b", "stake": 2000, "behaviour": {"kind": "honest"}},
+  {"name": "p", "stake": 2000, "behaviour": {"kind": "offline", "from": 4}}]}"#,
+    );
+    let (sim, runs) = run(&v, &e);
+    // It ran the mechanism only while online, and set weights only then.
+    assert_eq!(runs, vec![60, 60, FROM]);
+    for (t, r) in sim.records.iter().enumerate() {
+        assert_eq!(r.actions[2].row().is_some(), t < FROM, "epoch {t}");
+    }
+    let uid = sim.validator_uid(2) as usize;
+    let dividends: Vec<u64> = sim
+        .records
+        .iter()
+        .map(|r| r.output.validator_emission[uid])
+        .collect();
+    let last_set_block = sim.records[FROM - 1].block;
+    let cutoff = Hyperparams::default().activity_cutoff();
+    for r in &sim.records[FROM..] {
+        let active = r.block - last_set_block <= cutoff;
+        assert_eq!(
+            r.output.validator_emission[uid] > 0,
+            active,
+            "epoch {} at block {}: dividends {dividends:?}",
+            r.index,
+            r.block
+        );
+    }
+    // Both phases occur in the run: paid after going offline, then nothing to the end.
+    assert!(dividends[FROM] > 0, "{dividends:?}");
+    assert_eq!(*dividends.last().unwrap(), 0, "{dividends:?}");
+    // The honest validators keep earning.
+    let last = &sim.records.last().unwrap().output;
+    assert!(last.validator_emission[sim.validator_uid(0) as usize] > 0);
+}
