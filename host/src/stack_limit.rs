@@ -352,16 +352,26 @@ impl<'a> Rewriter<'a> {
         let mut next_type = info.types.len() as u32;
         let trap_type = next_type;
         next_type += 1;
+        // The wrappers' block types are appended to the type section in the
+        // order of their function type's index (`run` writes them by iterating
+        // this map), so their indices are assigned in that same order.
+        let needed: std::collections::BTreeSet<u32> = info
+            .func_types
+            .iter()
+            .zip(&info.costs)
+            .filter(|&(&ty, cost)| {
+                cost.charged()
+                    && info
+                        .types
+                        .get(ty as usize)
+                        .is_some_and(|t| t.results().len() > 1 && !t.params().is_empty())
+            })
+            .map(|(&ty, _)| ty)
+            .collect();
         let mut block_types = std::collections::BTreeMap::new();
-        for (&ty, cost) in info.func_types.iter().zip(&info.costs) {
-            let multi = info
-                .types
-                .get(ty as usize)
-                .is_some_and(|t| t.results().len() > 1 && !t.params().is_empty());
-            if cost.charged() && multi && !block_types.contains_key(&ty) {
-                block_types.insert(ty, next_type);
-                next_type += 1;
-            }
+        for ty in needed {
+            block_types.insert(ty, next_type);
+            next_type += 1;
         }
         Self {
             module,
@@ -759,6 +769,39 @@ mod tests {
     fn down_result(n: i64) -> i64 {
         // Mirrors $down: the result is 1 plus 2 per level whose n is not a multiple of 3.
         1 + 2 * (1..=n).filter(|k| k % 3 != 0).count() as i64
+    }
+
+    /// Found by the `differential` fuzz target (seed 20261205, input 1427): two
+    /// multi-result functions whose type indices appear in the reverse of their
+    /// numeric order got each other's wrapper block type (invalid output).
+    #[test]
+    fn multi_result_wrappers_get_their_own_block_types_in_any_order() {
+        let m = wasm(
+            r#"(module
+              (type $a (func (param i32) (result i32 i32)))
+              (type $b (func (param f64) (result f64 f32)))
+              (func $g (export "g") (type $b)
+                (if (i32.eqz (i32.const 1)) (then (call $f (i32.const 0)) (drop) (drop)))
+                (local.get 0) (f32.const 1.5))
+              (func $f (export "f") (type $a)
+                (if (i32.eqz (i32.const 1)) (then (call $g (f64.const 0)) (drop) (drop)))
+                (local.get 0) (i32.const 7)))"#,
+        );
+        let out = instrument_module(&m, 1 << 20).unwrap();
+        Validator::new_with_features(features())
+            .validate_all(&out)
+            .expect("the instrumented module validates");
+        on_guest_stack(|| {
+            for backend in [Backend::Cranelift, Backend::Pulley] {
+                let e = engine(backend);
+                let (r, ..) = call(&e, &out, "g", &[Val::F64(2.5f64.to_bits())]);
+                let r = r.unwrap();
+                assert_eq!((r[0].unwrap_f64(), r[1].unwrap_f32()), (2.5, 1.5), "{backend}");
+                let (r, ..) = call(&e, &out, "f", &[Val::I32(3)]);
+                let r = r.unwrap();
+                assert_eq!((r[0].unwrap_i32(), r[1].unwrap_i32()), (3, 7), "{backend}");
+            }
+        });
     }
 
     #[test]
