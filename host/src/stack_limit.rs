@@ -796,7 +796,11 @@ mod tests {
                 let e = engine(backend);
                 let (r, ..) = call(&e, &out, "g", &[Val::F64(2.5f64.to_bits())]);
                 let r = r.unwrap();
-                assert_eq!((r[0].unwrap_f64(), r[1].unwrap_f32()), (2.5, 1.5), "{backend}");
+                assert_eq!(
+                    (r[0].unwrap_f64(), r[1].unwrap_f32()),
+                    (2.5, 1.5),
+                    "{backend}"
+                );
                 let (r, ..) = call(&e, &out, "f", &[Val::I32(3)]);
                 let r = r.unwrap();
                 assert_eq!((r[0].unwrap_i32(), r[1].unwrap_i32()), (3, 7), "{backend}");
