@@ -15,8 +15,9 @@ pub struct Task {
     pub epoch: u64,
     /// The forecast asset (informational).
     pub asset: String,
-    /// Number of steps every forecast covers (1…64).
-    pub horizon: usize,
+    /// Number of steps every forecast covers (1…64). A `u64`, not a `usize`: a `usize` is 32 bits in Wasm and 64
+    /// natively, so a huge value would be refused with different messages (found by the `mechanisms` fuzz target).
+    pub horizon: u64,
     /// Requests opened in this epoch; this epoch's responses answer them.
     pub open_requests: Vec<OpenRequest>,
     /// Ground truth of requests opened in earlier epochs.
@@ -169,15 +170,15 @@ impl Params {
     }
 
     /// `max_pending`, or its default `2·horizon`.
-    pub fn max_pending(&self, horizon: usize) -> u64 {
-        self.max_pending.unwrap_or(2 * horizon as u64)
+    pub fn max_pending(&self, horizon: u64) -> u64 {
+        self.max_pending.unwrap_or(2 * horizon)
     }
 }
 
 impl Task {
     /// Checks the horizon, prices and lengths; the error names the field.
     pub fn validate(&self) -> Result<(), MechanismError> {
-        if !(1..=MAX_HORIZON).contains(&self.horizon) {
+        if !(1..=MAX_HORIZON as u64).contains(&self.horizon) {
             return Err(invalid(format!(
                 "task.horizon: {} is not in 1..={MAX_HORIZON}",
                 self.horizon
@@ -201,7 +202,7 @@ impl Task {
             }
         }
         for (i, r) in self.resolutions.iter().enumerate() {
-            if r.realized.len() != self.horizon {
+            if r.realized.len() as u64 != self.horizon {
                 return Err(invalid(format!(
                     "task.resolutions[{i}].realized: {} values, expected horizon {}",
                     r.realized.len(),

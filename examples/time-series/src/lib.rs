@@ -267,7 +267,7 @@ fn open(
             }
         }
         let checked = match (&sub, decode_error) {
-            (Some(s), _) => validity::check(s, task.horizon),
+            (Some(s), _) => validity::check(s, task.horizon as usize),
             (None, e) => validity::Checked {
                 sub: state::Sub::default(),
                 problems: vec![format!("payload: {}", e.unwrap_or_default())],
