@@ -61,50 +61,8 @@ pub struct EpochData {
     pub weights: Vec<Option<Vec<(u16, u16)>>>,
 }
 
-/// One miner's total, from `summary.json`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct MinerTotal {
-    /// The miner's uid.
-    pub uid: u16,
-    /// Its emission over all epochs in rao.
-    pub emission_rao: u64,
-    /// Its share of all miners' emission.
-    pub share: f64,
-}
-
-/// One validator's total, from `summary.json`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ValidatorTotal {
-    /// Its name.
-    pub name: String,
-    /// Its behaviour's kind.
-    pub behaviour: String,
-    /// Its uid in the simulated subnet.
-    pub uid: u16,
-    /// Its stake in TAO.
-    pub stake: f64,
-    /// Its dividends over all epochs in rao.
-    pub dividends_rao: u64,
-    /// TAO earned per TAO staked.
-    pub dividends_per_stake: Option<f64>,
-    /// Advantage (+) or loss (-) against the honest validators, as a fraction.
-    pub vs_honest: Option<f64>,
-    /// Epochs in which it set weights.
-    pub epochs_set: usize,
-}
-
-/// `summary.json`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SummaryFile {
-    /// Epochs simulated.
-    pub epochs: usize,
-    /// Every miner, by uid.
-    pub miners: Vec<MinerTotal>,
-    /// Every validator, in receipt order.
-    pub validators: Vec<ValidatorTotal>,
-    /// All honest validators' dividends over their stake.
-    pub honest_dividends_per_stake: Option<f64>,
-}
+/// `summary.json` is read back into the types imr-sim wrote it from.
+pub use imr_sim::summary::{MinerTotal, Summary as SummaryFile, ValidatorTotal};
 
 /// Everything the plots and the report show.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! The simulation's totals: each miner's emission, each validator's dividends per unit stake, and
 //! each validator's advantage or loss against the honest ones.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::simulate::Simulation;
 use crate::validators::Behaviour;
@@ -9,7 +9,7 @@ use crate::validators::Behaviour;
 const RAO_PER_TAO: f64 = 1e9;
 
 /// One miner's total.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MinerTotal {
     /// The miner's uid.
     pub uid: u16,
@@ -20,7 +20,7 @@ pub struct MinerTotal {
 }
 
 /// One validator's total.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ValidatorTotal {
     /// The validator's name.
     pub name: String,
@@ -42,7 +42,7 @@ pub struct ValidatorTotal {
 }
 
 /// The totals of a simulation.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     /// Epochs simulated.
     pub epochs: usize,
