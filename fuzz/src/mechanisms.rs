@@ -18,7 +18,8 @@ use std::sync::OnceLock;
 use imr_guest::{Epoch, Mechanism as _, MechanismError, Outcome};
 use imr_host::build::{build_guest, BuildOptions};
 use imr_host::epoch::EpochInput;
-use imr_host::{DeterministicEngine, Mechanism, RunError};
+use imr_host::validate::validate_outcome;
+use imr_host::{DeterministicEngine, Limits, Mechanism, RunError};
 use serde_json::Value;
 
 use crate::Finding;
@@ -242,6 +243,30 @@ fn bits(o: &Outcome) -> Vec<(u16, u64)> {
         .collect()
 }
 
+/// Names the first score that differs between the native and the Wasm outcome.
+fn first_difference(native: &Outcome, wasm: &Outcome) -> String {
+    let pairs = native.scores.iter().zip(&wasm.scores);
+    match pairs
+        .into_iter()
+        .find(|(n, w)| n.uid != w.uid || n.score.to_bits() != w.score.to_bits())
+    {
+        Some((n, w)) => format!(
+            "scores differ between native and Wasm: native uid {} = {:e} ({:#018x}), Wasm uid {} = {:e} ({:#018x})",
+            n.uid,
+            n.score,
+            n.score.to_bits(),
+            w.uid,
+            w.score,
+            w.score.to_bits()
+        ),
+        None => format!(
+            "scores differ between native and Wasm: native has {} scores, Wasm {}",
+            native.scores.len(),
+            wasm.scores.len()
+        ),
+    }
+}
+
 /// How an input ended when nothing was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -283,40 +308,109 @@ pub fn check(data: &[u8]) -> Result<Verdict, Finding> {
     }))
     .map_err(|_| Finding(format!("{}: the native mechanism panicked", example.name)))?;
     let wasm = example.mechanism.run(&input.epoch, &state).result;
-    let differ = |what: &str| {
+    compare(&input.epoch, native, &wasm).map_err(|what| {
         Finding(format!(
             "{}: {what}; epoch {}",
             example.name,
             String::from_utf8_lossy(&text)
         ))
-    };
-    match (&native, &wasm) {
+    })
+}
+
+/// Compares the native outcome with the component's, as the host records
+/// them; `Err` says how they differ.
+///
+/// The host checks and canonicalizes every outcome before it records it
+/// (scores sorted by uid, -0.0 stored as +0.0), so the native outcome goes
+/// through the same check first. An outcome the check refuses is kept as it
+/// is: when the component's run was refused for it, that is the mechanism's
+/// bug and reported as such.
+pub fn compare(
+    epoch: &Epoch,
+    native: Result<Outcome, MechanismError>,
+    wasm: &Result<Outcome, RunError>,
+) -> Result<Verdict, String> {
+    let native =
+        native.map(|o| validate_outcome(o.clone(), epoch, &Limits::default()).unwrap_or(o));
+    match (&native, wasm) {
         (Ok(n), Ok(w)) => {
             if bits(n) != bits(w) {
-                return Err(differ("scores differ between native and Wasm"));
+                return Err(first_difference(n, w));
             }
             if n.state != w.state || n.diagnostics != w.diagnostics {
-                return Err(differ(
-                    "state or diagnostics differ between native and Wasm",
-                ));
+                return Err("state or diagnostics differ between native and Wasm".into());
             }
             Ok(Verdict::SameOutcome)
         }
         (Err(n), Err(w)) if refusal(n) == refusal_of(w) => Ok(Verdict::SameRefusal),
         (Err(n), Err(w)) if refusal_of(w).is_some() => {
-            Err(differ(&format!("refusals differ: native {n:?}, Wasm {w}")))
+            Err(format!("refusals differ: native {n:?}, Wasm {w}"))
         }
         (Ok(n), Err(e)) => {
             // The host rejects output a mechanism must never produce; the
             // native code produced it too, so this is the mechanism's bug.
             let scores: Vec<f64> = n.scores.iter().map(|s| s.score).collect();
-            Err(differ(&format!(
+            Err(format!(
                 "native gave an outcome (scores {scores:?}), Wasm {e}"
-            )))
+            ))
         }
-        (Err(n), Err(e)) => Err(differ(&format!("native refused ({n}), Wasm failed: {e}"))),
-        (Err(n), Ok(_)) => Err(differ(&format!(
-            "native refused ({n}), Wasm gave an outcome"
-        ))),
+        (Err(n), Err(e)) => Err(format!("native refused ({n}), Wasm failed: {e}")),
+        (Err(n), Ok(_)) => Err(format!("native refused ({n}), Wasm gave an outcome")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imr_guest::Scored;
+
+    fn epoch() -> Epoch {
+        let text = br#"{"netuid": 1, "block": 1,
+            "seed": "0101010101010101010101010101010101010101010101010101010101010101",
+            "neurons": [{"uid": 0, "hotkey": "h0", "registered_at_block": 0},
+                        {"uid": 1, "hotkey": "h1", "registered_at_block": 0}]}"#;
+        EpochInput::parse(text, Path::new("t.json")).unwrap().epoch
+    }
+
+    fn outcome(scores: &[(u16, f64)]) -> Outcome {
+        Outcome {
+            scores: scores
+                .iter()
+                .map(|&(uid, score)| Scored { uid, score })
+                .collect(),
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn the_native_outcome_is_compared_as_the_host_records_it() {
+        // seed 20261205, input 8781: a burn share of -0.0 gave the burn uid
+        // -0.0 natively, which the host records as +0.0; unsorted uids too.
+        let wasm = Ok(outcome(&[(0, 0.0), (1, 1.0)]));
+        let native = Ok(outcome(&[(1, 1.0), (0, -0.0)]));
+        assert_eq!(compare(&epoch(), native, &wasm), Ok(Verdict::SameOutcome));
+    }
+
+    #[test]
+    fn a_last_bit_difference_is_a_finding_naming_the_uid() {
+        let wasm = Ok(outcome(&[(0, 0.5), (1, 1.0)]));
+        let native = Ok(outcome(&[
+            (0, 0.5),
+            (1, f64::from_bits(1.0f64.to_bits() + 1)),
+        ]));
+        let e = compare(&epoch(), native, &wasm).unwrap_err();
+        assert!(e.contains("native uid 1"), "{e}");
+    }
+
+    #[test]
+    fn an_outcome_the_host_refuses_is_the_mechanisms_bug() {
+        let wasm = Err(RunError::InvalidOutput {
+            uid: 1,
+            value: "-1.0".into(),
+            reason: "scores must be non-negative".into(),
+        });
+        let native = Ok(outcome(&[(1, -1.0)]));
+        let e = compare(&epoch(), native, &wasm).unwrap_err();
+        assert!(e.contains("native gave an outcome"), "{e}");
     }
 }
