@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use imr_guest::Epoch;
+use imr_types::Epoch;
 use imr_sim::outputs::{write_outputs, OutputError, Staging};
 use imr_sim::simulate::Timings;
 use imr_sim::subnet::SubnetError;

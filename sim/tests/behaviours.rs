@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use imr_guest::{Epoch, Neuron, Response};
+use imr_types::{Epoch, Neuron, Response};
 use imr_sim::outputs::{receipt_hash_is_valid, write_outputs};
 use imr_sim::{simulate, Action, Runner, SimEpoch, Simulation, Summary, Validators};
 use imr_weights::{ChainParams, Sdk};
