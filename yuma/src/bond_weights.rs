@@ -2,7 +2,7 @@
 //! of as whole matrices: the weights clipped at consensus (`col_clip_sparse`) and their
 //! interpolation with the unclipped weights by the bonds penalty (`interpolate_sparse`).
 
-use crate::fixed::{I32F32, ONE, ZERO};
+use crate::fixed::{mul_sat, I32F32, ONE, ZERO};
 use crate::sparse::SparseRow;
 
 /// One row of `col_clip_sparse(row, threshold)` into `out`: an entry above its column's
@@ -58,7 +58,7 @@ pub fn interpolate_row(
     touched.dedup();
     for j in touched {
         let (v1, v2) = (row1[j], row2[j]);
-        let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+        let interp = v1.saturating_add(mul_sat(ratio, v2.saturating_sub(v1)));
         if ZERO < interp {
             out.push((j as u16, interp));
         }

@@ -12,7 +12,7 @@ use crate::emission;
 use crate::error::YumaError;
 use crate::exact_div::Divisor;
 use crate::fixed::{
-    fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
+    fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, mul_sat, tao_weight_fraction,
     u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
 };
 use crate::fused_bonds::{self, BondInputs};
@@ -209,7 +209,7 @@ pub fn run_epoch_traced(
             let p = p.values();
             for &(j, v) in buf.iter() {
                 if let Some(r) = p.get_mut(j as usize) {
-                    *r = r.saturating_add(scale.saturating_mul(v));
+                    *r = r.saturating_add(mul_sat(scale, v));
                 }
             }
             wrapping_sum_row(buf)

@@ -14,7 +14,7 @@ use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::exact_div::{proportion_to_u16, Divisor};
-use crate::fixed::{u16_to_fixed, I32F32, ONE, ZERO};
+use crate::fixed::{mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -75,23 +75,23 @@ fn mat_ema_row(
         while a < na && b < nb {
             let ((ja, va), (jb, vb)) = (new_row[a], old_row[b]);
             if ja == jb {
-                let v = ZERO.saturating_add(alpha.saturating_mul(va));
-                emit(ja, v.saturating_add(one_minus_alpha.saturating_mul(vb)));
+                let v = ZERO.saturating_add(mul_sat(alpha, va));
+                emit(ja, v.saturating_add(mul_sat(one_minus_alpha, vb)));
                 a += 1;
                 b += 1;
             } else if ja < jb {
-                emit(ja, ZERO.saturating_add(alpha.saturating_mul(va)));
+                emit(ja, ZERO.saturating_add(mul_sat(alpha, va)));
                 a += 1;
             } else {
-                emit(jb, ZERO.saturating_add(one_minus_alpha.saturating_mul(vb)));
+                emit(jb, ZERO.saturating_add(mul_sat(one_minus_alpha, vb)));
                 b += 1;
             }
         }
         for &(j, v) in &new_row[a..] {
-            emit(j, ZERO.saturating_add(alpha.saturating_mul(v)));
+            emit(j, ZERO.saturating_add(mul_sat(alpha, v)));
         }
         for &(j, v) in &old_row[b..] {
-            emit(j, ZERO.saturating_add(one_minus_alpha.saturating_mul(v)));
+            emit(j, ZERO.saturating_add(mul_sat(one_minus_alpha, v)));
         }
         return out;
     }
@@ -102,13 +102,13 @@ fn mat_ema_row(
     let mut touched: Vec<usize> = Vec::with_capacity(new_row.len() + old_row.len());
     for &(j, v) in new_row {
         if let Some(c) = acc.get_mut(j as usize) {
-            *c = c.saturating_add(alpha.saturating_mul(v));
+            *c = c.saturating_add(mul_sat(alpha, v));
             touched.push(j as usize);
         }
     }
     for &(j, v) in old_row {
         if let Some(c) = acc.get_mut(j as usize) {
-            *c = c.saturating_add(one_minus_alpha.saturating_mul(v));
+            *c = c.saturating_add(mul_sat(one_minus_alpha, v));
             touched.push(j as usize);
         }
     }
@@ -212,7 +212,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 if let Some(scale) = scale {
                     for &(j, v) in w {
                         if let Some(c) = p[n..].get_mut(j as usize) {
-                            *c = c.saturating_add(v.saturating_mul(scale));
+                            *c = c.saturating_add(mul_sat(v, scale));
                         }
                     }
                 }
@@ -238,7 +238,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             let scale = inp.active_stake[i];
             s.delta.clear();
             s.delta
-                .extend(w.iter().map(|&(j, v)| (j, v.saturating_mul(scale))));
+                .extend(w.iter().map(|&(j, v)| (j, mul_sat(v, scale))));
             normalize_row(&mut s.delta, &delta_div);
             let row = mat_ema_row(&s.delta, &s.bonds, alpha, rows, &mut s.acc);
             if !row.is_empty() {
@@ -285,7 +285,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     _ => v,
                 };
                 let x = inp.incentive.get(j as usize).copied().unwrap_or(ZERO);
-                total = total.saturating_add(x.saturating_mul(v));
+                total = total.saturating_add(mul_sat(x, v));
                 let up = match max_div.get(j as usize) {
                     Some(d) if d.value() != ZERO => d.divide(v),
                     _ => v,
@@ -370,7 +370,7 @@ pub fn yuma3(
                     Some(d) if d.value() != ZERO => d.divide(v),
                     _ => v,
                 };
-                total = total.wrapping_add(v.saturating_mul(x));
+                total = total.wrapping_add(mul_sat(v, x));
             }
             (total, row_to_u16(row))
         },
