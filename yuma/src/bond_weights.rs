@@ -8,20 +8,31 @@ use crate::sparse::SparseRow;
 /// One row of `col_clip_sparse(row, threshold)` into `out`: an entry above its column's
 /// threshold is clipped to it, or dropped when the threshold is <= 0.
 ///
-/// Branch-free: every entry is written as `(j, min(v, th))` and the length advances unless the
-/// entry is dropped (about half the entries of a dense row are clipped, in no predictable order).
+/// Every entry is first written as `(j, min(v, th))` in one branch-free pass (about half the
+/// entries of a dense row are clipped, in no predictable order); only a row where some entry is
+/// dropped (a column with consensus 0 that the row weights) is redone with the dropping loop.
 pub fn clip_row(row: &[(u16, I32F32)], threshold: &[I32F32], out: &mut SparseRow) {
-    if out.len() < row.len() {
-        out.resize(row.len(), (0, ZERO));
-    }
-    let mut len = 0usize;
-    for &(j, v) in row {
+    out.clear();
+    let mut dropped = false;
+    out.extend(row.iter().map(|&(j, v)| {
         let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
         let clipped = th < v;
-        out[len] = (j, if clipped { th } else { v });
-        len += usize::from(!clipped || th > ZERO);
+        dropped |= clipped & (th <= ZERO);
+        (j, if clipped { th } else { v })
+    }));
+    if dropped {
+        out.clear();
+        for &(j, v) in row {
+            let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
+            if th < v {
+                if th > ZERO {
+                    out.push((j, th));
+                }
+            } else {
+                out.push((j, v));
+            }
+        }
     }
-    out.truncate(len);
 }
 
 /// One row of `interpolate_sparse(r1, r2, columns, ratio)` for `0 < ratio < 1` into `out`: both

@@ -37,6 +37,9 @@ pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
 /// Buffers of one block task.
 #[derive(Debug, Default)]
 struct Scratch {
+    /// Per row, where the next block's columns start (valid when `next_block` is that block).
+    cursor: Vec<usize>,
+    next_block: usize,
     dense: Vec<I32F32>,
     columns: Vec<Vec<(I32F32, I32F32)>>,
     select: Selection,
@@ -109,21 +112,32 @@ pub fn weighted_median_columns(
                 })
                 .collect();
         }
-        // The non-zero scores of each column with their stakes, in row order.
+        // The non-zero scores of each column with their stakes, in row order. A task walks its
+        // blocks in order, so each row's position carries over from the previous block.
         s.columns.resize_with(c1 - c0, Vec::new);
         s.columns.iter_mut().for_each(Vec::clear);
-        for (r, row) in rows.iter().enumerate() {
-            let start = row.partition_point(|&(j, _)| (j as usize) < c0);
-            for &(j, v) in &row[start..] {
+        if s.next_block != b || s.cursor.len() != rows.len() {
+            s.cursor.clear();
+            s.cursor.extend(
+                rows.iter()
+                    .map(|row| row.partition_point(|&(j, _)| (j as usize) < c0)),
+            );
+        }
+        for ((row, cursor), &stake) in rows.iter().zip(s.cursor.iter_mut()).zip(&use_stake) {
+            let mut p = *cursor;
+            while let Some(&(j, v)) = row.get(p) {
                 let j = j as usize;
                 if j >= c1 {
                     break;
                 }
                 if v != ZERO {
-                    s.columns[j - c0].push((v, use_stake[r]));
+                    s.columns[j - c0].push((v, stake));
                 }
+                p += 1;
             }
+            *cursor = p;
         }
+        s.next_block = b + 1;
         let mut out = Vec::with_capacity(c1 - c0);
         for c in 0..c1 - c0 {
             // A column without a non-zero score has median 0 (every score equals the pivot).
@@ -159,7 +173,65 @@ fn column(s: &mut Selection, k: usize, minority: I32F32, stake_sum: I32F32) -> I
     if s.current.len() < k && minority < zero_stake {
         return ZERO;
     }
-    median_pairs(s, minority, zero_stake, stake_sum)
+    if s.current.len() < PRESELECT_MIN {
+        return median_pairs(s, minority, zero_stake, stake_sum);
+    }
+    let (lo, hi) = preselect(s, minority, zero_stake);
+    median_pairs(s, minority, lo, hi)
+}
+
+/// Columns with fewer non-zero scores go straight to the walk.
+const PRESELECT_MIN: usize = 48;
+/// log2 of the number of buckets of [`preselect`].
+const BUCKET_BITS: u32 = 6;
+
+/// Narrow `s.current` (scores with their stakes, `below` = the stake of the scores below all of
+/// them) to the scores of one bucket, and return that bucket's partition bounds.
+///
+/// The walk of [`median_pairs`] from bounds `lo <= minority < hi` returns the smallest score `p`
+/// of its partition whose stake at or below `p`, plus `lo`, exceeds `minority` (the largest one
+/// if none does): it goes down only when the stake below the pivot already exceeds `minority`,
+/// up only when the stake at or below the pivot does not, and stops at the pivot otherwise; a
+/// partition below `minority` from the start (`lo > minority`) walks down to its smallest score.
+/// The answer is therefore a function of the set of `(score, stake)` pairs alone. Scores are
+/// cut into at most 64 buckets of consecutive ranges (`(score - min) >> shift`, monotone); the
+/// answer lies in the first bucket whose cumulative stake exceeds `minority` (or the last
+/// bucket when none does), and within that bucket it is the same smallest score, found by the
+/// walk from the bucket's own bounds. Stakes are non-negative proportions, so the integer sums
+/// are exact.
+fn preselect(s: &mut Selection, minority: I32F32, below: I32F32) -> (I32F32, I32F32) {
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    for &(v, _) in &s.current {
+        min = min.min(v.to_bits());
+        max = max.max(v.to_bits());
+    }
+    let span = max.wrapping_sub(min) as u64;
+    let shift = (u64::BITS - span.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let bucket = |v: I32F32| (v.to_bits().wrapping_sub(min) as u64 >> shift) as usize;
+    let mut stake = [0i64; 1 << BUCKET_BITS];
+    for &(v, w) in &s.current {
+        stake[bucket(v) & ((1 << BUCKET_BITS) - 1)] += w.to_bits();
+    }
+    let last = bucket(I32F32::from_bits(max));
+    let mut lo = below.to_bits();
+    let mut chosen = last;
+    for (b, &w) in stake.iter().enumerate().take(last) {
+        if lo + w > minority.to_bits() {
+            chosen = b;
+            break;
+        }
+        lo += w;
+    }
+    let hi = lo + stake[chosen];
+    s.lower.clear();
+    s.lower.extend(
+        s.current
+            .iter()
+            .copied()
+            .filter(|&(v, _)| bucket(v) == chosen),
+    );
+    std::mem::swap(&mut s.current, &mut s.lower);
+    (I32F32::from_bits(lo), I32F32::from_bits(hi))
 }
 
 /// The chain's `weighted_median` walk over `s.current`, the `(score, stake)` pairs in index
