@@ -92,6 +92,9 @@ pub struct WeightsForBonds<'a> {
     pub columns: usize,
 }
 
+/// A row clipped at consensus and the row of the weights for bonds.
+pub type ClippedAndRow<'s> = (&'s [(u16, I32F32)], &'s [(u16, I32F32)]);
+
 /// Buffers for [`WeightsForBonds::row`].
 #[derive(Debug, Default)]
 pub struct RowBuffers {
@@ -124,5 +127,35 @@ impl<'a> WeightsForBonds<'a> {
             &mut buf.out,
         );
         &buf.out
+    }
+
+    /// Row `i` clipped at consensus (`col_clip_sparse`, S9) and row `i` of the weights for
+    /// bonds, clipping once: the clipped row is the weights for bonds when the penalty is 1 and
+    /// the interpolation's second operand otherwise.
+    pub fn clipped_and_row<'s>(
+        &self,
+        i: usize,
+        buf: &'s mut RowBuffers,
+    ) -> ClippedAndRow<'s>
+    where
+        'a: 's,
+    {
+        let w: &'a [(u16, I32F32)] = self.weights.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        clip_row(w, self.consensus, &mut buf.clipped);
+        if self.ratio == ZERO {
+            return (&buf.clipped, w);
+        }
+        if self.ratio == ONE {
+            return (&buf.clipped, &buf.clipped);
+        }
+        interpolate_row(
+            w,
+            &buf.clipped,
+            self.columns,
+            self.ratio,
+            &mut buf.acc,
+            &mut buf.out,
+        );
+        (&buf.clipped, &buf.out)
     }
 }

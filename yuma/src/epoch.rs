@@ -5,14 +5,14 @@
 //! for bit and do not depend on the number of threads. [`crate::reference`] keeps the literal,
 //! one-operation-at-a-time port the tests compare this with.
 
-use crate::bond_weights::{clip_row, WeightsForBonds};
+use crate::bond_weights::WeightsForBonds;
 use crate::column_median::weighted_median_columns;
 use crate::consensus_mode::ConsensusSource;
 use crate::emission;
 use crate::error::YumaError;
 use crate::exact_div::Divisor;
 use crate::fixed::{
-    fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, mul_sat, tao_weight_fraction,
+    fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
     u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
 };
 use crate::fused_bonds::{self, BondInputs};
@@ -192,33 +192,8 @@ pub fn run_epoch_traced(
     let kappa = u16_proportion_to_fixed(hp.kappa_u16);
     let consensus = weighted_median_columns(par, &active_stake, &weights, n16, kappa);
 
-    // S9–S10 per row: clip at consensus (not kept: the bond step clips again where it reads
-    // the weights for bonds), validator trust, and the incentive Σ_i active_stake_i·clipped_ij
-    // (saturating) in fixed row chunks.
-    let (validator_trust, mut incentive) = par.map_rows_reduce(
-        n,
-        n,
-        ZERO,
-        SparseRow::new,
-        |buf, i, p| {
-            clip_row(&weights[i], &consensus, buf);
-            if buf.is_empty() {
-                return ZERO;
-            }
-            let scale = active_stake.get(i).copied().unwrap_or(ZERO);
-            let p = p.values();
-            for &(j, v) in buf.iter() {
-                if let Some(r) = p.get_mut(j as usize) {
-                    *r = r.saturating_add(mul_sat(scale, v));
-                }
-            }
-            wrapping_sum_row(buf)
-        },
-        |_, a, b| a.saturating_add(b),
-    );
-    inplace_normalize(&mut incentive);
-
-    // S11–S12. Weights for bonds, the bond mask (entries whose uid registered after the last
+    // S9–S12, fused into the bond passes: validator trust and incentive from the weights
+    // clipped at consensus, the weights for bonds, the bond mask (entries whose uid registered after the last
     // tempo are dropped), then the Yuma variant.
     let last_tempo = if input.last_mechanism_step_block == 0 {
         current_block.saturating_sub(tempo)
@@ -231,7 +206,6 @@ pub fn run_epoch_traced(
         last_tempo,
         registered: block_at_registration,
         active_stake: &active_stake,
-        incentive: &incentive,
         weights: WeightsForBonds {
             weights: &weights,
             consensus: &consensus,
@@ -250,6 +224,9 @@ pub fn run_epoch_traced(
     } else {
         fused_bonds::classic(par, hp, &bond_inputs)
     };
+
+    let validator_trust = outcome.validator_trust;
+    let incentive = outcome.incentive;
 
     // S13. Emission.
     let em = emission::split(
