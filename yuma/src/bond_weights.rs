@@ -132,11 +132,7 @@ impl<'a> WeightsForBonds<'a> {
     /// Row `i` clipped at consensus (`col_clip_sparse`, S9) and row `i` of the weights for
     /// bonds, clipping once: the clipped row is the weights for bonds when the penalty is 1 and
     /// the interpolation's second operand otherwise.
-    pub fn clipped_and_row<'s>(
-        &self,
-        i: usize,
-        buf: &'s mut RowBuffers,
-    ) -> ClippedAndRow<'s>
+    pub fn clipped_and_row<'s>(&self, i: usize, buf: &'s mut RowBuffers) -> ClippedAndRow<'s>
     where
         'a: 's,
     {
