@@ -19,7 +19,7 @@ type Entries<'a> = Cow<'a, [(u16, I32F32)]>;
 /// `row` sorted by column, the later of duplicate entries kept (borrowed when already strictly
 /// ascending).
 pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
-    if row.windows(2).all(|w| w[0].0 < w[1].0) {
+    if strictly_ascending(row) {
         return Cow::Borrowed(row);
     }
     let mut sorted = row.to_vec();
@@ -62,6 +62,39 @@ pub fn weighted_median_columns(
     columns: u16,
     majority: I32F32,
 ) -> Vec<I32F32> {
+    let sorted: Vec<bool> = score.iter().map(|r| strictly_ascending(r)).collect();
+    let non_negative = score.iter().all(|r| r.iter().all(|&(_, v)| v >= ZERO));
+    let known = KnownRows {
+        sorted: &sorted,
+        non_negative,
+    };
+    weighted_median_columns_known(par, stake, score, known, columns, majority)
+}
+
+/// What the caller already knows about the score rows (the epoch learns it while building them).
+#[derive(Debug, Clone, Copy)]
+pub struct KnownRows<'a> {
+    /// Per row: true exactly when the row is strictly ascending by column.
+    pub sorted: &'a [bool],
+    /// True only when no score is negative.
+    pub non_negative: bool,
+}
+
+/// True when the row's columns are strictly ascending.
+pub fn strictly_ascending(row: &[(u16, I32F32)]) -> bool {
+    row.windows(2).all(|w| w[0].0 < w[1].0)
+}
+
+/// [`weighted_median_columns`] given what is known about the rows (`known` must be true of
+/// `score`; rows without a flag count as unsorted).
+pub fn weighted_median_columns_known(
+    par: Par,
+    stake: &[I32F32],
+    score: &[SparseRow],
+    known: KnownRows<'_>,
+    columns: u16,
+    majority: I32F32,
+) -> Vec<I32F32> {
     let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|&s| s > ZERO).collect();
     inplace_normalize(&mut use_stake);
     let stake_sum = sum(&use_stake);
@@ -70,8 +103,15 @@ pub fn weighted_median_columns(
     let rows: Vec<Entries<'_>> = stake
         .iter()
         .zip(score.iter())
-        .filter(|(s, _)| **s > ZERO)
-        .map(|(_, row)| sorted_last_wins(row))
+        .enumerate()
+        .filter(|(_, (s, _))| **s > ZERO)
+        .map(|(i, (_, row))| {
+            if known.sorted.get(i).copied().unwrap_or(false) {
+                Cow::Borrowed(row.as_slice())
+            } else {
+                sorted_last_wins(row)
+            }
+        })
         .collect();
     let cols = columns as usize;
     if cols == 0 {
@@ -82,7 +122,7 @@ pub fn weighted_median_columns(
     let blocks = cols.div_ceil(width);
     // Negative scores never occur in the epoch (weights are non-negative); if a caller passes
     // some, every column takes the chain's walk over all k scores.
-    let any_negative = rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
+    let any_negative = !known.non_negative && rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     let per_block = par.map_rows(blocks, Scratch::default, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
         if any_negative {

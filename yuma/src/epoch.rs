@@ -6,7 +6,7 @@
 //! one-operation-at-a-time port the tests compare this with.
 
 use crate::bond_weights::WeightsForBonds;
-use crate::column_median::weighted_median_columns;
+use crate::column_median::{weighted_median_columns_known, KnownRows};
 use crate::consensus_mode::ConsensusSource;
 use crate::emission;
 use crate::error::YumaError;
@@ -155,42 +155,55 @@ pub fn run_epoch_traced(
             .map(|c| c.iter().map(|b| b.unwrap_or(u64::MAX)).collect())
             .unwrap_or_else(|| vec![u64::MAX; n])
     });
-    let weights: Vec<SparseRow> = par.map_rows(
-        n,
-        || (),
-        |_, i| {
-            let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
-                Some(row) if !validator_forbids[i] => row,
-                _ => return Vec::new(),
-            };
-            let updated = last_update[i];
-            let committed = commit_blocks.as_ref().map(|c| c[i]);
-            let mut out: SparseRow = Vec::with_capacity(row.len());
-            for &(j, v) in row {
-                let ju = j as usize;
-                // block_at_registration has n entries: None is a uid >= n.
-                let Some(&registered) = block_at_registration.get(ju) else {
-                    continue;
+    // Each row also says whether it is strictly ascending by column (for the medians).
+    let (weights, sorted): (Vec<SparseRow>, Vec<bool>) = par
+        .map_rows(
+            n,
+            || (),
+            |_, i| {
+                let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
+                    Some(row) if !validator_forbids[i] => row,
+                    _ => return (Vec::new(), true),
                 };
-                if (i != ju || hp.owner_uid == Some(j))
-                    && updated > registered
-                    && committed.is_none_or(|c| c >= registered)
-                {
-                    out.push((j, u16_to_fixed(v)));
+                let updated = last_update[i];
+                let committed = commit_blocks.as_ref().map(|c| c[i]);
+                let mut out: SparseRow = Vec::with_capacity(row.len());
+                let mut previous = -1i32;
+                let mut ascending = true;
+                for &(j, v) in row {
+                    let ju = j as usize;
+                    // block_at_registration has n entries: None is a uid >= n.
+                    let Some(&registered) = block_at_registration.get(ju) else {
+                        continue;
+                    };
+                    if (i != ju || hp.owner_uid == Some(j))
+                        && updated > registered
+                        && committed.is_none_or(|c| c >= registered)
+                    {
+                        ascending &= i32::from(j) > previous;
+                        previous = i32::from(j);
+                        out.push((j, u16_to_fixed(v)));
+                    }
                 }
-            }
-            let s = wrapping_sum_row(&out);
-            if s > ZERO {
-                let d = Divisor::new(s);
-                out.iter_mut().for_each(|(_, v)| *v = d.divide(*v));
-            }
-            out
-        },
-    );
+                let s = wrapping_sum_row(&out);
+                if s > ZERO {
+                    let d = Divisor::new(s);
+                    out.iter_mut().for_each(|(_, v)| *v = d.divide(*v));
+                }
+                (out, ascending)
+            },
+        )
+        .into_iter()
+        .unzip();
 
     // S8. Consensus.
     let kappa = u16_proportion_to_fixed(hp.kappa_u16);
-    let consensus = weighted_median_columns(par, &active_stake, &weights, n16, kappa);
+    // The weights are non-negative: u16 values, divided by a positive sum or left as they are.
+    let known = KnownRows {
+        sorted: &sorted,
+        non_negative: true,
+    };
+    let consensus = weighted_median_columns_known(par, &active_stake, &weights, known, n16, kappa);
 
     // S9–S12, fused into the bond passes: validator trust and incentive from the weights
     // clipped at consensus, the weights for bonds, the bond mask (entries whose uid registered after the last
