@@ -41,7 +41,10 @@ struct Scratch {
     cursor: Vec<usize>,
     next_block: usize,
     dense: Vec<I32F32>,
-    columns: Vec<Vec<(I32F32, I32F32)>>,
+    /// k slots per column of the block: its non-zero scores with their stakes.
+    flat: Vec<(I32F32, I32F32)>,
+    /// The number of non-zero scores of each column of the block.
+    counts: Vec<usize>,
     select: Selection,
 }
 
@@ -122,6 +125,9 @@ pub fn weighted_median_columns_known(
     let blocks = cols.div_ceil(width);
     // Negative scores never occur in the epoch (weights are non-negative); if a caller passes
     // some, every column takes the chain's walk over all k scores.
+    // k slots per column in the scatter buffer, plus a cache line, so that the columns of a
+    // block do not all map to the same cache set (k = 256 slots would be exactly 4 KiB apart).
+    let stride = k + 4;
     let any_negative = !known.non_negative && rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     let per_block = par.map_rows(blocks, Scratch::default, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
@@ -152,10 +158,15 @@ pub fn weighted_median_columns_known(
                 })
                 .collect();
         }
-        // The non-zero scores of each column with their stakes, in row order. A task walks its
+        // The non-zero scores of each column with their stakes, in row order, in a flat buffer
+        // of `stride` >= k slots per column (a row has at most one entry per column). A task walks its
         // blocks in order, so each row's position carries over from the previous block.
-        s.columns.resize_with(c1 - c0, Vec::new);
-        s.columns.iter_mut().for_each(Vec::clear);
+        let width_now = c1 - c0;
+        if s.flat.len() < width_now * stride {
+            s.flat.resize(width_now * stride, (ZERO, ZERO));
+        }
+        s.counts.clear();
+        s.counts.resize(width_now, 0);
         if s.next_block != b || s.cursor.len() != rows.len() {
             s.cursor.clear();
             s.cursor.extend(
@@ -170,24 +181,24 @@ pub fn weighted_median_columns_known(
                 if j >= c1 {
                     break;
                 }
-                if v != ZERO {
-                    s.columns[j - c0].push((v, stake));
-                }
+                let c = j - c0;
+                let count = &mut s.counts[c];
+                s.flat[c * stride + *count] = (v, stake);
+                *count += usize::from(v != ZERO);
                 p += 1;
             }
             *cursor = p;
         }
         s.next_block = b + 1;
-        let mut out = Vec::with_capacity(c1 - c0);
-        for c in 0..c1 - c0 {
+        let mut out = Vec::with_capacity(width_now);
+        for (c, &count) in s.counts.iter().enumerate() {
             // A column without a non-zero score has median 0 (every score equals the pivot).
-            if s.columns[c].is_empty() {
+            if count == 0 {
                 out.push(ZERO);
                 continue;
             }
-            std::mem::swap(&mut s.select.current, &mut s.columns[c]);
-            out.push(column(&mut s.select, k, minority, stake_sum));
-            std::mem::swap(&mut s.select.current, &mut s.columns[c]);
+            let col = &s.flat[c * stride..c * stride + count];
+            out.push(column(&mut s.select, col, k, minority, stake_sum));
         }
         out
     });
@@ -195,8 +206,8 @@ pub fn weighted_median_columns_known(
 }
 
 /// `weighted_median(stake, col, 0..k, minority, 0, stake_sum)` for a column with a non-zero
-/// score, given `s.current` = its non-zero scores with their stakes in row order (the other of
-/// the k rows score 0).
+/// score, given `col` = its non-zero scores with their stakes in row order (the other of the k
+/// rows score 0).
 ///
 /// The chain's selection keeps `partition_lo` = the stake of the scores below the partition and
 /// `partition_hi` = that plus the partition's stake (exact: stakes are non-negative and sum to
@@ -206,17 +217,31 @@ pub fn weighted_median_columns_known(
 /// selection over the non-zero scores alone, started at `partition_lo` = the zeros' stake, picks
 /// the same score. Sparse columns (most validators not weighting the miner) then cost their
 /// non-zero entries, not k. Columns with a negative score take the chain's walk over all k.
-fn column(s: &mut Selection, k: usize, minority: I32F32, stake_sum: I32F32) -> I32F32 {
-    // The zeros' stake: all of it but the non-zero scores' (exact integer sums, see above).
-    let nonzero_stake: i64 = s.current.iter().map(|&(_, w)| w.to_bits()).sum();
+fn column(
+    s: &mut Selection,
+    col: &[(I32F32, I32F32)],
+    k: usize,
+    minority: I32F32,
+    stake_sum: I32F32,
+) -> I32F32 {
+    // The zeros' stake: all of it but the non-zero scores' (exact integer sums, see above), and
+    // the range of the scores, in one pass.
+    let (mut nonzero_stake, mut min, mut max) = (0i64, i64::MAX, i64::MIN);
+    for &(v, w) in col {
+        nonzero_stake += w.to_bits();
+        min = min.min(v.to_bits());
+        max = max.max(v.to_bits());
+    }
     let zero_stake = I32F32::from_bits(stake_sum.to_bits() - nonzero_stake);
-    if s.current.len() < k && minority < zero_stake {
+    if col.len() < k && minority < zero_stake {
         return ZERO;
     }
-    if s.current.len() < PRESELECT_MIN {
+    s.current.clear();
+    if col.len() < PRESELECT_MIN {
+        s.current.extend_from_slice(col);
         return median_pairs(s, minority, zero_stake, stake_sum);
     }
-    let (lo, hi) = preselect(s, minority, zero_stake);
+    let (lo, hi) = preselect(s, col, (min, max), minority, zero_stake);
     median_pairs(s, minority, lo, hi)
 }
 
@@ -239,17 +264,18 @@ const BUCKET_BITS: u32 = 6;
 /// bucket when none does), and within that bucket it is the same smallest score, found by the
 /// walk from the bucket's own bounds. Stakes are non-negative proportions, so the integer sums
 /// are exact.
-fn preselect(s: &mut Selection, minority: I32F32, below: I32F32) -> (I32F32, I32F32) {
-    let (mut min, mut max) = (i64::MAX, i64::MIN);
-    for &(v, _) in &s.current {
-        min = min.min(v.to_bits());
-        max = max.max(v.to_bits());
-    }
+fn preselect(
+    s: &mut Selection,
+    col: &[(I32F32, I32F32)],
+    (min, max): (i64, i64),
+    minority: I32F32,
+    below: I32F32,
+) -> (I32F32, I32F32) {
     let span = max.wrapping_sub(min) as u64;
     let shift = (u64::BITS - span.leading_zeros()).saturating_sub(BUCKET_BITS);
     let bucket = |v: I32F32| (v.to_bits().wrapping_sub(min) as u64 >> shift) as usize;
     let mut stake = [0i64; 1 << BUCKET_BITS];
-    for &(v, w) in &s.current {
+    for &(v, w) in col {
         stake[bucket(v) & ((1 << BUCKET_BITS) - 1)] += w.to_bits();
     }
     let last = bucket(I32F32::from_bits(max));
@@ -263,14 +289,9 @@ fn preselect(s: &mut Selection, minority: I32F32, below: I32F32) -> (I32F32, I32
         lo += w;
     }
     let hi = lo + stake[chosen];
-    s.lower.clear();
-    s.lower.extend(
-        s.current
-            .iter()
-            .copied()
-            .filter(|&(v, _)| bucket(v) == chosen),
-    );
-    std::mem::swap(&mut s.current, &mut s.lower);
+    s.current.clear();
+    s.current
+        .extend(col.iter().copied().filter(|&(v, _)| bucket(v) == chosen));
     (I32F32::from_bits(lo), I32F32::from_bits(hi))
 }
 

@@ -47,7 +47,14 @@ pub fn safe_div(a: I32F32, b: I32F32) -> I32F32 {
 #[inline(always)]
 pub fn mul_sat(a: I32F32, b: I32F32) -> I32F32 {
     let p = (a.to_bits() as i128 * b.to_bits() as i128) >> 32;
-    I32F32::from_bits(p.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+    let narrow = p as i64;
+    if narrow as i128 == p {
+        I32F32::from_bits(narrow)
+    } else if p < 0 {
+        I32F32::from_bits(i64::MIN)
+    } else {
+        I32F32::from_bits(i64::MAX)
+    }
 }
 
 /// `a / b` in I64F64, or 0 when `b == 0` or the quotient overflows.
