@@ -170,13 +170,6 @@ fn merge_sorted(
     Some(out)
 }
 
-/// The stored u16 bonds of a row of proportions.
-fn row_to_u16(row: &[(u16, I32F32)]) -> U16Row {
-    row.iter()
-        .map(|&(j, v)| (j, proportion_to_u16(v)))
-        .collect()
-}
-
 /// What the bond step reads, row by row.
 #[derive(Debug, Clone, Copy)]
 pub struct BondInputs<'a> {
@@ -444,7 +437,9 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
+            let mut stored = Vec::with_capacity(row.len());
             for &(j, v) in row {
+                stored.push((j, proportion_to_u16(v)));
                 let Some(&x) = incentive.get(j as usize) else {
                     continue;
                 };
@@ -454,7 +449,7 @@ pub fn yuma3(
                 };
                 total = total.wrapping_add(mul_sat(v, x));
             }
-            (total, row_to_u16(row))
+            (total, stored)
         },
     );
     let mut bonds_u16 = Vec::with_capacity(per_row.len());
