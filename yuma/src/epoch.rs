@@ -238,6 +238,7 @@ pub fn run_epoch_traced(
         stored: input.bonds.as_deref(),
         last_tempo,
         registered: block_at_registration,
+        latest_registration,
         active_stake: &active_stake,
         weights: WeightsForBonds {
             weights: &weights,

@@ -181,6 +181,8 @@ pub struct BondInputs<'a> {
     pub last_tempo: u64,
     /// `BlockAtRegistration` per uid.
     pub registered: &'a [u64],
+    /// The largest entry of `registered` (0 when empty).
+    pub latest_registration: u64,
     /// Normalized active stake.
     pub active_stake: &'a [I32F32],
     /// The weights for bonds, row by row.
@@ -194,6 +196,11 @@ impl BondInputs<'_> {
         let Some(row) = self.stored.and_then(|b| b.get(i)) else {
             return;
         };
+        if self.last_tempo > self.latest_registration {
+            // Every uid (and, reading as registered at 0, every uid >= n) passes the mask.
+            out.extend(row.iter().map(|&(j, v)| (j, convert(v))));
+            return;
+        }
         out.extend(
             row.iter()
                 .filter(|&&(j, _)| {
