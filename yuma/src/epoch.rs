@@ -13,7 +13,7 @@ use crate::error::YumaError;
 use crate::exact_div::Divisor;
 use crate::fixed::{
     fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
-    u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
+    u16_proportion_to_fixed, I32F32, I64F64, ZERO,
 };
 use crate::fused_bonds::{self, BondInputs};
 use crate::hyperparams::Hyperparams;
@@ -155,6 +155,9 @@ pub fn run_epoch_traced(
             .map(|c| c.iter().map(|b| b.unwrap_or(u64::MAX)).collect())
             .unwrap_or_else(|| vec![u64::MAX; n])
     });
+    // The latest registration block: rows updated (and committed) after it keep every entry
+    // but the out-of-range ones and the diagonal.
+    let latest_registration = block_at_registration.iter().copied().max().unwrap_or(0);
     // Each row also says whether it is strictly ascending by column (for the medians).
     let (weights, sorted): (Vec<SparseRow>, Vec<bool>) = par
         .map_rows(
@@ -170,19 +173,36 @@ pub fn run_epoch_traced(
                 let mut out: SparseRow = Vec::with_capacity(row.len());
                 let mut previous = -1i32;
                 let mut ascending = true;
-                for &(j, v) in row {
-                    let ju = j as usize;
-                    // block_at_registration has n entries: None is a uid >= n.
-                    let Some(&registered) = block_at_registration.get(ju) else {
-                        continue;
-                    };
-                    if (i != ju || hp.owner_uid == Some(j))
-                        && updated > registered
-                        && committed.is_none_or(|c| c >= registered)
-                    {
-                        ascending &= i32::from(j) > previous;
-                        previous = i32::from(j);
-                        out.push((j, u16_to_fixed(v)));
+                let mut keep = |j: u16, v: u16| {
+                    ascending &= i32::from(j) > previous;
+                    previous = i32::from(j);
+                    // u16_to_fixed: a u16 is exactly representable.
+                    out.push((j, I32F32::from_bits(i64::from(v) << 32)));
+                };
+                if updated > latest_registration
+                    && committed.is_none_or(|c| c >= latest_registration)
+                {
+                    // Every uid registered before this row's update (and commit): only uids
+                    // >= n and the diagonal are dropped.
+                    for &(j, v) in row {
+                        let ju = j as usize;
+                        if ju < n && (i != ju || hp.owner_uid == Some(j)) {
+                            keep(j, v);
+                        }
+                    }
+                } else {
+                    for &(j, v) in row {
+                        let ju = j as usize;
+                        // block_at_registration has n entries: None is a uid >= n.
+                        let Some(&registered) = block_at_registration.get(ju) else {
+                            continue;
+                        };
+                        if (i != ju || hp.owner_uid == Some(j))
+                            && updated > registered
+                            && committed.is_none_or(|c| c >= registered)
+                        {
+                            keep(j, v);
+                        }
                     }
                 }
                 let s = wrapping_sum_row(&out);
@@ -218,6 +238,7 @@ pub fn run_epoch_traced(
         stored: input.bonds.as_deref(),
         last_tempo,
         registered: block_at_registration,
+        latest_registration,
         active_stake: &active_stake,
         weights: WeightsForBonds {
             weights: &weights,

@@ -45,9 +45,7 @@ fn divisors(v: &[I32F32]) -> Vec<Divisor> {
 fn normalize_row(row: &mut [(u16, I32F32)], div: &[Divisor]) {
     for (j, v) in row.iter_mut() {
         if let Some(d) = div.get(*j as usize) {
-            if d.value() != ZERO {
-                *v = d.divide(*v);
-            }
+            *v = d.normalize(*v);
         }
     }
 }
@@ -170,13 +168,6 @@ fn merge_sorted(
     Some(out)
 }
 
-/// The stored u16 bonds of a row of proportions.
-fn row_to_u16(row: &[(u16, I32F32)]) -> U16Row {
-    row.iter()
-        .map(|&(j, v)| (j, proportion_to_u16(v)))
-        .collect()
-}
-
 /// What the bond step reads, row by row.
 #[derive(Debug, Clone, Copy)]
 pub struct BondInputs<'a> {
@@ -188,6 +179,8 @@ pub struct BondInputs<'a> {
     pub last_tempo: u64,
     /// `BlockAtRegistration` per uid.
     pub registered: &'a [u64],
+    /// The largest entry of `registered` (0 when empty).
+    pub latest_registration: u64,
     /// Normalized active stake.
     pub active_stake: &'a [I32F32],
     /// The weights for bonds, row by row.
@@ -201,6 +194,11 @@ impl BondInputs<'_> {
         let Some(row) = self.stored.and_then(|b| b.get(i)) else {
             return;
         };
+        if self.last_tempo > self.latest_registration {
+            // Every uid (and, reading as registered at 0, every uid >= n) passes the mask.
+            out.extend(row.iter().map(|&(j, v)| (j, convert(v))));
+            return;
+        }
         out.extend(
             row.iter()
                 .filter(|&&(j, _)| {
@@ -350,16 +348,10 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             let mut total = ZERO;
             let mut stored = Vec::with_capacity(ema[i].len());
             for &(j, v) in &ema[i] {
-                let v = match ema_div.get(j as usize) {
-                    Some(d) if d.value() != ZERO => d.divide(v),
-                    _ => v,
-                };
+                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
                 total = total.saturating_add(mul_sat(x, v));
-                let up = match max_div.get(j as usize) {
-                    Some(d) if d.value() != ZERO => d.divide(v),
-                    _ => v,
-                };
+                let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 stored.push((j, proportion_to_u16(up)));
             }
             (total, stored)
@@ -444,17 +436,16 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
+            let mut stored = Vec::with_capacity(row.len());
             for &(j, v) in row {
+                stored.push((j, proportion_to_u16(v)));
                 let Some(&x) = incentive.get(j as usize) else {
                     continue;
                 };
-                let v = match ema_div.get(j as usize) {
-                    Some(d) if d.value() != ZERO => d.divide(v),
-                    _ => v,
-                };
+                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 total = total.wrapping_add(mul_sat(v, x));
             }
-            (total, row_to_u16(row))
+            (total, stored)
         },
     );
     let mut bonds_u16 = Vec::with_capacity(per_row.len());
