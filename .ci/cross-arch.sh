@@ -83,4 +83,50 @@ fi
 echo "== cross-arch: aarch64 verifies (replays) the x86_64 log"
 IMR_CACHE_DIR="$work/cache-aarch64" "${arm[@]}" verify "$work/log-x86_64" | tail -3
 
-echo "cross-arch: 1 passed, 0 failed"
+echo "== cross-arch: the logical stack limit (hostile guest: a recursion past the limit, and one within it)"
+# The limit is a property of the wasm (issue 14, item 1): the same recursion must end in the same typed
+# StackLimit error, with the same fuel and the same receipt, on both architectures.
+hostile_out=$("$native" build host/tests/guests/hostile)
+hostile=${hostile_out%%$'\n'*}
+test -f "$hostile"
+mkdir -p "$work/stack-epochs"
+write_epoch() {
+  cat >"$work/stack-epochs/$1.json" <<JSON
+{"netuid": 3, "block": $((100 + 10#$1)),
+ "seed": "0101010101010101010101010101010101010101010101010101010101010101",
+ "neurons": [{"uid": 0, "hotkey": "h0", "registered_at_block": 1},
+             {"uid": 1, "hotkey": "h1", "registered_at_block": 1}],
+ "params": $2}
+JSON
+}
+write_epoch 0000 '{"mode":"recurse_native","size":1000000000}'
+write_epoch 0001 '{"mode":"recurse_native","size":2000}'
+write_epoch 0002 '{"mode":"recurse_shadow"}'
+for arch in x86_64 aarch64; do
+  if [ "$arch" = x86_64 ]; then runner=("$native"); else runner=("${arm[@]}"); fi
+  # A run whose epochs end in a deterministic error still writes their receipts; the exit status says so.
+  IMR_CACHE_DIR="$work/cache-$arch" "${runner[@]}" run --mechanism "$hostile" --epochs "$work/stack-epochs" \
+    --log "$work/stack-log-$arch" --out "$work/stack-out-$arch" >"$work/stack-$arch.txt" 2>&1 || true
+done
+grep -q -i "stack" "$work/stack-x86_64.txt" || {
+  echo "error: the x86_64 run of the deep recursion did not report the stack limit:" >&2
+  cat "$work/stack-x86_64.txt" >&2
+  exit 1
+}
+if ! diff <(list "$work/stack-log-x86_64") <(list "$work/stack-log-aarch64") >"$work/stack-files.diff"; then
+  echo "error: the two stack-limit logs hold different files:" >&2
+  head -20 "$work/stack-files.diff" >&2
+  exit 1
+fi
+stack_count=0
+while IFS= read -r f; do
+  if ! cmp -s "$work/stack-log-x86_64/$f" "$work/stack-log-aarch64/$f"; then
+    echo "error: $f (stack-limit run) differs between x86_64 and aarch64" >&2
+    exit 1
+  fi
+  stack_count=$((stack_count + 1))
+done < <(list "$work/stack-log-x86_64")
+test "$stack_count" -gt 0 || { echo "error: the stack-limit run wrote no log" >&2; exit 1; }
+echo "   $stack_count files identical (StackLimit error, fuel and receipts)"
+
+echo "cross-arch: 2 passed, 0 failed"

@@ -52,6 +52,16 @@ pub fn run_target(name: &str, data: &[u8]) -> Result<(), Finding> {
     }
 }
 
+/// Prepares `name` before its clock starts: builds and loads what every input
+/// needs (the `mechanisms` target builds the two example components), so that a
+/// time budget is spent on inputs.
+pub fn prepare(name: &str) -> Result<(), Finding> {
+    match name {
+        "mechanisms" => mechanisms::prepare(),
+        _ => Ok(()),
+    }
+}
+
 /// A small deterministic generator (xorshift64*) for seeded inputs.
 #[derive(Debug, Clone)]
 pub struct Inputs(u64);
@@ -102,6 +112,8 @@ pub enum Budget {
 pub struct Report {
     /// Inputs run.
     pub inputs: usize,
+    /// Time spent on the inputs (after [`prepare`]).
+    pub elapsed: std::time::Duration,
     /// The findings, each with the index of the input that caused it.
     pub findings: Vec<(usize, Finding)>,
 }
@@ -112,12 +124,17 @@ pub fn smoke(target: &str, seed: u64, iterations: usize) -> Vec<(usize, Finding)
     fuzz(target, seed, Budget::Inputs(iterations)).findings
 }
 
-/// Runs `target` on inputs from `seed` within `budget`.
+/// Runs `target` on inputs from `seed` within `budget` (the time budget
+/// starts after [`prepare`]; a preparation that fails is the one finding).
 pub fn fuzz(target: &str, seed: u64, budget: Budget) -> Report {
     let mut inputs = Inputs::new(seed);
     let max_len = if target == "differential" { 4096 } else { 1024 };
-    let start = std::time::Instant::now();
     let mut report = Report::default();
+    if let Err(f) = prepare(target) {
+        report.findings.push((0, f));
+        return report;
+    }
+    let start = std::time::Instant::now();
     loop {
         let more = match budget {
             Budget::Inputs(n) => report.inputs < n,
@@ -137,5 +154,6 @@ pub fn fuzz(target: &str, seed: u64, budget: Budget) -> Report {
         }
         report.inputs += 1;
     }
+    report.elapsed = start.elapsed();
     report
 }

@@ -103,6 +103,14 @@ fn examples() -> &'static Result<[Example; 2], String> {
     })
 }
 
+/// Builds and loads the two examples (once per process).
+pub fn prepare() -> Result<(), Finding> {
+    examples()
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| Finding(format!("setup: {e}")))
+}
+
 /// Reads the fuzz input byte by byte (zeros once it is used up).
 struct Bytes<'a>(&'a [u8]);
 

@@ -72,6 +72,20 @@
 //! clock (`SystemTime::now()` panics), no file system and no ambient randomness.
 //! Use `BTreeMap` for anything you serialize, the helpers' compensated sums for
 //! reductions, and [`Rng`] for sampling.
+//!
+//! The same crate also builds natively (for tests and benches), and a native
+//! run must give the component's bits:
+//!
+//! * Decode integers from `task`, `params` and payloads as fixed-width types
+//!   (`u32`, `u64`), never `usize`/`isize`: those are 32 bits in the component
+//!   and 64 natively, so a large value is refused in one build and accepted in
+//!   the other (imr's fuzzer found this in the time-series example). Convert to
+//!   `usize` after your range check.
+//! * Call `exp`, `ln`, `pow` and friends through [`helpers`] (Rust's `libm`, the
+//!   same code on every target), not the `f64` methods of `std`, which natively
+//!   call the platform's C library and can differ in the last bit.
+//! * The host stores a `-0.0` score as `+0.0` (and sorts scores by uid) before
+//!   it records an outcome: compare a native outcome after the same step.
 
 extern crate self as imr_guest;
 

@@ -387,7 +387,6 @@ impl<'a> Rewriter<'a> {
 
     fn run(mut self) -> Result<Vec<u8>, InstrumentError> {
         let mut out = Module::new();
-        let mut code_index = 0usize;
         let mut reenc = RoundtripReencoder;
         for payload in Parser::new(0).parse_all(self.module) {
             let payload = payload?;
@@ -395,21 +394,7 @@ impl<'a> Rewriter<'a> {
                 Payload::Version { .. } | Payload::CodeSectionEntry(_) => {}
                 Payload::End(_) => break,
                 Payload::TypeSection(reader) => {
-                    let mut types = TypeSection::new();
-                    reenc
-                        .parse_type_section(&mut types, reader)
-                        .map_err(reencode_error)?;
-                    types.ty().function([], []);
-                    for &ty in self.block_types.keys() {
-                        let results: Vec<ValType> = self.info.types[ty as usize]
-                            .results()
-                            .iter()
-                            .map(|t| reenc.val_type(*t))
-                            .collect::<Result<_, _>>()
-                            .map_err(reencode_error)?;
-                        types.ty().function([], results);
-                    }
-                    out.section(&types);
+                    out.section(&self.type_section(reader)?);
                 }
                 Payload::FunctionSection(reader) => {
                     let mut functions = FunctionSection::new();
@@ -430,28 +415,7 @@ impl<'a> Rewriter<'a> {
                 }
                 Payload::CodeSectionStart { range, .. } => {
                     self.ensure_global(&mut out);
-                    let reader = wasmparser::CodeSectionReader::new(
-                        wasmparser::BinaryReader::new(&self.module[range.clone()], range.start),
-                    )?;
-                    let mut code = CodeSection::new();
-                    for body in reader {
-                        let body = body?;
-                        let cost = *self.info.costs.get(code_index).ok_or_else(|| {
-                            InstrumentError::Unsupported("more bodies than functions".into())
-                        })?;
-                        let ty = self.info.func_types[code_index];
-                        code_index += 1;
-                        if cost.charged() {
-                            self.charged_body(&mut code, &body, ty, cost)?;
-                        } else {
-                            code.raw(&self.module[body.range()]);
-                        }
-                    }
-                    let mut trap = Function::new([]);
-                    trap.instruction(&Instruction::Unreachable);
-                    trap.instruction(&Instruction::End);
-                    code.function(&trap);
-                    out.section(&code);
+                    out.section(&self.code_section(range)?);
                 }
                 Payload::CustomSection(reader) if reader.name() == "name" => {}
                 other => {
@@ -475,6 +439,58 @@ impl<'a> Rewriter<'a> {
         names.functions(&functions);
         out.section(&names);
         Ok(out.finish())
+    }
+
+    /// The type section with the trap function's type `[] -> []` and one `[] -> results` type
+    /// per multi-result block type appended (their indices were fixed when the plan was made).
+    fn type_section(
+        &self,
+        reader: wasmparser::TypeSectionReader<'_>,
+    ) -> Result<TypeSection, InstrumentError> {
+        let mut reenc = RoundtripReencoder;
+        let mut types = TypeSection::new();
+        reenc
+            .parse_type_section(&mut types, reader)
+            .map_err(reencode_error)?;
+        types.ty().function([], []);
+        for &ty in self.block_types.keys() {
+            let results: Vec<ValType> = self.info.types[ty as usize]
+                .results()
+                .iter()
+                .map(|t| reenc.val_type(*t))
+                .collect::<Result<_, _>>()
+                .map_err(reencode_error)?;
+            types.ty().function([], results);
+        }
+        Ok(types)
+    }
+
+    /// The code section: every charged body rewritten, the others copied, and the trap
+    /// function's body (`unreachable`) appended last.
+    fn code_section(&self, range: std::ops::Range<usize>) -> Result<CodeSection, InstrumentError> {
+        let reader = wasmparser::CodeSectionReader::new(wasmparser::BinaryReader::new(
+            &self.module[range.clone()],
+            range.start,
+        ))?;
+        let mut code = CodeSection::new();
+        for (code_index, body) in reader.into_iter().enumerate() {
+            let body = body?;
+            let cost =
+                *self.info.costs.get(code_index).ok_or_else(|| {
+                    InstrumentError::Unsupported("more bodies than functions".into())
+                })?;
+            let ty = self.info.func_types[code_index];
+            if cost.charged() {
+                self.charged_body(&mut code, &body, ty, cost)?;
+            } else {
+                code.raw(&self.module[body.range()]);
+            }
+        }
+        let mut trap = Function::new([]);
+        trap.instruction(&Instruction::Unreachable);
+        trap.instruction(&Instruction::End);
+        code.function(&trap);
+        Ok(code)
     }
 
     fn push_global(&self, globals: &mut GlobalSection) {

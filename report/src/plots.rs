@@ -12,6 +12,7 @@
 //! embedded in this crate ([`crate::font`]), no system font is looked up, and no time or path
 //! enters a plot, so the same data give the same bytes on every machine.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -255,6 +256,37 @@ fn legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A chart with epochs on x and values on y.
+type EpochChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart over the simulation's epochs (x) from 0 to a little above `max` (y), with its mesh
+/// drawn: `(caption, y axis description)`, and the y labels with `y_decimals` decimals.
+fn over_epochs<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &SimulationData,
+    max: f64,
+    (caption, y_desc): (&str, &str),
+    y_decimals: usize,
+) -> Result<EpochChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, text(20.0))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(64)
+        .build_cartesian_2d(epoch_range(d), value_range(max))?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.y_decimals$}"))
+        .max_light_lines(2)
+        .label_style(text(12.0))
+        .axis_desc_style(text(13.0))
+        .draw()?;
+    Ok(chart)
+}
+
 fn emission<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &SimulationData,
@@ -277,22 +309,13 @@ fn emission<DB: DrawingBackend>(
         .last()
         .map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max));
     let (chart_area, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption("Emission per miner", text(20.0))
-        .margin(12)
-        .x_label_area_size(42)
-        .y_label_area_size(64)
-        .build_cartesian_2d(epoch_range(d), value_range(max))?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("emission per epoch (TAO)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.2}"))
-        .max_light_lines(2)
-        .label_style(text(12.0))
-        .axis_desc_style(text(13.0))
-        .draw()?;
+    let mut chart = over_epochs(
+        &chart_area,
+        d,
+        max,
+        ("Emission per miner", "emission per epoch (TAO)"),
+        2,
+    )?;
     let xs: Vec<f64> = d.epochs.iter().map(|e| e.index as f64).collect();
     let mut entries = Vec::new();
     for (i, top) in tops.iter().enumerate().rev() {
@@ -321,22 +344,16 @@ fn dividends<DB: DrawingBackend>(
         .copied()
         .fold(0.0, f64::max);
     let (chart_area, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption("Dividends per unit stake", text(20.0))
-        .margin(12)
-        .x_label_area_size(42)
-        .y_label_area_size(64)
-        .build_cartesian_2d(epoch_range(d), value_range(max))?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("dividends per epoch (rao per TAO staked)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .max_light_lines(2)
-        .label_style(text(12.0))
-        .axis_desc_style(text(13.0))
-        .draw()?;
+    let mut chart = over_epochs(
+        &chart_area,
+        d,
+        max,
+        (
+            "Dividends per unit stake",
+            "dividends per epoch (rao per TAO staked)",
+        ),
+        0,
+    )?;
     let mut entries = Vec::new();
     for (i, s) in lines.iter().enumerate() {
         let c = color(i);

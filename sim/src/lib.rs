@@ -16,6 +16,8 @@ pub mod seeding;
 pub mod simulate;
 pub mod subnet;
 pub mod summary;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod validators;
 pub mod views;
 

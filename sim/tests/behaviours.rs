@@ -1,101 +1,19 @@
-//! The simulation loop with a native mechanism: behaviours, Yuma bookkeeping and outputs.
+//! The simulation loop with a native mechanism (`imr_sim::testing`): behaviours, Yuma bookkeeping and outputs.
 
 use std::path::Path;
 
-use imr_guest::{Epoch, Neuron, Response};
 use imr_sim::outputs::{receipt_hash_is_valid, write_outputs};
-use imr_sim::{simulate, Action, Runner, SimEpoch, Simulation, Summary, Validators};
-use imr_weights::{ChainParams, Sdk};
-use imr_yuma::state::U16Row;
+use imr_sim::testing::{epochs, NativeRunner};
+use imr_sim::{simulate, Action, SimEpoch, Simulation, Summary, Validators};
+use imr_weights::Sdk;
 use imr_yuma::Hyperparams;
-
-/// A native "mechanism": each miner's score is the number of its responses this validator sees
-/// plus its uid times the epoch index mod 5 (so weights change across epochs); emitted through
-/// the real weights pipeline.
-struct Native<'a> {
-    epochs: &'a [SimEpoch],
-    runs: Vec<usize>,
-}
-
-impl Runner for Native<'_> {
-    type Error = std::io::Error;
-    fn run(
-        &mut self,
-        validator: usize,
-        epoch: usize,
-        view: Option<&Epoch>,
-    ) -> Result<Result<U16Row, String>, Self::Error> {
-        if self.runs.len() <= validator {
-            self.runs.resize(validator + 1, 0);
-        }
-        self.runs[validator] += 1;
-        let e = view.unwrap_or(&self.epochs[epoch].epoch);
-        let uids: Vec<u16> = e.neurons.iter().map(|n| n.uid).collect();
-        let scores: Vec<f64> = uids
-            .iter()
-            .map(|&u| {
-                let seen = e.responses.iter().filter(|r| r.uid == u).count() as f64;
-                seen + ((u as usize * (epoch + 1)) % 5) as f64
-            })
-            .collect();
-        Ok(
-            imr_weights::emit(&uids, &scores, &self.epochs[epoch].params, Sdk::V11)
-                .map(|e| e.uids.into_iter().zip(e.values).collect())
-                .map_err(|e| e.to_string()),
-        )
-    }
-}
-
-fn epochs(count: usize, miners: u16) -> Vec<SimEpoch> {
-    (0..count)
-        .map(|k| {
-            let epoch = Epoch {
-                netuid: 1,
-                block: 1000 + 360 * k as u64,
-                seed: blake3::hash(&k.to_le_bytes()).as_bytes().to_vec(),
-                neurons: (0..miners)
-                    .map(|uid| Neuron {
-                        uid,
-                        hotkey: format!("h{uid}"),
-                        stake: 0.0,
-                        registered_at_block: 0,
-                        validator_permit: false,
-                    })
-                    .collect(),
-                task: b"{}".to_vec(),
-                responses: (0..miners)
-                    .flat_map(|uid| {
-                        (0..=uid % 3).map(move |_| Response {
-                            uid,
-                            payload: b"{}".to_vec(),
-                            latency_ms: None,
-                        })
-                    })
-                    .collect(),
-                params: b"{}".to_vec(),
-            };
-            let params: ChainParams = serde_json::from_value(serde_json::json!({
-                "netuid": 1, "n": miners, "commit_reveal_enabled": false
-            }))
-            .unwrap();
-            SimEpoch {
-                epoch,
-                params,
-                hash: format!("epoch-{k}"),
-            }
-        })
-        .collect()
-}
 
 fn validators(text: &str) -> Validators {
     Validators::parse(text, Path::new("V.json")).unwrap()
 }
 
 fn run(v: &Validators, e: &[SimEpoch]) -> (Simulation, Vec<usize>) {
-    let mut runner = Native {
-        epochs: e,
-        runs: Vec::new(),
-    };
+    let mut runner = NativeRunner::new(e, 0);
     let sim = simulate(
         v,
         &Hyperparams::default(),
@@ -281,10 +199,7 @@ fn bad_epoch_sequences_are_refused() {
     let mut e = epochs(3, 4);
     e[2].epoch.block = e[1].epoch.block;
     let v = validators(MIXED);
-    let mut runner = Native {
-        epochs: &e,
-        runs: Vec::new(),
-    };
+    let mut runner = NativeRunner::new(&e, 0);
     let err = simulate(
         &v,
         &Hyperparams::default(),

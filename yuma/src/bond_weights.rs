@@ -2,26 +2,37 @@
 //! of as whole matrices: the weights clipped at consensus (`col_clip_sparse`) and their
 //! interpolation with the unclipped weights by the bonds penalty (`interpolate_sparse`).
 
-use crate::fixed::{I32F32, ONE, ZERO};
+use crate::fixed::{mul_sat, I32F32, ONE, ZERO};
 use crate::sparse::SparseRow;
 
 /// One row of `col_clip_sparse(row, threshold)` into `out`: an entry above its column's
 /// threshold is clipped to it, or dropped when the threshold is <= 0.
 ///
-/// Branch-free: every entry is written as `(j, min(v, th))` and the length advances unless the
-/// entry is dropped (about half the entries of a dense row are clipped, in no predictable order).
+/// Every entry is first written as `(j, min(v, th))` in one branch-free pass (about half the
+/// entries of a dense row are clipped, in no predictable order); only a row where some entry is
+/// dropped (a column with consensus 0 that the row weights) is redone with the dropping loop.
 pub fn clip_row(row: &[(u16, I32F32)], threshold: &[I32F32], out: &mut SparseRow) {
-    if out.len() < row.len() {
-        out.resize(row.len(), (0, ZERO));
-    }
-    let mut len = 0usize;
-    for &(j, v) in row {
+    out.clear();
+    let mut dropped = false;
+    out.extend(row.iter().map(|&(j, v)| {
         let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
         let clipped = th < v;
-        out[len] = (j, if clipped { th } else { v });
-        len += usize::from(!clipped || th > ZERO);
+        dropped |= clipped & (th <= ZERO);
+        (j, if clipped { th } else { v })
+    }));
+    if dropped {
+        out.clear();
+        for &(j, v) in row {
+            let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
+            if th < v {
+                if th > ZERO {
+                    out.push((j, th));
+                }
+            } else {
+                out.push((j, v));
+            }
+        }
     }
-    out.truncate(len);
 }
 
 /// One row of `interpolate_sparse(r1, r2, columns, ratio)` for `0 < ratio < 1` into `out`: both
@@ -58,7 +69,7 @@ pub fn interpolate_row(
     touched.dedup();
     for j in touched {
         let (v1, v2) = (row1[j], row2[j]);
-        let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+        let interp = v1.saturating_add(mul_sat(ratio, v2.saturating_sub(v1)));
         if ZERO < interp {
             out.push((j as u16, interp));
         }
@@ -80,6 +91,9 @@ pub struct WeightsForBonds<'a> {
     /// The number of columns the interpolation densifies over.
     pub columns: usize,
 }
+
+/// A row clipped at consensus and the row of the weights for bonds.
+pub type ClippedAndRow<'s> = (&'s [(u16, I32F32)], &'s [(u16, I32F32)]);
 
 /// Buffers for [`WeightsForBonds::row`].
 #[derive(Debug, Default)]
@@ -113,5 +127,31 @@ impl<'a> WeightsForBonds<'a> {
             &mut buf.out,
         );
         &buf.out
+    }
+
+    /// Row `i` clipped at consensus (`col_clip_sparse`, S9) and row `i` of the weights for
+    /// bonds, clipping once: the clipped row is the weights for bonds when the penalty is 1 and
+    /// the interpolation's second operand otherwise.
+    pub fn clipped_and_row<'s>(&self, i: usize, buf: &'s mut RowBuffers) -> ClippedAndRow<'s>
+    where
+        'a: 's,
+    {
+        let w: &'a [(u16, I32F32)] = self.weights.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        clip_row(w, self.consensus, &mut buf.clipped);
+        if self.ratio == ZERO {
+            return (&buf.clipped, w);
+        }
+        if self.ratio == ONE {
+            return (&buf.clipped, &buf.clipped);
+        }
+        interpolate_row(
+            w,
+            &buf.clipped,
+            self.columns,
+            self.ratio,
+            &mut buf.acc,
+            &mut buf.out,
+        );
+        (&buf.clipped, &buf.out)
     }
 }

@@ -19,7 +19,7 @@ type Entries<'a> = Cow<'a, [(u16, I32F32)]>;
 /// `row` sorted by column, the later of duplicate entries kept (borrowed when already strictly
 /// ascending).
 pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
-    if row.windows(2).all(|w| w[0].0 < w[1].0) {
+    if strictly_ascending(row) {
         return Cow::Borrowed(row);
     }
     let mut sorted = row.to_vec();
@@ -37,8 +37,14 @@ pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
 /// Buffers of one block task.
 #[derive(Debug, Default)]
 struct Scratch {
+    /// Per row, where the next block's columns start (valid when `next_block` is that block).
+    cursor: Vec<usize>,
+    next_block: usize,
     dense: Vec<I32F32>,
-    columns: Vec<Vec<(I32F32, I32F32)>>,
+    /// k slots per column of the block: its non-zero scores with their stakes.
+    flat: Vec<(I32F32, I32F32)>,
+    /// The number of non-zero scores of each column of the block.
+    counts: Vec<usize>,
     select: Selection,
 }
 
@@ -59,6 +65,39 @@ pub fn weighted_median_columns(
     columns: u16,
     majority: I32F32,
 ) -> Vec<I32F32> {
+    let sorted: Vec<bool> = score.iter().map(|r| strictly_ascending(r)).collect();
+    let non_negative = score.iter().all(|r| r.iter().all(|&(_, v)| v >= ZERO));
+    let known = KnownRows {
+        sorted: &sorted,
+        non_negative,
+    };
+    weighted_median_columns_known(par, stake, score, known, columns, majority)
+}
+
+/// What the caller already knows about the score rows (the epoch learns it while building them).
+#[derive(Debug, Clone, Copy)]
+pub struct KnownRows<'a> {
+    /// Per row: true exactly when the row is strictly ascending by column.
+    pub sorted: &'a [bool],
+    /// True only when no score is negative.
+    pub non_negative: bool,
+}
+
+/// True when the row's columns are strictly ascending.
+pub fn strictly_ascending(row: &[(u16, I32F32)]) -> bool {
+    row.windows(2).all(|w| w[0].0 < w[1].0)
+}
+
+/// [`weighted_median_columns`] given what is known about the rows (`known` must be true of
+/// `score`; rows without a flag count as unsorted).
+pub fn weighted_median_columns_known(
+    par: Par,
+    stake: &[I32F32],
+    score: &[SparseRow],
+    known: KnownRows<'_>,
+    columns: u16,
+    majority: I32F32,
+) -> Vec<I32F32> {
     let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|&s| s > ZERO).collect();
     inplace_normalize(&mut use_stake);
     let stake_sum = sum(&use_stake);
@@ -67,8 +106,15 @@ pub fn weighted_median_columns(
     let rows: Vec<Entries<'_>> = stake
         .iter()
         .zip(score.iter())
-        .filter(|(s, _)| **s > ZERO)
-        .map(|(_, row)| sorted_last_wins(row))
+        .enumerate()
+        .filter(|(_, (s, _))| **s > ZERO)
+        .map(|(i, (_, row))| {
+            if known.sorted.get(i).copied().unwrap_or(false) {
+                Cow::Borrowed(row.as_slice())
+            } else {
+                sorted_last_wins(row)
+            }
+        })
         .collect();
     let cols = columns as usize;
     if cols == 0 {
@@ -79,7 +125,10 @@ pub fn weighted_median_columns(
     let blocks = cols.div_ceil(width);
     // Negative scores never occur in the epoch (weights are non-negative); if a caller passes
     // some, every column takes the chain's walk over all k scores.
-    let any_negative = rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
+    // k slots per column in the scatter buffer, plus a cache line, so that the columns of a
+    // block do not all map to the same cache set (k = 256 slots would be exactly 4 KiB apart).
+    let stride = k + 4;
+    let any_negative = !known.non_negative && rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     let per_block = par.map_rows(blocks, Scratch::default, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
         if any_negative {
@@ -109,31 +158,47 @@ pub fn weighted_median_columns(
                 })
                 .collect();
         }
-        // The non-zero scores of each column with their stakes, in row order.
-        s.columns.resize_with(c1 - c0, Vec::new);
-        s.columns.iter_mut().for_each(Vec::clear);
-        for (r, row) in rows.iter().enumerate() {
-            let start = row.partition_point(|&(j, _)| (j as usize) < c0);
-            for &(j, v) in &row[start..] {
+        // The non-zero scores of each column with their stakes, in row order, in a flat buffer
+        // of `stride` >= k slots per column (a row has at most one entry per column). A task walks its
+        // blocks in order, so each row's position carries over from the previous block.
+        let width_now = c1 - c0;
+        if s.flat.len() < width_now * stride {
+            s.flat.resize(width_now * stride, (ZERO, ZERO));
+        }
+        s.counts.clear();
+        s.counts.resize(width_now, 0);
+        if s.next_block != b || s.cursor.len() != rows.len() {
+            s.cursor.clear();
+            s.cursor.extend(
+                rows.iter()
+                    .map(|row| row.partition_point(|&(j, _)| (j as usize) < c0)),
+            );
+        }
+        for ((row, cursor), &stake) in rows.iter().zip(s.cursor.iter_mut()).zip(&use_stake) {
+            let mut p = *cursor;
+            while let Some(&(j, v)) = row.get(p) {
                 let j = j as usize;
                 if j >= c1 {
                     break;
                 }
-                if v != ZERO {
-                    s.columns[j - c0].push((v, use_stake[r]));
-                }
+                let c = j - c0;
+                let count = &mut s.counts[c];
+                s.flat[c * stride + *count] = (v, stake);
+                *count += usize::from(v != ZERO);
+                p += 1;
             }
+            *cursor = p;
         }
-        let mut out = Vec::with_capacity(c1 - c0);
-        for c in 0..c1 - c0 {
+        s.next_block = b + 1;
+        let mut out = Vec::with_capacity(width_now);
+        for (c, &count) in s.counts.iter().enumerate() {
             // A column without a non-zero score has median 0 (every score equals the pivot).
-            if s.columns[c].is_empty() {
+            if count == 0 {
                 out.push(ZERO);
                 continue;
             }
-            std::mem::swap(&mut s.select.current, &mut s.columns[c]);
-            out.push(column(&mut s.select, k, minority, stake_sum));
-            std::mem::swap(&mut s.select.current, &mut s.columns[c]);
+            let col = &s.flat[c * stride..c * stride + count];
+            out.push(column(&mut s.select, col, k, minority, stake_sum));
         }
         out
     });
@@ -141,8 +206,8 @@ pub fn weighted_median_columns(
 }
 
 /// `weighted_median(stake, col, 0..k, minority, 0, stake_sum)` for a column with a non-zero
-/// score, given `s.current` = its non-zero scores with their stakes in row order (the other of
-/// the k rows score 0).
+/// score, given `col` = its non-zero scores with their stakes in row order (the other of the k
+/// rows score 0).
 ///
 /// The chain's selection keeps `partition_lo` = the stake of the scores below the partition and
 /// `partition_hi` = that plus the partition's stake (exact: stakes are non-negative and sum to
@@ -152,14 +217,82 @@ pub fn weighted_median_columns(
 /// selection over the non-zero scores alone, started at `partition_lo` = the zeros' stake, picks
 /// the same score. Sparse columns (most validators not weighting the miner) then cost their
 /// non-zero entries, not k. Columns with a negative score take the chain's walk over all k.
-fn column(s: &mut Selection, k: usize, minority: I32F32, stake_sum: I32F32) -> I32F32 {
-    // The zeros' stake: all of it but the non-zero scores' (exact integer sums, see above).
-    let nonzero_stake: i64 = s.current.iter().map(|&(_, w)| w.to_bits()).sum();
+fn column(
+    s: &mut Selection,
+    col: &[(I32F32, I32F32)],
+    k: usize,
+    minority: I32F32,
+    stake_sum: I32F32,
+) -> I32F32 {
+    // The zeros' stake: all of it but the non-zero scores' (exact integer sums, see above), and
+    // the range of the scores, in one pass.
+    let (mut nonzero_stake, mut min, mut max) = (0i64, i64::MAX, i64::MIN);
+    for &(v, w) in col {
+        nonzero_stake += w.to_bits();
+        min = min.min(v.to_bits());
+        max = max.max(v.to_bits());
+    }
     let zero_stake = I32F32::from_bits(stake_sum.to_bits() - nonzero_stake);
-    if s.current.len() < k && minority < zero_stake {
+    if col.len() < k && minority < zero_stake {
         return ZERO;
     }
-    median_pairs(s, minority, zero_stake, stake_sum)
+    s.current.clear();
+    if col.len() < PRESELECT_MIN {
+        s.current.extend_from_slice(col);
+        return median_pairs(s, minority, zero_stake, stake_sum);
+    }
+    let (lo, hi) = preselect(s, col, (min, max), minority, zero_stake);
+    median_pairs(s, minority, lo, hi)
+}
+
+/// Columns with fewer non-zero scores go straight to the walk.
+const PRESELECT_MIN: usize = 48;
+/// log2 of the number of buckets of [`preselect`].
+const BUCKET_BITS: u32 = 6;
+
+/// Narrow `s.current` (scores with their stakes, `below` = the stake of the scores below all of
+/// them) to the scores of one bucket, and return that bucket's partition bounds.
+///
+/// The walk of [`median_pairs`] from bounds `lo <= minority < hi` returns the smallest score `p`
+/// of its partition whose stake at or below `p`, plus `lo`, exceeds `minority` (the largest one
+/// if none does): it goes down only when the stake below the pivot already exceeds `minority`,
+/// up only when the stake at or below the pivot does not, and stops at the pivot otherwise; a
+/// partition below `minority` from the start (`lo > minority`) walks down to its smallest score.
+/// The answer is therefore a function of the set of `(score, stake)` pairs alone. Scores are
+/// cut into at most 64 buckets of consecutive ranges (`(score - min) >> shift`, monotone); the
+/// answer lies in the first bucket whose cumulative stake exceeds `minority` (or the last
+/// bucket when none does), and within that bucket it is the same smallest score, found by the
+/// walk from the bucket's own bounds. Stakes are non-negative proportions, so the integer sums
+/// are exact.
+fn preselect(
+    s: &mut Selection,
+    col: &[(I32F32, I32F32)],
+    (min, max): (i64, i64),
+    minority: I32F32,
+    below: I32F32,
+) -> (I32F32, I32F32) {
+    let span = max.wrapping_sub(min) as u64;
+    let shift = (u64::BITS - span.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let bucket = |v: I32F32| (v.to_bits().wrapping_sub(min) as u64 >> shift) as usize;
+    let mut stake = [0i64; 1 << BUCKET_BITS];
+    for &(v, w) in col {
+        stake[bucket(v) & ((1 << BUCKET_BITS) - 1)] += w.to_bits();
+    }
+    let last = bucket(I32F32::from_bits(max));
+    let mut lo = below.to_bits();
+    let mut chosen = last;
+    for (b, &w) in stake.iter().enumerate().take(last) {
+        if lo + w > minority.to_bits() {
+            chosen = b;
+            break;
+        }
+        lo += w;
+    }
+    let hi = lo + stake[chosen];
+    s.current.clear();
+    s.current
+        .extend(col.iter().copied().filter(|&(v, _)| bucket(v) == chosen));
+    (I32F32::from_bits(lo), I32F32::from_bits(hi))
 }
 
 /// The chain's `weighted_median` walk over `s.current`, the `(score, stake)` pairs in index

@@ -5,15 +5,15 @@
 //! for bit and do not depend on the number of threads. [`crate::reference`] keeps the literal,
 //! one-operation-at-a-time port the tests compare this with.
 
-use crate::bond_weights::{clip_row, WeightsForBonds};
-use crate::column_median::weighted_median_columns;
+use crate::bond_weights::WeightsForBonds;
+use crate::column_median::{weighted_median_columns_known, KnownRows};
 use crate::consensus_mode::ConsensusSource;
 use crate::emission;
 use crate::error::YumaError;
 use crate::exact_div::Divisor;
 use crate::fixed::{
     fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
-    u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, ZERO,
+    u16_proportion_to_fixed, I32F32, I64F64, ZERO,
 };
 use crate::fused_bonds::{self, BondInputs};
 use crate::hyperparams::Hyperparams;
@@ -155,70 +155,78 @@ pub fn run_epoch_traced(
             .map(|c| c.iter().map(|b| b.unwrap_or(u64::MAX)).collect())
             .unwrap_or_else(|| vec![u64::MAX; n])
     });
-    let weights: Vec<SparseRow> = par.map_rows(
-        n,
-        || (),
-        |_, i| {
-            let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
-                Some(row) if !validator_forbids[i] => row,
-                _ => return Vec::new(),
-            };
-            let updated = last_update[i];
-            let committed = commit_blocks.as_ref().map(|c| c[i]);
-            let mut out: SparseRow = Vec::with_capacity(row.len());
-            for &(j, v) in row {
-                let ju = j as usize;
-                // block_at_registration has n entries: None is a uid >= n.
-                let Some(&registered) = block_at_registration.get(ju) else {
-                    continue;
+    // The latest registration block: rows updated (and committed) after it keep every entry
+    // but the out-of-range ones and the diagonal.
+    let latest_registration = block_at_registration.iter().copied().max().unwrap_or(0);
+    // Each row also says whether it is strictly ascending by column (for the medians).
+    let (weights, sorted): (Vec<SparseRow>, Vec<bool>) = par
+        .map_rows(
+            n,
+            || (),
+            |_, i| {
+                let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
+                    Some(row) if !validator_forbids[i] => row,
+                    _ => return (Vec::new(), true),
                 };
-                if (i != ju || hp.owner_uid == Some(j))
-                    && updated > registered
-                    && committed.is_none_or(|c| c >= registered)
+                let updated = last_update[i];
+                let committed = commit_blocks.as_ref().map(|c| c[i]);
+                let mut out: SparseRow = Vec::with_capacity(row.len());
+                let mut previous = -1i32;
+                let mut ascending = true;
+                let mut keep = |j: u16, v: u16| {
+                    ascending &= i32::from(j) > previous;
+                    previous = i32::from(j);
+                    // u16_to_fixed: a u16 is exactly representable.
+                    out.push((j, I32F32::from_bits(i64::from(v) << 32)));
+                };
+                if updated > latest_registration
+                    && committed.is_none_or(|c| c >= latest_registration)
                 {
-                    out.push((j, u16_to_fixed(v)));
+                    // Every uid registered before this row's update (and commit): only uids
+                    // >= n and the diagonal are dropped.
+                    for &(j, v) in row {
+                        let ju = j as usize;
+                        if ju < n && (i != ju || hp.owner_uid == Some(j)) {
+                            keep(j, v);
+                        }
+                    }
+                } else {
+                    for &(j, v) in row {
+                        let ju = j as usize;
+                        // block_at_registration has n entries: None is a uid >= n.
+                        let Some(&registered) = block_at_registration.get(ju) else {
+                            continue;
+                        };
+                        if (i != ju || hp.owner_uid == Some(j))
+                            && updated > registered
+                            && committed.is_none_or(|c| c >= registered)
+                        {
+                            keep(j, v);
+                        }
+                    }
                 }
-            }
-            let s = wrapping_sum_row(&out);
-            if s > ZERO {
-                let d = Divisor::new(s);
-                out.iter_mut().for_each(|(_, v)| *v = d.divide(*v));
-            }
-            out
-        },
-    );
+                let s = wrapping_sum_row(&out);
+                if s > ZERO {
+                    let d = Divisor::new(s);
+                    out.iter_mut().for_each(|(_, v)| *v = d.divide(*v));
+                }
+                (out, ascending)
+            },
+        )
+        .into_iter()
+        .unzip();
 
     // S8. Consensus.
     let kappa = u16_proportion_to_fixed(hp.kappa_u16);
-    let consensus = weighted_median_columns(par, &active_stake, &weights, n16, kappa);
+    // The weights are non-negative: u16 values, divided by a positive sum or left as they are.
+    let known = KnownRows {
+        sorted: &sorted,
+        non_negative: true,
+    };
+    let consensus = weighted_median_columns_known(par, &active_stake, &weights, known, n16, kappa);
 
-    // S9–S10 per row: clip at consensus (not kept: the bond step clips again where it reads
-    // the weights for bonds), validator trust, and the incentive Σ_i active_stake_i·clipped_ij
-    // (saturating) in fixed row chunks.
-    let (validator_trust, mut incentive) = par.map_rows_reduce(
-        n,
-        n,
-        ZERO,
-        SparseRow::new,
-        |buf, i, p| {
-            clip_row(&weights[i], &consensus, buf);
-            if buf.is_empty() {
-                return ZERO;
-            }
-            let scale = active_stake.get(i).copied().unwrap_or(ZERO);
-            let p = p.values();
-            for &(j, v) in buf.iter() {
-                if let Some(r) = p.get_mut(j as usize) {
-                    *r = r.saturating_add(scale.saturating_mul(v));
-                }
-            }
-            wrapping_sum_row(buf)
-        },
-        |_, a, b| a.saturating_add(b),
-    );
-    inplace_normalize(&mut incentive);
-
-    // S11–S12. Weights for bonds, the bond mask (entries whose uid registered after the last
+    // S9–S12, fused into the bond passes: validator trust and incentive from the weights
+    // clipped at consensus, the weights for bonds, the bond mask (entries whose uid registered after the last
     // tempo are dropped), then the Yuma variant.
     let last_tempo = if input.last_mechanism_step_block == 0 {
         current_block.saturating_sub(tempo)
@@ -230,8 +238,8 @@ pub fn run_epoch_traced(
         stored: input.bonds.as_deref(),
         last_tempo,
         registered: block_at_registration,
+        latest_registration,
         active_stake: &active_stake,
-        incentive: &incentive,
         weights: WeightsForBonds {
             weights: &weights,
             consensus: &consensus,
@@ -250,6 +258,9 @@ pub fn run_epoch_traced(
     } else {
         fused_bonds::classic(par, hp, &bond_inputs)
     };
+
+    let validator_trust = outcome.validator_trust;
+    let incentive = outcome.incentive;
 
     // S13. Emission.
     let em = emission::split(

@@ -4,6 +4,13 @@
 
 use crate::fixed::{safe_div, I32F32};
 
+/// Divisors below this take the 64-bit remainder path of [`Divisor::divide`].
+const SMALL_DIVISOR: i64 = 1 << 61;
+
+/// `1.5 · 2^52`: adding it to a value in [0, 2^51) leaves that value rounded to the nearest
+/// integer in the low mantissa bits.
+const ROUNDING_MAGIC: f64 = 6_755_399_441_055_744.0;
+
 /// A divisor with its floating-point reciprocal `2^32 / d`.
 #[derive(Debug, Clone, Copy)]
 pub struct Divisor {
@@ -34,6 +41,22 @@ impl Divisor {
     #[inline]
     pub fn divide(&self, a: I32F32) -> I32F32 {
         let (x, d) = (a.to_bits(), self.d.to_bits());
+        if x >= 0 && d > 0 && x <= d && d < SMALL_DIVISOR {
+            // The estimate `x · (2^32/d)` has a relative error below 2^-51 on a quotient of at
+            // most 2^32, so rounded to the nearest integer (by adding 1.5·2^52, exact for
+            // values below 2^51) it is the quotient's floor or one more. The remainder
+            // `x·2^32 - q·d` then lies in [-d, d): it fits in i64 for d < 2^61 and is exact in
+            // wrapping 64-bit arithmetic. One branch-free step corrects it (and a second one
+            // the other way, which the bound says never fires).
+            let e = x as f64 * self.inv + ROUNDING_MAGIC;
+            let mut q = (e.to_bits() as i64).wrapping_sub(ROUNDING_MAGIC.to_bits() as i64);
+            let mut r = ((x as u64) << 32).wrapping_sub((q as u64).wrapping_mul(d as u64)) as i64;
+            let low = r < 0;
+            q -= i64::from(low);
+            r += if low { d } else { 0 };
+            q += i64::from(r >= d);
+            return I32F32::from_bits(q);
+        }
         if x >= 0 && d > 0 && x <= d {
             let num = (x as u128) << 32;
             let den = d as u128;
@@ -85,7 +108,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
         #[test]
         fn divide_equals_safe_div(
-            b in proptest::prop_oneof![1i64..16, 1i64..=1 << 33, 1i64..=i64::MAX, proptest::prelude::Just(i64::MAX), -5i64..=0],
+            b in proptest::prop_oneof![1i64..16, 1i64..=1 << 33, 1i64..=i64::MAX, proptest::prelude::Just(i64::MAX), -5i64..=0, (1i64 << 61) - 3..=(1i64 << 61) + 3, (1i64 << 60)..(1i64 << 61), 1i64..=1 << 20],
             frac in 0u64..=1 << 32,
             exact in proptest::prelude::any::<bool>(),
             neg in proptest::prelude::any::<bool>(),

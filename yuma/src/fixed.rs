@@ -37,6 +37,26 @@ pub fn safe_div(a: I32F32, b: I32F32) -> I32F32 {
     a.checked_div(b).unwrap_or(ZERO)
 }
 
+/// `a.saturating_mul(b)` for I32F32, bit for bit, as one widening multiply.
+///
+/// substrate-fixed multiplies `a` by `b << 32` in i128 and flags overflow when that product
+/// leaves i128, which is exactly when `floor(a·b / 2^32)` leaves i64 (both bounds are
+/// `a·b ∈ [-2^95, 2^95)`); it then saturates by the operands' signs, which are the product's.
+/// The i64 × i64 product always fits in i128, so clamping `floor(a·b / 2^32)` gives the same
+/// result without the 128-bit overflow check (a library call per multiply).
+#[inline(always)]
+pub fn mul_sat(a: I32F32, b: I32F32) -> I32F32 {
+    let p = (a.to_bits() as i128 * b.to_bits() as i128) >> 32;
+    let narrow = p as i64;
+    if narrow as i128 == p {
+        I32F32::from_bits(narrow)
+    } else if p < 0 {
+        I32F32::from_bits(i64::MIN)
+    } else {
+        I32F32::from_bits(i64::MAX)
+    }
+}
+
 /// `a / b` in I64F64, or 0 when `b == 0` or the quotient overflows.
 pub fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
     a.checked_div(b).unwrap_or(I64F64::from_bits(0))
@@ -226,6 +246,46 @@ mod tests {
         ) {
             let x = I32F32::from_bits(bits);
             proptest::prop_assert_eq!(exp(x), substrate_fixed::transcendental::exp::<I32F32, I32F32>(x).ok());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn mul_sat_equals_saturating_mul(
+            a in proptest::prop_oneof![0i64..=1 << 32, -(1i64 << 40)..=1 << 40, proptest::prelude::any::<i64>(), proptest::prelude::Just(i64::MIN), proptest::prelude::Just(i64::MAX)],
+            b in proptest::prop_oneof![0i64..=1 << 32, -(1i64 << 40)..=1 << 40, proptest::prelude::any::<i64>(), proptest::prelude::Just(i64::MIN), proptest::prelude::Just(i64::MAX), (1i64 << 30)..(1i64 << 34)],
+        ) {
+            let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(b));
+            proptest::prop_assert_eq!(mul_sat(a, b), a.saturating_mul(b));
+        }
+    }
+
+    #[test]
+    fn mul_sat_at_the_overflow_bounds() {
+        // a·b = ±2^95 and its neighbours: where i128(a · (b << 32)) starts to overflow.
+        for (a, b) in [
+            (1i64 << 47, 1i64 << 48),
+            ((1i64 << 47) - 1, 1i64 << 48),
+            (-(1i64 << 47), 1i64 << 48),
+            (-(1i64 << 47), (1i64 << 48) + 1),
+            (-(1i64 << 47) + 1, 1i64 << 48),
+            (i64::MIN, i64::MIN),
+            (i64::MIN, 1),
+            (i64::MIN, -1),
+            (i64::MAX, i64::MAX),
+            (i64::MAX, -1),
+            (3_037_000_499, 3_037_000_500),
+        ] {
+            for (x, y) in [
+                (a, b),
+                (b, a),
+                (-a.max(i64::MIN + 1), b),
+                (a, -b.max(i64::MIN + 1)),
+            ] {
+                let (x, y) = (I32F32::from_bits(x), I32F32::from_bits(y));
+                assert_eq!(mul_sat(x, y), x.saturating_mul(y), "{x:?} * {y:?}");
+            }
         }
     }
 

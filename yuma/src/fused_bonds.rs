@@ -14,7 +14,7 @@ use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::exact_div::{proportion_to_u16, Divisor};
-use crate::fixed::{u16_to_fixed, I32F32, ONE, ZERO};
+use crate::fixed::{mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -24,6 +24,10 @@ use crate::state::U16Row;
 /// What S12 hands to the emission and the outputs.
 #[derive(Debug, Clone)]
 pub struct FusedBonds {
+    /// Validator trust (S9): the wrapping sum of each row of the clipped weights.
+    pub validator_trust: Vec<I32F32>,
+    /// Normalized incentive (S10): `Σ_i active_stake_i · clipped_ij`, normalized.
+    pub incentive: Vec<I32F32>,
     /// The stored bonds in u16, for every row (the caller keeps the permitted ones).
     pub bonds_u16: Vec<U16Row>,
     /// Normalized dividends per uid.
@@ -48,10 +52,6 @@ fn normalize_row(row: &mut [(u16, I32F32)], div: &[Divisor]) {
     }
 }
 
-fn strictly_ascending(row: &[(u16, I32F32)]) -> bool {
-    row.windows(2).all(|w| w[0].0 < w[1].0)
-}
-
 /// One row of `mat_ema_sparse(new, old, alpha)` over `n` columns: `alpha·new + (1-alpha)·old`,
 /// entries > 0 in ascending column order. Rows sorted by column are merged; others are
 /// densified into `acc` (all zero on entry and on return).
@@ -63,38 +63,10 @@ fn mat_ema_row(
     acc: &mut Vec<I32F32>,
 ) -> SparseRow {
     let one_minus_alpha = ONE.saturating_sub(alpha);
-    let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
-    if strictly_ascending(new_row) && strictly_ascending(old_row) {
-        let (na, nb) = (new_row.len(), old_row.len());
-        let (mut a, mut b) = (0usize, 0usize);
-        let mut emit = |j: u16, v: I32F32| {
-            if (j as usize) < n && v > ZERO {
-                out.push((j, v));
-            }
-        };
-        while a < na && b < nb {
-            let ((ja, va), (jb, vb)) = (new_row[a], old_row[b]);
-            if ja == jb {
-                let v = ZERO.saturating_add(alpha.saturating_mul(va));
-                emit(ja, v.saturating_add(one_minus_alpha.saturating_mul(vb)));
-                a += 1;
-                b += 1;
-            } else if ja < jb {
-                emit(ja, ZERO.saturating_add(alpha.saturating_mul(va)));
-                a += 1;
-            } else {
-                emit(jb, ZERO.saturating_add(one_minus_alpha.saturating_mul(vb)));
-                b += 1;
-            }
-        }
-        for &(j, v) in &new_row[a..] {
-            emit(j, ZERO.saturating_add(alpha.saturating_mul(v)));
-        }
-        for &(j, v) in &old_row[b..] {
-            emit(j, ZERO.saturating_add(one_minus_alpha.saturating_mul(v)));
-        }
+    if let Some(out) = merge_sorted(new_row, old_row, alpha, one_minus_alpha, n) {
         return out;
     }
+    let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
     if acc.len() != n {
         acc.clear();
         acc.resize(n, ZERO);
@@ -102,13 +74,13 @@ fn mat_ema_row(
     let mut touched: Vec<usize> = Vec::with_capacity(new_row.len() + old_row.len());
     for &(j, v) in new_row {
         if let Some(c) = acc.get_mut(j as usize) {
-            *c = c.saturating_add(alpha.saturating_mul(v));
+            *c = c.saturating_add(mul_sat(alpha, v));
             touched.push(j as usize);
         }
     }
     for &(j, v) in old_row {
         if let Some(c) = acc.get_mut(j as usize) {
-            *c = c.saturating_add(one_minus_alpha.saturating_mul(v));
+            *c = c.saturating_add(mul_sat(one_minus_alpha, v));
             touched.push(j as usize);
         }
     }
@@ -123,11 +95,79 @@ fn mat_ema_row(
     out
 }
 
-/// The stored u16 bonds of a row of proportions.
-fn row_to_u16(row: &[(u16, I32F32)]) -> U16Row {
-    row.iter()
-        .map(|&(j, v)| (j, proportion_to_u16(v)))
-        .collect()
+/// [`mat_ema_row`] of two rows strictly ascending by column, merged in one walk that also checks
+/// the order (`None` as soon as either row is not strictly ascending). Rows with the same
+/// columns, the usual case, advance in lockstep. `ZERO.saturating_add(x)` of the chain is `x`.
+fn merge_sorted(
+    new_row: &[(u16, I32F32)],
+    old_row: &[(u16, I32F32)],
+    alpha: I32F32,
+    one_minus_alpha: I32F32,
+    n: usize,
+) -> Option<SparseRow> {
+    let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
+    let mut emit = |j: u16, v: I32F32| {
+        if (j as usize) < n && v > ZERO {
+            out.push((j, v));
+        }
+    };
+    let (na, nb) = (new_row.len(), old_row.len());
+    let mut prev = -1i32;
+    let mut a = 0usize;
+    for (&(ja, va), &(jb, vb)) in new_row.iter().zip(old_row) {
+        if ja != jb {
+            break;
+        }
+        if i32::from(ja) <= prev {
+            return None;
+        }
+        prev = i32::from(ja);
+        emit(
+            ja,
+            mul_sat(alpha, va).saturating_add(mul_sat(one_minus_alpha, vb)),
+        );
+        a += 1;
+    }
+    let mut b = a;
+    let (mut prev_a, mut prev_b) = (prev, prev);
+    while a < na && b < nb {
+        let ((ja, va), (jb, vb)) = (new_row[a], old_row[b]);
+        if i32::from(ja) <= prev_a || i32::from(jb) <= prev_b {
+            return None;
+        }
+        if ja == jb {
+            emit(
+                ja,
+                mul_sat(alpha, va).saturating_add(mul_sat(one_minus_alpha, vb)),
+            );
+            (prev_a, prev_b) = (i32::from(ja), i32::from(jb));
+            a += 1;
+            b += 1;
+        } else if ja < jb {
+            emit(ja, mul_sat(alpha, va));
+            prev_a = i32::from(ja);
+            a += 1;
+        } else {
+            emit(jb, mul_sat(one_minus_alpha, vb));
+            prev_b = i32::from(jb);
+            b += 1;
+        }
+    }
+    for &(j, v) in &new_row[a..] {
+        if i32::from(j) <= prev_a {
+            return None;
+        }
+        prev_a = i32::from(j);
+        emit(j, mul_sat(alpha, v));
+    }
+    for &(j, v) in &old_row[b..] {
+        if i32::from(j) <= prev_b {
+            return None;
+        }
+        prev_b = i32::from(j);
+        emit(j, mul_sat(one_minus_alpha, v));
+    }
+    Some(out)
 }
 
 /// What the bond step reads, row by row.
@@ -141,10 +181,10 @@ pub struct BondInputs<'a> {
     pub last_tempo: u64,
     /// `BlockAtRegistration` per uid.
     pub registered: &'a [u64],
+    /// The largest entry of `registered` (0 when empty).
+    pub latest_registration: u64,
     /// Normalized active stake.
     pub active_stake: &'a [I32F32],
-    /// Normalized incentive.
-    pub incentive: &'a [I32F32],
     /// The weights for bonds, row by row.
     pub weights: WeightsForBonds<'a>,
 }
@@ -156,6 +196,11 @@ impl BondInputs<'_> {
         let Some(row) = self.stored.and_then(|b| b.get(i)) else {
             return;
         };
+        if self.last_tempo > self.latest_registration {
+            // Every uid (and, reading as registered at 0, every uid >= n) passes the mask.
+            out.extend(row.iter().map(|&(j, v)| (j, convert(v))));
+            return;
+        }
         out.extend(
             row.iter()
                 .filter(|&&(j, _)| {
@@ -185,43 +230,68 @@ fn sat_add_col(_: usize, a: I32F32, b: I32F32) -> I32F32 {
     a.saturating_add(b)
 }
 
+/// S9–S10 of one row from its clipped weights: adds `scale · clipped_ij` (saturating) to the
+/// incentive partial and returns the validator trust (the wrapping row sum).
+fn trust_and_incentive(
+    clipped: &[(u16, I32F32)],
+    scale: I32F32,
+    incentive: &mut [I32F32],
+) -> I32F32 {
+    let mut trust = ZERO;
+    for &(j, v) in clipped {
+        trust = trust.wrapping_add(v);
+        if let Some(r) = incentive.get_mut(j as usize) {
+            *r = r.saturating_add(mul_sat(scale, v));
+        }
+    }
+    trust
+}
+
 /// Classic Yuma (S12a).
 pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let n = inp.n;
-    // Pass A: column sums of the stored bonds (as integers) and of the bond delta
-    // (row_hadamard of the weights for bonds with the active stake) in columns [0, n) and [n, 2n).
-    let sums = par
-        .map_rows_reduce(
-            n,
-            2 * n,
-            ZERO,
-            Scratch::default,
-            |s, i, p| {
-                inp.bond_row(i, u16_to_fixed, &mut s.bonds);
-                let w = inp.weights.row(i, &mut s.weights);
-                let scale = inp.active_stake.get(i).copied();
-                if s.bonds.is_empty() && (w.is_empty() || scale.is_none()) {
-                    return;
+    // Pass A: validator trust and incentive (S9–S10, incentive partials in [2n, 3n)), and the
+    // column sums of the stored bonds (as integers) and of the bond delta (row_hadamard of the
+    // weights for bonds with the active stake) in columns [0, n) and [n, 2n).
+    let (validator_trust, sums) = par.map_rows_reduce(
+        n,
+        3 * n,
+        ZERO,
+        Scratch::default,
+        |s, i, p| {
+            inp.bond_row(i, u16_to_fixed, &mut s.bonds);
+            let (clipped, w) = inp.weights.clipped_and_row(i, &mut s.weights);
+            let scale = inp.active_stake.get(i).copied();
+            let trust = if clipped.is_empty() {
+                ZERO
+            } else {
+                let stake = scale.unwrap_or(ZERO);
+                trust_and_incentive(clipped, stake, &mut p.values()[2 * n..])
+            };
+            if s.bonds.is_empty() && (w.is_empty() || scale.is_none()) {
+                return trust;
+            }
+            let p = p.values();
+            for &(j, v) in &s.bonds {
+                if let Some(c) = p[..n].get_mut(j as usize) {
+                    *c = c.saturating_add(v);
                 }
-                let p = p.values();
-                for &(j, v) in &s.bonds {
-                    if let Some(c) = p[..n].get_mut(j as usize) {
-                        *c = c.saturating_add(v);
+            }
+            if let Some(scale) = scale {
+                for &(j, v) in w {
+                    if let Some(c) = p[n..2 * n].get_mut(j as usize) {
+                        *c = c.saturating_add(mul_sat(v, scale));
                     }
                 }
-                if let Some(scale) = scale {
-                    for &(j, v) in w {
-                        if let Some(c) = p[n..].get_mut(j as usize) {
-                            *c = c.saturating_add(v.saturating_mul(scale));
-                        }
-                    }
-                }
-            },
-            sat_add_col,
-        )
-        .1;
+            }
+            trust
+        },
+        sat_add_col,
+    );
+    let mut incentive = sums[2 * n..].to_vec();
+    inplace_normalize(&mut incentive);
     let bond_div = divisors(&sums[..n]);
-    let delta_div = divisors(&sums[n..]);
+    let delta_div = divisors(&sums[n..2 * n]);
     let alpha = ema_alpha(hp.bonds_moving_average);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
@@ -238,7 +308,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             let scale = inp.active_stake[i];
             s.delta.clear();
             s.delta
-                .extend(w.iter().map(|&(j, v)| (j, v.saturating_mul(scale))));
+                .extend(w.iter().map(|&(j, v)| (j, mul_sat(v, scale))));
             normalize_row(&mut s.delta, &delta_div);
             let row = mat_ema_row(&s.delta, &s.bonds, alpha, rows, &mut s.acc);
             if !row.is_empty() {
@@ -284,8 +354,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     Some(d) if d.value() != ZERO => d.divide(v),
                     _ => v,
                 };
-                let x = inp.incentive.get(j as usize).copied().unwrap_or(ZERO);
-                total = total.saturating_add(x.saturating_mul(v));
+                let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
+                total = total.saturating_add(mul_sat(x, v));
                 let up = match max_div.get(j as usize) {
                     Some(d) if d.value() != ZERO => d.divide(v),
                     _ => v,
@@ -298,6 +368,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let (mut dividends, bonds_u16): (Vec<I32F32>, Vec<U16Row>) = per_row.into_iter().unzip();
     inplace_normalize(&mut dividends);
     FusedBonds {
+        validator_trust,
+        incentive,
         bonds_u16,
         dividends,
         liquid_alpha_consensus_source: None,
@@ -328,33 +400,43 @@ pub fn yuma3(
     }
     let sigmoid = Sigmoid::new(hp);
     let alpha = ema_alpha(hp.bonds_moving_average);
-    // Pass A: the EMA (constant or liquid alpha) per row, and its column sums. The weights and
-    // the bonds both have n rows.
-    let (ema, col_sum) = par.map_rows_reduce(
+    // Pass A: validator trust and incentive (S9–S10, incentive partials in [n, 2n)), the EMA
+    // (constant or liquid alpha) per row, and its column sums in [0, n). The weights and the
+    // bonds both have n rows.
+    let (rows, sums) = par.map_rows_reduce(
         n,
-        n,
+        2 * n,
         ZERO,
         Scratch::default,
         |s, i, p| {
             inp.bond_row(i, u16_bond_proportion, &mut s.bonds);
-            let w = inp.weights.row(i, &mut s.weights);
+            let (clipped, w) = inp.weights.clipped_and_row(i, &mut s.weights);
+            let trust = if clipped.is_empty() {
+                ZERO
+            } else {
+                let stake = inp.active_stake.get(i).copied().unwrap_or(ZERO);
+                trust_and_incentive(clipped, stake, &mut p.values()[n..])
+            };
             let row = match &la_consensus {
                 Some(c) => ema_row(&mut s.liquid, &sigmoid, w, &s.bonds, c),
                 None => mat_ema_row(w, &s.bonds, alpha, n, &mut s.acc),
             };
             if !row.is_empty() {
-                let p = p.values();
+                let p = &mut p.values()[..n];
                 for &(j, v) in &row {
                     if let Some(c) = p.get_mut(j as usize) {
                         *c = c.saturating_add(v);
                     }
                 }
             }
-            row
+            (row, trust)
         },
         sat_add_col,
     );
-    let ema_div = divisors(&col_sum);
+    let (ema, validator_trust): (Vec<SparseRow>, Vec<I32F32>) = rows.into_iter().unzip();
+    let mut incentive = sums[n..].to_vec();
+    inplace_normalize(&mut incentive);
+    let ema_div = divisors(&sums[..n]);
     // Pass B: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
@@ -362,17 +444,19 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
+            let mut stored = Vec::with_capacity(row.len());
             for &(j, v) in row {
-                let Some(&x) = inp.incentive.get(j as usize) else {
+                stored.push((j, proportion_to_u16(v)));
+                let Some(&x) = incentive.get(j as usize) else {
                     continue;
                 };
                 let v = match ema_div.get(j as usize) {
                     Some(d) if d.value() != ZERO => d.divide(v),
                     _ => v,
                 };
-                total = total.wrapping_add(v.saturating_mul(x));
+                total = total.wrapping_add(mul_sat(v, x));
             }
-            (total, row_to_u16(row))
+            (total, stored)
         },
     );
     let mut bonds_u16 = Vec::with_capacity(per_row.len());
@@ -386,6 +470,8 @@ pub fn yuma3(
     }
     inplace_normalize(&mut dividends);
     FusedBonds {
+        validator_trust,
+        incentive,
         bonds_u16,
         dividends,
         liquid_alpha_consensus_source: source,

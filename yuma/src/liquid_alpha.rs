@@ -4,7 +4,7 @@
 //! 0 wherever a weight is at or below consensus and not below its bond), and rows sorted by
 //! column are merged instead of densified. Same results as [`crate::bonds::liquid_alpha_ema`].
 
-use crate::fixed::{safe_div, I32F32, ONE, ZERO};
+use crate::fixed::{mul_sat, safe_div, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::sparse::SparseRow;
 
@@ -45,11 +45,11 @@ impl Sigmoid {
     /// `alpha_sigmoid` as a function of [`Sigmoid::combined`].
     pub fn alpha_of_combined(&self, combined: I32F32) -> I32F32 {
         let half = I32F32::from_num(0.5);
-        let exponent = self.slope.saturating_mul(combined.saturating_sub(half));
+        let exponent = mul_sat(self.slope, combined.saturating_sub(half));
         // 1 + exp >= 1 > 0, so saturating_div is the exact floor that safe_div computes.
         let sigmoid = safe_div(ONE, ONE.saturating_add(exp_safe_fast(exponent)));
         let (lo, hi) = (self.alpha_low, self.alpha_high);
-        let alpha = lo.saturating_add(sigmoid.saturating_mul(hi.saturating_sub(lo)));
+        let alpha = lo.saturating_add(mul_sat(sigmoid, hi.saturating_sub(lo)));
         alpha.min(hi).max(lo)
     }
 }
@@ -189,9 +189,9 @@ pub fn ema_row(
                 sigmoid,
                 Sigmoid::combined(consensus[ju], nv, bond.unwrap_or(ZERO)),
             );
-            let decayed = bond.map_or(ZERO, |ov| ONE.saturating_sub(alpha).saturating_mul(ov));
+            let decayed = bond.map_or(ZERO, |ov| mul_sat(ONE.saturating_sub(alpha), ov));
             let v = decayed
-                .saturating_add(alpha.saturating_mul(nv).max(ZERO))
+                .saturating_add(mul_sat(alpha, nv).max(ZERO))
                 .min(ONE);
             if v > ZERO {
                 out.push((j, v));
@@ -221,13 +221,13 @@ pub fn ema_row(
     for &(j, ov) in b_row {
         let j = j as usize;
         if j < cols && s.wanted.binary_search(&j).is_ok() {
-            s.decayed[j] = ONE.saturating_sub(s.alpha[j]).saturating_mul(ov);
+            s.decayed[j] = mul_sat(ONE.saturating_sub(s.alpha[j]), ov);
         }
     }
     for &(j, nv) in w_row {
         let ju = j as usize;
         if ju < cols {
-            let inc = s.alpha[ju].saturating_mul(nv).max(ZERO);
+            let inc = mul_sat(s.alpha[ju], nv).max(ZERO);
             let v = s.decayed[ju].saturating_add(inc).min(ONE);
             if v > ZERO {
                 out.push((j, v));

@@ -5,9 +5,10 @@
 //! enough to take the parallel path.
 
 use imr_yuma::column_median::weighted_median_columns;
-use imr_yuma::fixed::I32F32;
+use imr_yuma::fixed::{I32F32, ZERO};
 use imr_yuma::median::weighted_median_col_sparse;
 use imr_yuma::par::{Par, PARALLEL_MIN_ENTRIES};
+use imr_yuma::sparse::inplace_normalize;
 use imr_yuma::{
     reference, run_epoch_traced, run_epoch_with_threads, ConsensusMode, EpochInput, Hyperparams,
 };
@@ -141,6 +142,59 @@ proptest! {
         prop_assert_eq!(
             weighted_median_columns(Par::sequential(), &stake, &score, n as u16, k),
             weighted_median_col_sparse(&stake, &score, n as u16, k)
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Columns with many non-zero scores (the bucket pre-selection of the median): clustered,
+    /// tied, spread and tiny scores, zero and tiny stakes, any kappa.
+    #[test]
+    fn tall_column_medians_equal_the_port(
+        (rows, stake, score) in (40usize..200).prop_flat_map(|rows| (
+            Just(rows),
+            proptest::collection::vec(prop_oneof![2 => Just(0i64), 1 => 0i64..4, 8 => 0i64..=(1 << 40)], rows),
+            proptest::collection::vec(
+                proptest::collection::vec(
+                    (0u16..4, prop_oneof![
+                        4 => Just(0i64),
+                        4 => 0i64..=(1 << 32),
+                        4 => (1i64 << 20)..(1i64 << 20) + 64,
+                        2 => (0i64..4).prop_map(|x| x << 30),
+                        1 => 0i64..3,
+                        1 => Just(1i64 << 32),
+                    ]),
+                    0..6,
+                ),
+                rows,
+            ),
+        )),
+        kappa in prop_oneof![0i64..=(1 << 32), Just(0i64), Just(1i64 << 31), Just(1i64 << 32)],
+        tie in proptest::option::of(0usize..200),
+    ) {
+        let mut stake: Vec<I32F32> = stake.into_iter().map(I32F32::from_bits).collect();
+        let mut kappa = kappa;
+        if let Some(m) = tie {
+            // Equal stakes and a kappa that puts `minority` exactly on a cumulative stake.
+            stake.iter_mut().filter(|s| **s > ZERO).for_each(|s| *s = I32F32::from_bits(1 << 30));
+            let mut used: Vec<I32F32> = stake.iter().copied().filter(|&s| s > ZERO).collect();
+            inplace_normalize(&mut used);
+            if let Some(&one) = used.first() {
+                let total: i64 = used.iter().map(|s| s.to_bits()).sum();
+                kappa = total - (m % (used.len() + 1)) as i64 * one.to_bits();
+            }
+        }
+        let score: Vec<Vec<(u16, I32F32)>> = score
+            .into_iter()
+            .map(|r| r.into_iter().map(|(j, v)| (j, I32F32::from_bits(v))).collect())
+            .collect();
+        let k = I32F32::from_bits(kappa);
+        let _ = rows;
+        prop_assert_eq!(
+            weighted_median_columns(Par::sequential(), &stake, &score, 4, k),
+            weighted_median_col_sparse(&stake, &score, 4, k)
         );
     }
 }

@@ -39,11 +39,10 @@ fn main() {
         Some(Ok(s)) => s,
         Some(Err(_)) => usage(),
     };
-    let start = std::time::Instant::now();
     let report = imr_fuzz::fuzz(target, seed, budget);
-    let secs = start.elapsed().as_secs_f64();
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
     println!(
-        "{target}: {} inputs (seed {seed}) in {secs:.1} s, {:.0} executions/s, {} findings",
+        "{target}: {} inputs (seed {seed}) in {secs:.1} s (after preparing), {:.0} executions/s, {} findings",
         report.inputs,
         report.inputs as f64 / secs,
         report.findings.len()

@@ -134,9 +134,9 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
     rel
 }
 
-/// Creates the crate folder `dir` (missing or empty) from `template`, depending on the SDK at
-/// `sdk_dir`.
-pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created, NewError> {
+/// The crate's name (the folder's name), when it is a valid package name and the folder is
+/// missing or empty.
+fn crate_name(dir: &Path) -> Result<String, NewError> {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -150,10 +150,36 @@ pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created,
             return Err(NewError::Exists(dir.to_path_buf()));
         }
     }
-    let sdk_manifest = sdk_dir.join("Cargo.toml");
-    let is_sdk =
-        std::fs::read_to_string(&sdk_manifest).is_ok_and(|t| t.contains("name = \"imr-guest\""));
-    if !is_sdk {
+    Ok(name)
+}
+
+/// Whether `sdk_dir` holds the imr-guest package.
+fn is_sdk(sdk_dir: &Path) -> bool {
+    std::fs::read_to_string(sdk_dir.join("Cargo.toml"))
+        .is_ok_and(|t| t.contains("name = \"imr-guest\""))
+}
+
+/// The SDK path dependency as written into the crate at `krate` (canonical), with a note for
+/// its README: relative when the crate sits inside the SDK's `checkout`, absolute otherwise.
+fn sdk_dependency(krate: &Path, sdk: &Path, checkout: &Path) -> (String, String) {
+    if krate.parent().is_some_and(|p| p.starts_with(checkout)) {
+        (
+            relative(krate, sdk).to_string_lossy().into_owned(),
+            "relative: this crate sits inside that checkout".to_string(),
+        )
+    } else {
+        (
+            sdk.to_string_lossy().into_owned(),
+            "absolute: this crate sits outside that checkout".to_string(),
+        )
+    }
+}
+
+/// Creates the crate folder `dir` (missing or empty) from `template`, depending on the SDK at
+/// `sdk_dir`.
+pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created, NewError> {
+    let name = crate_name(dir)?;
+    if !is_sdk(sdk_dir) {
         return Err(NewError::NoSdk(sdk_dir.to_path_buf()));
     }
     let sdk = sdk_dir.canonicalize().map_err(io(sdk_dir))?;
@@ -164,20 +190,7 @@ pub fn create(dir: &Path, template: Template, sdk_dir: &Path) -> Result<Created,
     };
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
     let parent = parent.canonicalize().map_err(io(&parent))?;
-    let inside = parent.starts_with(&checkout);
-    let (sdk_path, sdk_note) = if inside {
-        (
-            relative(&parent.join(&name), &sdk)
-                .to_string_lossy()
-                .into_owned(),
-            "relative: this crate sits inside that checkout".to_string(),
-        )
-    } else {
-        (
-            sdk.to_string_lossy().into_owned(),
-            "absolute: this crate sits outside that checkout".to_string(),
-        )
-    };
+    let (sdk_path, sdk_note) = sdk_dependency(&parent.join(&name), &sdk, &checkout);
     let [lib, e0, e1, summary, golden] = template.files();
     let lib_name = name.replace('-', "_");
     // JSON string escaping is valid TOML basic-string escaping.

@@ -1,86 +1,13 @@
-//! A small real simulation for the tests: imr-sim's loop with a native mechanism (the same
-//! shape as imr-sim's own tests) and its output folder as `imr simulate` writes it.
+//! A small real simulation for the tests: imr-sim's loop with its native test mechanism
+//! (`imr_sim::testing`) and its output folder as `imr simulate` writes it.
 
 use std::path::Path;
 
-use imr_guest::{Epoch, Neuron, Response};
 use imr_sim::outputs::write_outputs;
-use imr_sim::{simulate, Runner, SimEpoch, Simulation, Summary, Validators};
-use imr_weights::{ChainParams, Sdk};
-use imr_yuma::state::U16Row;
+use imr_sim::testing::{epochs, NativeRunner};
+use imr_sim::{simulate, Simulation, Summary, Validators};
+use imr_weights::Sdk;
 use imr_yuma::Hyperparams;
-
-/// Scores: the responses a validator sees from a miner, plus `(uid * (epoch + 1) + shift) % 5`.
-struct Native<'a> {
-    epochs: &'a [SimEpoch],
-    shift: usize,
-}
-
-impl Runner for Native<'_> {
-    type Error = std::io::Error;
-    fn run(
-        &mut self,
-        _validator: usize,
-        epoch: usize,
-        view: Option<&Epoch>,
-    ) -> Result<Result<U16Row, String>, Self::Error> {
-        let e = view.unwrap_or(&self.epochs[epoch].epoch);
-        let uids: Vec<u16> = e.neurons.iter().map(|n| n.uid).collect();
-        let scores: Vec<f64> = uids
-            .iter()
-            .map(|&u| {
-                let seen = e.responses.iter().filter(|r| r.uid == u).count() as f64;
-                seen + ((u as usize * (epoch + 1) + self.shift) % 5) as f64
-            })
-            .collect();
-        Ok(
-            imr_weights::emit(&uids, &scores, &self.epochs[epoch].params, Sdk::V11)
-                .map(|e| e.uids.into_iter().zip(e.values).collect())
-                .map_err(|e| e.to_string()),
-        )
-    }
-}
-
-fn epochs(count: usize, miners: u16) -> Vec<SimEpoch> {
-    (0..count)
-        .map(|k| {
-            let epoch = Epoch {
-                netuid: 1,
-                block: 1000 + 360 * k as u64,
-                seed: blake3::hash(&k.to_le_bytes()).as_bytes().to_vec(),
-                neurons: (0..miners)
-                    .map(|uid| Neuron {
-                        uid,
-                        hotkey: format!("h{uid}"),
-                        stake: 0.0,
-                        registered_at_block: 0,
-                        validator_permit: false,
-                    })
-                    .collect(),
-                task: b"{}".to_vec(),
-                responses: (0..miners)
-                    .flat_map(|uid| {
-                        (0..=uid % 3).map(move |_| Response {
-                            uid,
-                            payload: b"{}".to_vec(),
-                            latency_ms: None,
-                        })
-                    })
-                    .collect(),
-                params: b"{}".to_vec(),
-            };
-            let params: ChainParams = serde_json::from_value(serde_json::json!({
-                "netuid": 1, "n": miners, "commit_reveal_enabled": false
-            }))
-            .unwrap();
-            SimEpoch {
-                epoch,
-                params,
-                hash: format!("epoch-{k}"),
-            }
-        })
-        .collect()
-}
 
 /// Validators with every behaviour that sets weights differently.
 pub const VALIDATORS: &str = r#"{"validators": [
@@ -94,7 +21,7 @@ pub const VALIDATORS: &str = r#"{"validators": [
 pub fn simulation(count: usize, miners: u16, shift: usize) -> (Simulation, Summary) {
     let e = epochs(count, miners);
     let v = Validators::parse(VALIDATORS, Path::new("V.json")).unwrap();
-    let mut runner = Native { epochs: &e, shift };
+    let mut runner = NativeRunner::new(&e, shift);
     let sim = simulate(
         &v,
         &Hyperparams::default(),

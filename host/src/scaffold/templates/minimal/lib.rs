@@ -12,6 +12,8 @@
 //! - floats: plain arithmetic is deterministic; for `exp`, `ln`, `pow` use `imr_guest::helpers`
 //!   (pinned libm), and for long sums the helpers' compensated sums;
 //! - scores must be finite and >= 0: the host refuses NaN and infinities.
+//! - integers you decode from `task`, `params` or payloads: fixed width (`u32`, `u64`), never `usize`,
+//!   which is 32 bits in the component and 64 in a native test (a large value would be refused in one only).
 
 use std::collections::BTreeMap;
 

@@ -20,6 +20,8 @@
 //! - text: compare bytes or ASCII-folded words, not locale-dependent case mappings;
 //! - the state goes through `imr_guest::state::load` and `Outcome::with_typed_state`;
 //! - scores must be finite and >= 0.
+//! - integers you decode from `task`, `params` or payloads: fixed width (`u32`, `u64`), never `usize`,
+//!   which is 32 bits in the component and 64 in a native test (a large value would be refused in one only).
 
 use std::collections::BTreeSet;
 

@@ -22,6 +22,8 @@
 //!   epoch) and `Outcome::with_typed_state`; bump `VERSION` when its fields change;
 //! - floats: plain arithmetic is deterministic; for `exp`, `ln`, `pow` use `imr_guest::helpers`;
 //! - scores must be finite and >= 0.
+//! - integers you decode from `task`, `params` or payloads: fixed width (`u32`, `u64`), never `usize`,
+//!   which is 32 bits in the component and 64 in a native test (a large value would be refused in one only).
 
 use std::collections::BTreeMap;
 
