@@ -89,17 +89,12 @@
 
 extern crate self as imr_guest;
 
-pub mod epoch_file;
-mod json;
 pub mod ledger;
 pub mod log;
 mod mechanism;
-mod rng;
 pub mod shaping;
-pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod types;
 
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
@@ -107,11 +102,14 @@ pub mod bindings;
 
 /// Deterministic scoring helpers: the `imr-helpers` crate, re-exported (spec/scoring-helpers.md §2).
 pub use imr_helpers as helpers;
-pub use json::canonical_json;
+/// The epoch file format (the `imr-types` crate's, re-exported: the host parses files with the same code).
+pub use imr_types::epoch_file;
+/// The state a mechanism carries from one epoch to the next (the `imr-types` crate's, re-exported).
+pub use imr_types::state;
+pub use imr_types::{
+    canonical_json, Epoch, MechanismError, MechanismState, Neuron, Outcome, Response, Rng, Scored,
+};
 pub use mechanism::Mechanism;
-pub use rng::Rng;
-pub use state::MechanismState;
-pub use types::{Epoch, MechanismError, Neuron, Outcome, Response, Scored};
 
 /// Exports a [`Mechanism`] implementation as the component's `score` function.
 ///

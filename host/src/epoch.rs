@@ -1,4 +1,4 @@
-//! The epoch input: file format (parsed by [`imr_guest::epoch_file`], the same
+//! The epoch input: file format (parsed by [`imr_types::epoch_file`], the same
 //! parser the guest SDK uses natively), canonical encoding and hash.
 //!
 //! The canonical encoding is SCALE (parity-scale-codec) of the epoch with every
@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use imr_guest::{Epoch, Neuron, Response};
+use imr_types::{Epoch, Neuron, Response};
 
 use crate::input_file::read_regular;
 pub use crate::input_file::MAX_EPOCH_FILE_BYTES;
@@ -82,7 +82,7 @@ const CANONICAL_FORMAT: u8 = 1;
 impl EpochInput {
     /// Parses epoch file bytes; `path` is only used in errors.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Self, EpochError> {
-        let file = imr_guest::epoch_file::parse_file(bytes).map_err(|e| EpochError::Invalid {
+        let file = imr_types::epoch_file::parse_file(bytes).map_err(|e| EpochError::Invalid {
             path: path.to_path_buf(),
             field: e.field,
             message: e.message,
@@ -90,7 +90,7 @@ impl EpochInput {
         let chain = match file.chain {
             None => None,
             Some(v) => Some(
-                imr_guest::canonical_json(&v).map_err(|e| EpochError::Invalid {
+                imr_types::canonical_json(&v).map_err(|e| EpochError::Invalid {
                     path: path.to_path_buf(),
                     field: "chain".into(),
                     message: e.to_string(),

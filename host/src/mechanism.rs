@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use imr_guest::{Epoch, Outcome, Scored};
+use imr_types::{Epoch, Outcome, Scored};
 use wasmtime::component::{types::ComponentItem, Component, Linker};
 use wasmtime::{Store, Trap};
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Fingerprint;
 use crate::error::RunError;
 use crate::sandbox::LogLine;
-use imr_guest::Outcome;
+use imr_types::Outcome;
 
 /// The format tag of receipts written by this version.
 ///
@@ -133,7 +133,7 @@ pub fn outcome_bytes(o: &Outcome) -> Vec<u8> {
 
 /// The canonical encoding of a log.
 pub fn log_bytes(log: &[LogLine], dropped: u64) -> Vec<u8> {
-    imr_guest::canonical_json(&(log, dropped)).expect("log lines are strings")
+    imr_types::canonical_json(&(log, dropped)).expect("log lines are strings")
 }
 
 impl Receipt {
@@ -143,7 +143,7 @@ impl Receipt {
         if let Some(map) = value.as_object_mut() {
             map.remove("hash");
         }
-        blake3_hex(&imr_guest::canonical_json(&value).expect("canonical"))
+        blake3_hex(&imr_types::canonical_json(&value).expect("canonical"))
     }
 
     /// Sets `hash` to [`Receipt::compute_hash`].

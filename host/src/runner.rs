@@ -2,7 +2,7 @@
 //! the bytes the receipt names ([`RunBlobs`], what the run log stores).
 //! The CLI, the session and replay all go through [`execute`].
 
-use imr_guest::Outcome;
+use imr_types::Outcome;
 use imr_weights::{ChainParams, Emission, Sdk};
 
 use crate::epoch::EpochInput;

@@ -8,12 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
-use imr_guest::Epoch;
 use imr_sim::outputs::{write_outputs, OutputError, Staging};
 use imr_sim::simulate::Timings;
 use imr_sim::subnet::SubnetError;
 use imr_sim::validators::ValidatorsError;
 use imr_sim::{Runner, SimEpoch, SimError, Summary, Validators};
+use imr_types::Epoch;
 use imr_weights::Sdk;
 use imr_yuma::state::U16Row;
 

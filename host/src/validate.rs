@@ -1,6 +1,6 @@
 //! Output validation: the contract every outcome must meet before it is used.
 
-use imr_guest::{Epoch, Outcome};
+use imr_types::{Epoch, Outcome};
 
 use crate::error::RunError;
 use crate::limits::Limits;

@@ -255,7 +255,7 @@ pub fn write_outputs(
         "runs": runs,
         "outputs": outputs,
     });
-    let hash = blake3::hash(&imr_guest::canonical_json(&receipt)?)
+    let hash = blake3::hash(&imr_types::canonical_json(&receipt)?)
         .to_hex()
         .to_string();
     receipt["hash"] = json!(hash);
@@ -271,7 +271,7 @@ pub fn receipt_hash_is_valid(receipt: &Value) -> bool {
     let Some(given) = body.as_object_mut().and_then(|m| m.remove("hash")) else {
         return false;
     };
-    imr_guest::canonical_json(&body)
+    imr_types::canonical_json(&body)
         .map(|b| json!(blake3::hash(&b).to_hex().to_string()) == given)
         .unwrap_or(false)
 }

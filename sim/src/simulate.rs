@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use imr_guest::Epoch;
+use imr_types::Epoch;
 use imr_weights::{ChainParams, Sdk};
 use imr_yuma::state::U16Row;
 use imr_yuma::{EpochOutput, Hyperparams, YumaError};

@@ -4,7 +4,7 @@
 //! [`epochs`] builds a scenario for it, so that tests of imr-sim, imr-report and the CLI exercise the
 //! simulation loop without building a component.
 
-use imr_guest::{Epoch, Neuron, Response};
+use imr_types::{Epoch, Neuron, Response};
 use imr_weights::{ChainParams, Sdk};
 use imr_yuma::state::U16Row;
 

@@ -2,7 +2,7 @@
 //! epoch: a sampled validator's view, and a random validator's scores. Both are drawn from a
 //! [`ValidatorRng`] keyed by the epoch seed and the validator's index only.
 
-use imr_guest::Epoch;
+use imr_types::Epoch;
 
 use crate::seeding::ValidatorRng;
 
@@ -53,7 +53,7 @@ pub fn random_scores(epoch: &Epoch, validator: u32) -> (Vec<u16>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use imr_guest::{Neuron, Response};
+    use imr_types::{Neuron, Response};
 
     pub(crate) fn epoch(seed: u8, miners: u16) -> Epoch {
         Epoch {

@@ -2,7 +2,7 @@
 //! column maximum): the reciprocal is computed once, and every quotient is corrected with exact
 //! integer arithmetic, so the result is bit for bit [`crate::fixed::safe_div`].
 
-use crate::fixed::{safe_div, I32F32};
+use crate::fixed::{safe_div, I32F32, ZERO};
 
 /// Divisors below this take the 64-bit remainder path of [`Divisor::divide`].
 const SMALL_DIVISOR: i64 = 1 << 61;
@@ -16,6 +16,8 @@ const ROUNDING_MAGIC: f64 = 6_755_399_441_055_744.0;
 pub struct Divisor {
     d: I32F32,
     inv: f64,
+    /// `0 < d < 2^61`: dividends in [0, d] take the 64-bit path.
+    small: bool,
 }
 
 impl Divisor {
@@ -27,7 +29,11 @@ impl Divisor {
         } else {
             0.0
         };
-        Divisor { d, inv }
+        Divisor {
+            d,
+            inv,
+            small: bits > 0 && bits < SMALL_DIVISOR,
+        }
     }
 
     /// The divisor.
@@ -40,8 +46,30 @@ impl Divisor {
     /// `safe_div` itself.
     #[inline]
     pub fn divide(&self, a: I32F32) -> I32F32 {
+        if self.small && a.to_bits() as u64 <= self.d.to_bits() as u64 {
+            return self.divide_small(a);
+        }
+        self.divide_other(a)
+    }
+
+    /// [`Divisor::divide`], except that a zero divisor leaves `a` as it is (how the chain's
+    /// column and row normalizations skip zero sums).
+    #[inline]
+    pub fn normalize(&self, a: I32F32) -> I32F32 {
+        if self.small && a.to_bits() as u64 <= self.d.to_bits() as u64 {
+            return self.divide_small(a);
+        }
+        if self.d == ZERO {
+            return a;
+        }
+        self.divide_other(a)
+    }
+
+    /// The quotient for `0 <= a <= d < 2^61` (as unsigned, `a <= d` also excludes a < 0).
+    #[inline(always)]
+    fn divide_small(&self, a: I32F32) -> I32F32 {
         let (x, d) = (a.to_bits(), self.d.to_bits());
-        if x >= 0 && d > 0 && x <= d && d < SMALL_DIVISOR {
+        {
             // The estimate `x · (2^32/d)` has a relative error below 2^-51 on a quotient of at
             // most 2^32, so rounded to the nearest integer (by adding 1.5·2^52, exact for
             // values below 2^51) it is the quotient's floor or one more. The remainder
@@ -55,8 +83,15 @@ impl Divisor {
             q -= i64::from(low);
             r += if low { d } else { 0 };
             q += i64::from(r >= d);
-            return I32F32::from_bits(q);
+            I32F32::from_bits(q)
         }
+    }
+
+    /// Every other case: divisors of 2^61 and more with the u128 correction, the rest through
+    /// `safe_div`.
+    #[inline(never)]
+    fn divide_other(&self, a: I32F32) -> I32F32 {
+        let (x, d) = (a.to_bits(), self.d.to_bits());
         if x >= 0 && d > 0 && x <= d {
             let num = (x as u128) << 32;
             let den = d as u128;
@@ -91,7 +126,6 @@ pub fn proportion_to_u16(x: I32F32) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixed::ZERO;
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
@@ -120,6 +154,8 @@ mod tests {
             if use_big { a = big; }
             let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(b));
             proptest::prop_assert_eq!(Divisor::new(b).divide(a), safe_div(a, b));
+            let kept = if b == ZERO { a } else { safe_div(a, b) };
+            proptest::prop_assert_eq!(Divisor::new(b).normalize(a), kept);
         }
     }
 

@@ -45,9 +45,7 @@ fn divisors(v: &[I32F32]) -> Vec<Divisor> {
 fn normalize_row(row: &mut [(u16, I32F32)], div: &[Divisor]) {
     for (j, v) in row.iter_mut() {
         if let Some(d) = div.get(*j as usize) {
-            if d.value() != ZERO {
-                *v = d.divide(*v);
-            }
+            *v = d.normalize(*v);
         }
     }
 }
@@ -350,16 +348,10 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             let mut total = ZERO;
             let mut stored = Vec::with_capacity(ema[i].len());
             for &(j, v) in &ema[i] {
-                let v = match ema_div.get(j as usize) {
-                    Some(d) if d.value() != ZERO => d.divide(v),
-                    _ => v,
-                };
+                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
                 total = total.saturating_add(mul_sat(x, v));
-                let up = match max_div.get(j as usize) {
-                    Some(d) if d.value() != ZERO => d.divide(v),
-                    _ => v,
-                };
+                let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 stored.push((j, proportion_to_u16(up)));
             }
             (total, stored)
@@ -450,10 +442,7 @@ pub fn yuma3(
                 let Some(&x) = incentive.get(j as usize) else {
                     continue;
                 };
-                let v = match ema_div.get(j as usize) {
-                    Some(d) if d.value() != ZERO => d.divide(v),
-                    _ => v,
-                };
+                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 total = total.wrapping_add(mul_sat(v, x));
             }
             (total, stored)

@@ -1,4 +1,4 @@
-//! `imr inspect-state`: a state file, readably (the logic is `imr_guest::state::render`).
+//! `imr inspect-state`: a state file, readably (the logic is `imr_types::state::render`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +23,7 @@ pub struct InspectStateArgs {
 pub fn run(args: &InspectStateArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read state file {}", args.file.display()))?;
-    let summary = imr_guest::state::summarize(&bytes);
+    let summary = imr_types::state::summarize(&bytes);
     let hash = blake3::hash(&bytes).to_hex().to_string();
     if args.json {
         let mut v = summary.to_json();
@@ -33,7 +33,7 @@ pub fn run(args: &InspectStateArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("state   {}", args.file.display());
         println!("blake3  {hash}");
-        print!("{}", imr_guest::state::render(&bytes, args.hex_bytes));
+        print!("{}", imr_types::state::render(&bytes, args.hex_bytes));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,7 +16,7 @@ pub(crate) fn write_run_outputs(out: &OutLock, ex: &Executed, quiet: bool) -> an
 }
 
 /// Prints one run's weights table, guest log, fuel and output paths.
-pub(crate) fn print_summary(epoch: &imr_guest::Epoch, ex: &Executed, out: &Path) {
+pub(crate) fn print_summary(epoch: &imr_types::Epoch, ex: &Executed, out: &Path) {
     if let Ok(outcome) = &ex.run.result {
         let scores: Vec<(u16, f64)> = outcome.scores.iter().map(|s| (s.uid, s.score)).collect();
         print!(

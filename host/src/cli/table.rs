@@ -1,6 +1,6 @@
 //! A readable per-uid table of scores and weights.
 
-use imr_guest::Epoch;
+use imr_types::Epoch;
 use imr_weights::Emission;
 
 /// Renders uid, hotkey, score, u16 weight and share for every scored or weighted uid.

@@ -98,7 +98,7 @@ pub struct SourcesRecord {
 impl BuildProvenance {
     /// The section content: canonical JSON (sorted keys, compact).
     pub fn to_canonical_json(&self) -> Vec<u8> {
-        imr_guest::canonical_json(self).expect("provenance serializes")
+        imr_types::canonical_json(self).expect("provenance serializes")
     }
 
     /// Parses section content.

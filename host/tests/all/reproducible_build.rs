@@ -83,6 +83,7 @@ fn example_component_is_identical_when_built_in_two_directories() {
         "guest-sdk/Cargo.toml",
         "guest-sdk/src/lib.rs",
         "helpers/src/lib.rs",
+        "types/src/lib.rs",
         "wit/mechanism.wit",
     ] {
         let hash = p

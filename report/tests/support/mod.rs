@@ -58,7 +58,7 @@ pub fn reseal(dir: &Path, name: &str, bytes: &[u8]) {
     let mut r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     r["outputs"][name] = blake3::hash(bytes).to_hex().to_string().into();
     r.as_object_mut().unwrap().remove("hash");
-    let hash = blake3::hash(&imr_guest::canonical_json(&r).unwrap())
+    let hash = blake3::hash(&imr_types::canonical_json(&r).unwrap())
         .to_hex()
         .to_string();
     r["hash"] = hash.into();

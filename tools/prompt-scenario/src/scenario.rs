@@ -6,6 +6,8 @@ use sha2::{Digest, Sha256};
 
 use imr_ts_scenario::rng::SplitMix64;
 use imr_ts_scenario::scenario::hotkey;
+use imr_types::epoch_file::{layout_list, EpochDocument, FieldLayout, JsonText, ResponseDocument};
+use imr_types::Neuron;
 
 use crate::archetypes::{self, quality, shuffle_words};
 
@@ -76,24 +78,28 @@ pub fn epoch_seed(k: usize) -> [u8; 32] {
     Sha256::digest(format!("imr-prompt-scenario/epoch/{k}").as_bytes()).into()
 }
 
-/// One epoch file.
+/// One epoch file: the epoch-file document of `imr-types` with this scenario's task, payload and params (no
+/// `chain` object).
 pub struct EpochFile {
-    block: u64,
-    seed: String,
-    neurons: Vec<NeuronOut>,
-    task_epoch: usize,
-    tasks: Vec<TaskOut>,
-    responses: Vec<ResponseOut>,
-    params: Params,
+    document: EpochDocument<EpochTask, Payload, Params, JsonText>,
 }
 
+/// The epoch's `task`: its number and the tasks posed.
 #[derive(Serialize)]
-struct NeuronOut {
-    uid: u16,
-    hotkey: String,
-    stake: f64,
-    registered_at_block: u64,
-    validator_permit: bool,
+struct EpochTask {
+    epoch: usize,
+    tasks: Vec<TaskOut>,
+}
+
+impl FieldLayout for EpochTask {
+    /// Spread over lines: `epoch`, then `tasks` with each task compact on its own line.
+    fn layout(&self) -> Result<String, serde_json::Error> {
+        Ok(format!(
+            "{{\n    \"epoch\": {},\n    \"tasks\": {}\n  }}",
+            self.epoch,
+            layout_list(&self.tasks, "    ")?
+        ))
+    }
 }
 
 /// One task as the epoch's `task.tasks[]` carries it.
@@ -118,13 +124,6 @@ struct JudgmentOut {
 }
 
 #[derive(Serialize)]
-struct ResponseOut {
-    uid: u16,
-    payload: Payload,
-    latency_ms: u32,
-}
-
-#[derive(Serialize)]
 struct Payload {
     task_id: String,
     text: String,
@@ -140,40 +139,21 @@ struct Params {
     shaping: &'static str,
 }
 
-fn compact<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("scenario types always serialize")
-}
-
-fn list<T: Serialize>(items: &[T], indent: &str) -> String {
-    if items.is_empty() {
-        return "[]".into();
-    }
-    let lines: Vec<String> = items
-        .iter()
-        .map(|i| format!("{indent}  {}", compact(i)))
-        .collect();
-    format!("[\n{}\n{indent}]", lines.join(",\n"))
-}
+impl FieldLayout for Params {}
 
 impl EpochFile {
-    /// The file's text: one top-level field per line; each neuron, task and response compact on its own line.
+    /// The file's text: one top-level field per line; each neuron, task and response compact on its own line
+    /// ([`EpochDocument::to_text`]).
     pub fn to_text(&self) -> String {
-        format!(
-            "{{\n  \"netuid\": {NETUID},\n  \"block\": {},\n  \"seed\": {},\n  \"neurons\": {},\n  \"task\": {{\n    \"epoch\": {},\n    \"tasks\": {}\n  }},\n  \"responses\": {},\n  \"params\": {}\n}}\n",
-            self.block,
-            compact(&self.seed),
-            list(&self.neurons, "  "),
-            self.task_epoch,
-            list(&self.tasks, "    "),
-            list(&self.responses, "  "),
-            compact(&self.params),
-        )
+        self.document
+            .to_text()
+            .expect("scenario types always serialize")
     }
 }
 
-fn neurons() -> Vec<NeuronOut> {
+fn neurons() -> Vec<Neuron> {
     (0..=MINERS)
-        .map(|uid| NeuronOut {
+        .map(|uid| Neuron {
             uid,
             hotkey: hotkey(uid, 0),
             stake: if uid == 0 { 1000.0 } else { 0.0 },
@@ -263,31 +243,37 @@ fn epoch(k: usize, tasks: &[TaskDef]) -> EpochFile {
     for uid in 1..=MINERS {
         for (pos, per_task) in answers.iter().enumerate() {
             if let Some((_, text)) = per_task.iter().find(|(u, _)| *u == uid) {
-                responses.push(ResponseOut {
+                responses.push(ResponseDocument {
                     uid,
                     payload: Payload {
                         task_id: task_out[pos].task_id.clone(),
                         text: text.clone(),
                     },
-                    latency_ms: 150 + 11 * u32::from(uid) + 7 * pos as u32,
+                    latency_ms: Some(150 + 11 * u32::from(uid) + 7 * pos as u32),
                 });
             }
         }
     }
     EpochFile {
-        block: block_of(k),
-        seed: hex::encode(seed),
-        neurons: neurons(),
-        task_epoch: k,
-        tasks: task_out,
-        responses,
-        params: Params {
-            alpha: 0.1,
-            burn_frac: 0.1,
-            burn_uid: 0,
-            lambda: 0.3,
-            length_penalty: true,
-            shaping: "power_sharpen",
+        document: EpochDocument {
+            netuid: NETUID,
+            block: block_of(k),
+            seed: hex::encode(seed),
+            neurons: neurons(),
+            task: EpochTask {
+                epoch: k,
+                tasks: task_out,
+            },
+            responses,
+            params: Params {
+                alpha: 0.1,
+                burn_frac: 0.1,
+                burn_uid: 0,
+                lambda: 0.3,
+                length_penalty: true,
+                shaping: "power_sharpen",
+            },
+            chain: None,
         },
     }
 }

@@ -1,5 +1,7 @@
 //! The 200-epoch scenario: twelve miner archetypes forecasting SYN-BTC five days ahead.
 
+use imr_types::epoch_file::{EpochDocument, FieldLayout, JsonText, ResponseDocument};
+use imr_types::Neuron;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -40,24 +42,9 @@ pub fn block_of(k: usize) -> u64 {
     BLOCK0 + BLOCKS_PER_EPOCH * k as u64
 }
 
-/// One epoch file, fields in the order they are written.
+/// One epoch file: the epoch-file document of `imr-types` with this scenario's task, payload and params.
 pub struct EpochFile {
-    netuid: u16,
-    block: u64,
-    seed: String,
-    neurons: Vec<NeuronOut>,
-    task: Task,
-    responses: Vec<ResponseOut>,
-    params: Params,
-}
-
-#[derive(Serialize)]
-struct NeuronOut {
-    uid: u16,
-    hotkey: String,
-    stake: f64,
-    registered_at_block: u64,
-    validator_permit: bool,
+    document: EpochDocument<Task, Payload, Params, JsonText>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +55,8 @@ struct Task {
     open_requests: Vec<OpenRequest>,
     resolutions: Vec<Resolution>,
 }
+
+impl FieldLayout for Task {}
 
 #[derive(Serialize)]
 struct OpenRequest {
@@ -80,13 +69,6 @@ struct OpenRequest {
 struct Resolution {
     request_id: String,
     realized: Vec<f64>,
-}
-
-#[derive(Serialize)]
-struct ResponseOut {
-    uid: u16,
-    payload: Payload,
-    latency_ms: u32,
 }
 
 /// A miner's submission.
@@ -106,39 +88,25 @@ struct Params {
     burn_frac: f64,
 }
 
+impl FieldLayout for Params {}
+
 impl EpochFile {
-    /// The file's text: one top-level field per line, each neuron and each response compact on its own line.
+    /// The file's text: one top-level field per line, each neuron and each response compact on its own line
+    /// ([`EpochDocument::to_text`]).
     pub fn to_text(&self) -> String {
-        fn compact<T: Serialize>(v: &T) -> String {
-            serde_json::to_string(v).expect("scenario types always serialize")
-        }
-        fn list<T: Serialize>(items: &[T]) -> String {
-            if items.is_empty() {
-                return "[]".into();
-            }
-            let lines: Vec<String> = items
-                .iter()
-                .map(|i| format!("    {}", compact(i)))
-                .collect();
-            format!("[\n{}\n  ]", lines.join(",\n"))
-        }
-        format!(
-            "{{\n  \"netuid\": {},\n  \"block\": {},\n  \"seed\": {},\n  \"neurons\": {},\n  \"task\": {},\n  \"responses\": {},\n  \"params\": {},\n  \"chain\": {}\n}}\n",
-            self.netuid,
-            self.block,
-            compact(&self.seed),
-            list(&self.neurons),
-            compact(&self.task),
-            list(&self.responses),
-            compact(&self.params),
-            CHAIN,
-        )
+        self.document
+            .to_text()
+            .expect("scenario types always serialize")
     }
 }
 
 /// The subnet's chain parameters in every epoch file: commit-reveal off, so the
 /// pre-flight check of a plain `set_weights` passes (everything else: chain defaults).
 pub const CHAIN: &str = r#"{"commit_reveal_enabled": false}"#;
+
+fn chain() -> JsonText {
+    JsonText::new(CHAIN).expect("CHAIN is JSON")
+}
 
 /// The request id of epoch `k`.
 pub fn request_id(k: usize) -> String {
@@ -183,7 +151,7 @@ pub fn generate(days: &[Day]) -> Vec<EpochFile> {
     (0..EPOCHS).map(|k| epoch(k, days, &mut streams)).collect()
 }
 
-fn neurons(k: usize) -> Vec<NeuronOut> {
+fn neurons(k: usize) -> Vec<Neuron> {
     let mut out = Vec::new();
     for uid in 0..UIDS {
         let (generation, registered_at_block) = match uid {
@@ -193,7 +161,7 @@ fn neurons(k: usize) -> Vec<NeuronOut> {
             11 if k >= SWAP_EPOCH => (1, block_of(SWAP_EPOCH) - BLOCKS_PER_EPOCH / 2),
             _ => (0, 0),
         };
-        out.push(NeuronOut {
+        out.push(Neuron {
             uid,
             hotkey: hotkey(uid, generation),
             stake: if uid == 0 { 1000.0 } else { 0.0 },
@@ -327,10 +295,10 @@ fn epoch(k: usize, days: &[Day], streams: &mut [SplitMix64]) -> EpochFile {
             11 if k < SWAP_EPOCH => payload(k, noisy_oracle(rng, &truth, 0.02)),
             _ => payload(k, around(&jittered(rng, base), base, 1.0)),
         };
-        responses.push(ResponseOut {
+        responses.push(ResponseDocument {
             uid,
             payload: p,
-            latency_ms: 80 + 13 * u32::from(uid) + (k % 7) as u32,
+            latency_ms: Some(80 + 13 * u32::from(uid) + (k % 7) as u32),
         });
     }
 
@@ -347,26 +315,29 @@ fn epoch(k: usize, days: &[Day], streams: &mut [SplitMix64]) -> EpochFile {
     };
 
     EpochFile {
-        netuid: NETUID,
-        block: block_of(k),
-        seed: epoch_seed(k),
-        neurons: neurons(k),
-        task: Task {
-            epoch: k,
-            asset: "SYN-BTC",
-            horizon: HORIZON,
-            open_requests: vec![OpenRequest {
-                request_id: request_id(k),
-                base_price: base,
-                opened_block: block_of(k),
-            }],
-            resolutions,
-        },
-        responses,
-        params: Params {
-            alpha: 0.05,
-            burn_uid: 0,
-            burn_frac: 0.1,
+        document: EpochDocument {
+            netuid: NETUID,
+            block: block_of(k),
+            seed: epoch_seed(k),
+            neurons: neurons(k),
+            task: Task {
+                epoch: k,
+                asset: "SYN-BTC",
+                horizon: HORIZON,
+                open_requests: vec![OpenRequest {
+                    request_id: request_id(k),
+                    base_price: base,
+                    opened_block: block_of(k),
+                }],
+                resolutions,
+            },
+            responses,
+            params: Params {
+                alpha: 0.05,
+                burn_uid: 0,
+                burn_frac: 0.1,
+            },
+            chain: Some(chain()),
         },
     }
 }
@@ -390,13 +361,13 @@ pub fn scaled(days: &[Day], miners: u16, epochs: usize) -> Vec<EpochFile> {
             let responses = (1..=miners)
                 .map(|uid| {
                     let sigma = 0.01 * f64::from(1 + uid % 10);
-                    ResponseOut {
+                    ResponseDocument {
                         uid,
                         payload: payload(
                             k,
                             noisy_oracle(&mut streams[usize::from(uid)], &truth, sigma),
                         ),
-                        latency_ms: 100,
+                        latency_ms: Some(100),
                     }
                 })
                 .collect();
@@ -412,35 +383,38 @@ pub fn scaled(days: &[Day], miners: u16, epochs: usize) -> Vec<EpochFile> {
                 Vec::new()
             };
             EpochFile {
-                netuid: NETUID,
-                block: block_of(k),
-                seed: epoch_seed(k),
-                neurons: neurons
-                    .iter()
-                    .map(|(uid, hk)| NeuronOut {
-                        uid: *uid,
-                        hotkey: hk.clone(),
-                        stake: 0.0,
-                        registered_at_block: 0,
-                        validator_permit: *uid == 0,
-                    })
-                    .collect(),
-                task: Task {
-                    epoch: k,
-                    asset: "SYN-BTC",
-                    horizon: HORIZON,
-                    open_requests: vec![OpenRequest {
-                        request_id: request_id(k),
-                        base_price: base,
-                        opened_block: block_of(k),
-                    }],
-                    resolutions,
-                },
-                responses,
-                params: Params {
-                    alpha: 0.05,
-                    burn_uid: 0,
-                    burn_frac: 0.1,
+                document: EpochDocument {
+                    netuid: NETUID,
+                    block: block_of(k),
+                    seed: epoch_seed(k),
+                    neurons: neurons
+                        .iter()
+                        .map(|(uid, hk)| Neuron {
+                            uid: *uid,
+                            hotkey: hk.clone(),
+                            stake: 0.0,
+                            registered_at_block: 0,
+                            validator_permit: *uid == 0,
+                        })
+                        .collect(),
+                    task: Task {
+                        epoch: k,
+                        asset: "SYN-BTC",
+                        horizon: HORIZON,
+                        open_requests: vec![OpenRequest {
+                            request_id: request_id(k),
+                            base_price: base,
+                            opened_block: block_of(k),
+                        }],
+                        resolutions,
+                    },
+                    responses,
+                    params: Params {
+                        alpha: 0.05,
+                        burn_uid: 0,
+                        burn_frac: 0.1,
+                    },
+                    chain: Some(chain()),
                 },
             }
         })

@@ -5,8 +5,8 @@
 /// The same seed gives the same sequence on every machine and backend.
 ///
 /// ```
-/// let mut a = imr_guest::Rng::from_seed(&[7u8; 32]);
-/// let mut b = imr_guest::Rng::from_seed(&[7u8; 32]);
+/// let mut a = imr_types::Rng::from_seed(&[7u8; 32]);
+/// let mut b = imr_types::Rng::from_seed(&[7u8; 32]);
 /// assert_eq!(a.next_u64(), b.next_u64());
 /// let x = a.next_f64();
 /// assert!((0.0..1.0).contains(&x));

@@ -12,7 +12,7 @@ use crate::MechanismError;
 /// ```
 /// #[derive(serde::Serialize)]
 /// struct S { z: u8, a: f64 }
-/// assert_eq!(imr_guest::canonical_json(&S { z: 1, a: 0.1 }).unwrap(), br#"{"a":0.1,"z":1}"#);
+/// assert_eq!(imr_types::canonical_json(&S { z: 1, a: 0.1 }).unwrap(), br#"{"a":0.1,"z":1}"#);
 /// ```
 pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
     // `serde_json::Value` keeps objects in a BTreeMap, so the round trip sorts keys.

@@ -1,4 +1,5 @@
-//! The epoch file format (DESIGN.md §4), parsed exactly as the host parses it.
+//! The epoch file format (DESIGN.md §4), parsed exactly as the host parses it, and written through the same
+//! document type.
 //!
 //! ```json
 //! {"netuid": 7, "block": 1200, "seed": "<64 hex chars>",
@@ -13,10 +14,13 @@
 //! handed to the mechanism as canonical JSON bytes (compact, keys sorted), so
 //! reformatting the file changes nothing. Neurons are sorted by uid; responses
 //! are sorted by uid, stably.
+//!
+//! [`EpochDocument`] is the file's one shape: [`parse_file`] reads it (with strict JSON values), and generators
+//! write it with their own task, payload and params types ([`EpochDocument::to_text`]).
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{canonical_json, Epoch, Neuron, Response};
@@ -45,44 +49,167 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> EpochFileError {
     }
 }
 
-#[derive(Deserialize)]
+/// An epoch file's document: the fields in the order files write them, with the task as `T`, a response's payload
+/// as `P`, the params as `Q` and the chain object as `C`.
+///
+/// The parser reads `EpochDocument` with JSON values that refuse duplicate keys; a generator fills it with its
+/// own serde types and writes it with [`EpochDocument::to_text`], so what it writes is, field for field, what the
+/// host reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEpoch {
-    netuid: u16,
-    block: u64,
-    seed: String,
-    neurons: Vec<RawNeuron>,
+pub struct EpochDocument<T, P, Q, C> {
+    /// The subnet.
+    pub netuid: u16,
+    /// The block the epoch is evaluated at.
+    pub block: u64,
+    /// The epoch seed: 64 hex characters (32 bytes).
+    pub seed: String,
+    /// The metagraph, in any order (the parser sorts it by uid).
+    pub neurons: Vec<Neuron>,
+    /// Subnet-defined task data (`null` when absent).
     #[serde(default)]
-    task: StrictValue,
+    pub task: T,
+    /// Miner answers (the parser sorts them by uid, stably).
     #[serde(default)]
-    responses: Vec<RawResponse>,
+    pub responses: Vec<ResponseDocument<P>>,
+    /// Subnet-defined parameters (`null` when absent).
     #[serde(default)]
-    params: StrictValue,
-    #[serde(default)]
-    chain: Option<StrictValue>,
+    pub params: Q,
+    /// The subnet's chain parameters for the weights pipeline (not seen by the mechanism); not written when
+    /// `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<C>,
 }
 
-#[derive(Deserialize)]
+/// A miner's answer as an epoch file holds it, with the payload as `P`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawNeuron {
-    uid: u16,
-    hotkey: String,
+pub struct ResponseDocument<P> {
+    /// The answering uid (one of the epoch's neurons).
+    pub uid: u16,
+    /// The answer, in the subnet's own format (`null` when absent).
     #[serde(default)]
-    stake: f64,
-    registered_at_block: u64,
-    #[serde(default)]
-    validator_permit: bool,
+    pub payload: P,
+    /// How long the miner took, when known; not written when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u32>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawResponse {
-    uid: u16,
-    #[serde(default)]
-    payload: StrictValue,
-    #[serde(default)]
-    latency_ms: Option<u32>,
+/// How a value is written into an epoch file's text by [`EpochDocument::to_text`]: compact JSON, unless the type
+/// lays itself out (a generator's task spread over lines, or [`JsonText`] kept as it is).
+pub trait FieldLayout: Serialize {
+    /// The value's JSON text.
+    fn layout(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
 }
+
+impl FieldLayout for Value {}
+
+/// A JSON value kept as its text: [`EpochDocument::to_text`] writes it exactly as given (layout included), and
+/// other serializers get the value it denotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(String);
+
+impl JsonText {
+    /// Keeps `text`, which must be one JSON value.
+    pub fn new(text: impl Into<String>) -> Result<Self, serde_json::Error> {
+        let text = text.into();
+        serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
+        Ok(Self(text))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for JsonText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let value: Value = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        value.serialize(s)
+    }
+}
+
+impl FieldLayout for JsonText {
+    fn layout(&self) -> Result<String, serde_json::Error> {
+        Ok(self.0.clone())
+    }
+}
+
+/// `items` as a JSON array with each item compact on its own line, indented two spaces more than `indent` (the
+/// indentation of the line the array starts on), the closing bracket at `indent`; `[]` when empty.
+pub fn layout_list<T: Serialize>(items: &[T], indent: &str) -> Result<String, serde_json::Error> {
+    if items.is_empty() {
+        return Ok("[]".into());
+    }
+    let lines = items
+        .iter()
+        .map(|item| Ok(format!("{indent}  {}", serde_json::to_string(item)?)))
+        .collect::<Result<Vec<_>, serde_json::Error>>()?;
+    Ok(format!("[\n{}\n{indent}]", lines.join(",\n")))
+}
+
+impl<T: FieldLayout, P: Serialize, Q: FieldLayout, C: FieldLayout> EpochDocument<T, P, Q, C> {
+    /// The file's text: one top-level field per line, each neuron and each response compact on its own line, the
+    /// task, params and chain as their [`FieldLayout`] gives them, a final newline.
+    pub fn to_text(&self) -> Result<String, serde_json::Error> {
+        let mut fields = vec![
+            ("netuid", self.netuid.to_string()),
+            ("block", self.block.to_string()),
+            ("seed", serde_json::to_string(&self.seed)?),
+            ("neurons", layout_list(&self.neurons, "  ")?),
+            ("task", self.task.layout()?),
+            ("responses", layout_list(&self.responses, "  ")?),
+            ("params", self.params.layout()?),
+        ];
+        if let Some(chain) = &self.chain {
+            fields.push(("chain", chain.layout()?));
+        }
+        let body: Vec<String> = fields
+            .into_iter()
+            .map(|(name, value)| format!("  \"{name}\": {value}"))
+            .collect();
+        Ok(format!("{{\n{}\n}}\n", body.join(",\n")))
+    }
+}
+
+impl EpochDocument<JsonText, JsonText, JsonText, JsonText> {
+    /// The document of an epoch (and its chain object, as JSON bytes): the inverse of [`parse_file`] up to
+    /// layout and order (parsing the document's text gives `epoch` back). Fails if a JSON field of the epoch is
+    /// not JSON.
+    pub fn from_epoch(epoch: &Epoch, chain: Option<&[u8]>) -> Result<Self, serde_json::Error> {
+        fn text(bytes: &[u8]) -> Result<JsonText, serde_json::Error> {
+            serde_json::from_slice::<serde::de::IgnoredAny>(bytes)?;
+            // Valid JSON is valid UTF-8.
+            JsonText::new(String::from_utf8_lossy(bytes).into_owned())
+        }
+        Ok(Self {
+            netuid: epoch.netuid,
+            block: epoch.block,
+            seed: epoch.seed.iter().map(|b| format!("{b:02x}")).collect(),
+            neurons: epoch.neurons.clone(),
+            task: text(&epoch.task)?,
+            responses: epoch
+                .responses
+                .iter()
+                .map(|r| {
+                    Ok(ResponseDocument {
+                        uid: r.uid,
+                        payload: text(&r.payload)?,
+                        latency_ms: r.latency_ms,
+                    })
+                })
+                .collect::<Result<_, serde_json::Error>>()?,
+            params: text(&epoch.params)?,
+            chain: chain.map(text).transpose()?,
+        })
+    }
+}
+
+/// The document as the parser reads it: every JSON value strict (no duplicate keys).
+type StrictDocument = EpochDocument<StrictValue, StrictValue, StrictValue, StrictValue>;
 
 /// A JSON value whose objects have no duplicate keys. serde_json's `Value`
 /// keeps the last of two equal keys; in an epoch file that would let two
@@ -179,7 +306,7 @@ pub fn parse_file(bytes: &[u8]) -> Result<EpochFile, EpochFileError> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let raw: RawEpoch = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let raw: StrictDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let message = explain_json_error(e.inner());
         err(e.path().to_string(), message)
     })?;
@@ -207,16 +334,7 @@ pub fn parse_file(bytes: &[u8]) -> Result<EpochFile, EpochFileError> {
             ));
         }
     }
-    let neurons: Vec<Neuron> = neurons
-        .into_iter()
-        .map(|(_, n)| Neuron {
-            uid: n.uid,
-            hotkey: n.hotkey,
-            stake: n.stake,
-            registered_at_block: n.registered_at_block,
-            validator_permit: n.validator_permit,
-        })
-        .collect();
+    let neurons: Vec<Neuron> = neurons.into_iter().map(|(_, n)| n).collect();
 
     let mut responses = Vec::with_capacity(raw.responses.len());
     for (i, r) in raw.responses.into_iter().enumerate() {
@@ -380,5 +498,103 @@ mod tests {
             parse(bad_hex.as_bytes()).unwrap_err().message,
             "not a hex digit at character 62"
         );
+    }
+
+    #[derive(Serialize)]
+    struct Task {
+        z: u8,
+        a: Vec<u8>,
+    }
+    impl FieldLayout for Task {}
+
+    #[test]
+    fn writes_the_layout_the_generators_use() {
+        let doc = EpochDocument {
+            netuid: 7,
+            block: 1000,
+            seed: SEED.to_string(),
+            neurons: vec![Neuron {
+                uid: 0,
+                hotkey: "a".into(),
+                stake: 1000.0,
+                registered_at_block: 0,
+                validator_permit: true,
+            }],
+            task: Task { z: 1, a: vec![2] },
+            responses: vec![
+                ResponseDocument {
+                    uid: 0,
+                    payload: serde_json::json!({"b": 1}),
+                    latency_ms: Some(80),
+                },
+                ResponseDocument {
+                    uid: 0,
+                    payload: Value::Null,
+                    latency_ms: None,
+                },
+            ],
+            params: Value::Null,
+            chain: Some(JsonText::new(r#"{"commit_reveal_enabled": false}"#).unwrap()),
+        };
+        let text = doc.to_text().unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{{\n  \"netuid\": 7,\n  \"block\": 1000,\n  \"seed\": \"{SEED}\",\n  \"neurons\": [\n    \
+                 {{\"uid\":0,\"hotkey\":\"a\",\"stake\":1000.0,\"registered_at_block\":0,\"validator_permit\":true}}\n  ],\n  \
+                 \"task\": {{\"z\":1,\"a\":[2]}},\n  \"responses\": [\n    {{\"uid\":0,\"payload\":{{\"b\":1}},\"latency_ms\":80}},\n    \
+                 {{\"uid\":0,\"payload\":null}}\n  ],\n  \"params\": null,\n  \"chain\": {{\"commit_reveal_enabled\": false}}\n}}\n"
+            )
+        );
+        let file = parse_file(text.as_bytes()).unwrap();
+        assert_eq!(file.epoch.task, br#"{"a":[2],"z":1}"#);
+        assert_eq!(file.epoch.responses[1].latency_ms, None);
+        assert_eq!(
+            file.chain,
+            Some(serde_json::json!({"commit_reveal_enabled": false}))
+        );
+        // Without a chain, no `chain` line; empty lists are `[]`.
+        let bare = EpochDocument::<Value, Value, Value, Value> {
+            chain: None,
+            neurons: Vec::new(),
+            responses: Vec::new(),
+            netuid: 1,
+            block: 2,
+            seed: SEED.into(),
+            task: Value::Null,
+            params: Value::Null,
+        };
+        let text = bare.to_text().unwrap();
+        assert!(
+            text.contains("\"neurons\": [],\n") && !text.contains("chain"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_epochs_document_parses_back_to_the_epoch() {
+        let text = file(
+            r#""neurons":[{"uid":2,"hotkey":"b","registered_at_block":1,"validator_permit":true},{"uid":0,"hotkey":"a","registered_at_block":0,"stake":3.5}],
+               "task":{"z":1.5e300, "a":["\u00e9"]},"responses":[{"uid":2,"payload":{"y":1,"x":-0.0}},{"uid":0,"payload":null,"latency_ms":7}],
+               "params":{"k":[1,2]},"chain":{"b":1,"a":2}"#,
+        );
+        let first = parse_file(text.as_bytes()).unwrap();
+        let chain = first.chain.as_ref().map(|c| canonical_json(c).unwrap());
+        let doc = EpochDocument::from_epoch(&first.epoch, chain.as_deref()).unwrap();
+        let again = parse_file(doc.to_text().unwrap().as_bytes()).unwrap();
+        assert_eq!(again, first);
+        // Other serializers see the values the texts denote.
+        let json = serde_json::to_value(&doc).unwrap();
+        assert_eq!(json["task"]["a"][0], "\u{e9}");
+        assert_eq!(json["chain"], serde_json::json!({"a": 2, "b": 1}));
+        assert!(EpochDocument::from_epoch(
+            &Epoch {
+                task: b"{not json".to_vec(),
+                ..first.epoch
+            },
+            None
+        )
+        .is_err());
+        assert!(JsonText::new("[1] 2").is_err());
     }
 }

@@ -87,7 +87,7 @@ impl postcard::ser_flavors::Flavor for Appender {
 /// Encodes `value` in the binary state format with schema `version`.
 ///
 /// ```
-/// let bytes = imr_guest::state::binary::encode(&(7u16, 0.5f64), 3).unwrap();
+/// let bytes = imr_types::state::binary::encode(&(7u16, 0.5f64), 3).unwrap();
 /// assert_eq!(bytes[..9], [0, b'i', b'm', b'r', 1, 3, 0, 0, 0]);
 /// assert_eq!(bytes[9..], [7, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f]);
 /// ```

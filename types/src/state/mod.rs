@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use imr_guest::state::{self, MechanismState};
+//! use imr_types::state::{self, MechanismState};
 //!
 //! #[derive(serde::Serialize, serde::Deserialize, Default, Debug, PartialEq)]
 //! struct Emas {
@@ -105,8 +105,8 @@ pub fn save<S: MechanismState>(state: &S) -> Result<Vec<u8>, MechanismError> {
 /// ```
 /// #[derive(serde::Deserialize, Default, Debug, PartialEq)]
 /// struct S { epochs: u32 }
-/// assert_eq!(imr_guest::state::decode::<S>(&[]).unwrap(), S { epochs: 0 });
-/// assert_eq!(imr_guest::state::decode::<S>(br#"{"epochs":3}"#).unwrap(), S { epochs: 3 });
+/// assert_eq!(imr_types::state::decode::<S>(&[]).unwrap(), S { epochs: 0 });
+/// assert_eq!(imr_types::state::decode::<S>(br#"{"epochs":3}"#).unwrap(), S { epochs: 3 });
 /// ```
 pub fn decode<S: DeserializeOwned + Default>(state: &[u8]) -> Result<S, MechanismError> {
     if state.is_empty() {

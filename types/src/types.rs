@@ -4,23 +4,29 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::json::{decode_json, encode_canonical};
 use crate::Rng;
 
 /// One registered neuron of the subnet.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Also the epoch file's neuron entry ([`crate::epoch_file`]): the same fields, in this order; `stake` (0) and
+/// `validator_permit` (false) may be left out, other fields are refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Neuron {
     /// The neuron's uid.
     pub uid: u16,
     /// Its hotkey (an ss58 address on chain).
     pub hotkey: String,
     /// Stake in TAO (informational).
+    #[serde(default)]
     pub stake: f64,
     /// The block at which the current hotkey registered at this uid.
     pub registered_at_block: u64,
     /// Whether the neuron holds a validator permit.
+    #[serde(default)]
     pub validator_permit: bool,
 }
 
@@ -179,8 +185,10 @@ impl fmt::Display for MechanismError {
 
 impl std::error::Error for MechanismError {}
 
-impl From<crate::helpers::HelperError> for MechanismError {
-    fn from(e: crate::helpers::HelperError) -> Self {
+/// A helper's error inside a mechanism (`?` on an `imr_guest::helpers` call) is a failure of the mechanism.
+#[cfg(feature = "helpers")]
+impl From<imr_helpers::HelperError> for MechanismError {
+    fn from(e: imr_helpers::HelperError) -> Self {
         Self::Failed(e.to_string())
     }
 }
