@@ -12,15 +12,30 @@ use serde::Serialize;
 
 use imr_guest::MechanismError;
 
+/// A key that orders uids as their decimal strings do: the digits, left-aligned in a `u64` (a shorter string is a
+/// prefix padded with zero bytes, which sort before any digit).
+fn decimal_order(uid: u16) -> u64 {
+    let mut digits = [0u8; 8];
+    let mut n = uid;
+    let len = if n == 0 { 1 } else { (n.ilog10() + 1) as usize };
+    for i in (0..len).rev() {
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    u64::from_be_bytes(digits)
+}
+
 /// Serializes a uid-keyed map with its keys ordered as decimal strings.
 pub fn uid_map<S: Serializer, T: Serialize>(
     map: &BTreeMap<u16, T>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let mut entries: Vec<(String, &T)> = map.iter().map(|(k, v)| (k.to_string(), v)).collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut entries: Vec<(u64, u16, &T)> =
+        map.iter().map(|(&k, v)| (decimal_order(k), k, v)).collect();
+    entries.sort_unstable_by_key(|e| e.0);
     let mut m = s.serialize_map(Some(entries.len()))?;
-    for (k, v) in entries {
+    for (_, k, v) in entries {
+        // An integer map key is written as a JSON string ("12").
         m.serialize_entry(&k, v)?;
     }
     m.end()
@@ -42,6 +57,21 @@ mod tests {
         #[serde(serialize_with = "uid_map")]
         m: BTreeMap<u16, f64>,
         z: Option<f64>,
+    }
+
+    #[test]
+    fn uids_sort_as_their_decimal_strings() {
+        let mut uids: Vec<u16> = (0..=u16::MAX)
+            .step_by(7)
+            .chain([0, 1, 10, 100, 65535])
+            .collect();
+        uids.sort_unstable();
+        uids.dedup();
+        let mut by_key = uids.clone();
+        by_key.sort_by_key(|&u| decimal_order(u));
+        let mut by_string = uids;
+        by_string.sort_by_key(|u| u.to_string());
+        assert_eq!(by_key, by_string);
     }
 
     #[test]

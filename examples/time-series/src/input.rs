@@ -1,6 +1,9 @@
 //! The mechanism's input: the `task`, each response `payload`, and the `params`.
 
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use imr_guest::MechanismError;
 
@@ -60,10 +63,110 @@ pub struct Submission {
     pub points: Option<Vec<f64>>,
     /// `[lo, hi]` interval forecasts, one per step.
     #[serde(default)]
-    pub intervals: Option<Vec<Vec<f64>>>,
+    pub intervals: Option<Intervals>,
     /// Set by the host when the miner's answer failed its schema check.
     #[serde(default)]
     pub error: Option<String>,
+}
+
+/// A submission's `intervals` as sent: an array of arrays of numbers, read without one allocation per interval.
+///
+/// It accepts exactly what `Vec<Vec<f64>>` accepts (with the same errors) and keeps what the validity check
+/// needs: the intervals up to the first one that does not have two values, how many there were, and that first
+/// malformed one.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Intervals {
+    /// The intervals before the first one without exactly two values.
+    pub pairs: Vec<[f64; 2]>,
+    /// How many intervals were sent.
+    pub count: usize,
+    /// The first interval without exactly two values: its index and how many values it had.
+    pub first_malformed: Option<(usize, usize)>,
+}
+
+impl Intervals {
+    /// From intervals given as vectors (tests and tools).
+    pub fn from_vecs(intervals: &[Vec<f64>]) -> Self {
+        let mut out = Intervals {
+            count: intervals.len(),
+            ..Intervals::default()
+        };
+        for (h, iv) in intervals.iter().enumerate() {
+            match iv[..] {
+                [lo, hi] => out.pairs.push([lo, hi]),
+                _ => {
+                    out.first_malformed = Some((h, iv.len()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<'de> Deserialize<'de> for Intervals {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(IntervalsVisitor)
+    }
+}
+
+struct IntervalsVisitor;
+
+impl<'de> Visitor<'de> for IntervalsVisitor {
+    type Value = Intervals;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Intervals, A::Error> {
+        let mut out = Intervals {
+            pairs: Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_HORIZON)),
+            ..Intervals::default()
+        };
+        while let Some(one) = seq.next_element_seed(OneInterval)? {
+            match one {
+                (2, pair) if out.first_malformed.is_none() => out.pairs.push(pair),
+                (n, _) if out.first_malformed.is_none() => {
+                    out.first_malformed = Some((out.count, n))
+                }
+                _ => {}
+            }
+            out.count += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// One interval: how many numbers it had, and the first two.
+struct OneInterval;
+
+impl<'de> DeserializeSeed<'de> for OneInterval {
+    type Value = (usize, [f64; 2]);
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OneInterval {
+    type Value = (usize, [f64; 2]);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut pair = [0.0; 2];
+        let mut n = 0;
+        while let Some(x) = seq.next_element::<f64>()? {
+            if let Some(slot) = pair.get_mut(n) {
+                *slot = x;
+            }
+            n += 1;
+        }
+        Ok((n, pair))
+    }
 }
 
 /// The point error metric (`params.point_metric`).

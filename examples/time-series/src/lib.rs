@@ -31,6 +31,7 @@
 
 mod canon;
 pub mod input;
+pub mod payload;
 pub mod scoring;
 pub mod state;
 pub mod validity;
@@ -38,7 +39,7 @@ pub mod validity;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -47,7 +48,7 @@ use imr_guest::{export_mechanism, log, Epoch, Mechanism, MechanismError, Outcome
 
 use crate::input::{Params, Submission, Task};
 use crate::scoring::{Eligible, RequestScore};
-use crate::state::{Pending, State};
+use crate::state::{Pending, State, Subs};
 
 /// The time-series forecasting mechanism.
 pub struct TimeSeries;
@@ -129,17 +130,14 @@ impl Mechanism for TimeSeries {
         }
         diag.pruned = stale;
         state.last_epoch = Some(task.epoch);
-        diag.ema = state.miners.iter().map(|(&uid, m)| (uid, m.ema)).collect();
+        diag.ema = state.miners.ema_by_uid().into_iter().collect();
 
         // Normalized EMA, capped, with the burn (everything to `burn_uid` while no miner has earned).
         let weights = Shaping::new()
             .normalize()
             .cap(params.max_weight)
             .burn(params.burn_uid, params.burn_frac)
-            .apply(
-                &epoch.neurons,
-                &state.miners.per_neuron(&epoch.neurons, |m| m.ema),
-            )?;
+            .apply(&epoch.neurons, &state.miners.ema_per_neuron(&epoch.neurons))?;
         log::info(&format!(
             "epoch {}: resolved {}, opened {}, invalid from {} uid(s), {} pending",
             task.epoch,
@@ -216,15 +214,20 @@ fn open(
                 base_price: r.base_price,
                 opened_block: r.opened_block,
                 opened_epoch: task.epoch,
-                subs: BTreeMap::new(),
+                subs: Subs::new(task.horizon),
             },
         );
     }
-    let mut answered: BTreeSet<(&str, u16)> = BTreeSet::new();
+    // Per opened request (in `opened`'s order), one bit per uid that answered it.
+    let mut answered: Vec<Vec<u64>> = vec![vec![0; 1 << 10]; opened.len()];
     for resp in &epoch.responses {
         let uid = resp.uid;
-        // Fast path without path tracking; on failure, decode again for an error that names the field.
-        let (sub, decode_error) = match serde_json::from_slice::<Submission>(&resp.payload) {
+        // The usual form in one pass ([`payload`]); otherwise serde_json, first without path tracking, and on
+        // failure again for an error that names the field.
+        let parsed = payload::parse(&resp.payload)
+            .map(Ok)
+            .unwrap_or_else(|| serde_json::from_slice::<Submission>(&resp.payload));
+        let (sub, decode_error) = match parsed {
             Ok(s) => (Some(s), None),
             Err(_) => match resp.payload::<Submission>() {
                 Ok(s) => (Some(s), None),
@@ -247,13 +250,20 @@ fn open(
                 .push(format!("uid {uid}: payload names no request_id"));
             continue;
         };
-        let Some((&key, pending)) = opened.get_key_value(request_id.as_str()) else {
+        let Some((slot, (&key, pending))) = opened
+            .iter()
+            .enumerate()
+            .find(|(_, (id, _))| **id == request_id.as_str())
+        else {
             diag.ignored.push(format!(
                 "uid {uid}: request {request_id:?} is not open in this epoch"
             ));
             continue;
         };
-        if !answered.insert((key, uid)) {
+        let (word, bit) = (usize::from(uid) / 64, 1u64 << (uid % 64));
+        let first_answer = answered[slot][word] & bit == 0;
+        answered[slot][word] |= bit;
+        if !first_answer {
             diag.ignored
                 .push(format!("uid {uid}: second answer to {request_id:?}"));
             continue;
@@ -269,8 +279,8 @@ fn open(
         let checked = match (&sub, decode_error) {
             (Some(s), _) => validity::check(s, task.horizon as usize),
             (None, e) => validity::Checked {
-                sub: state::Sub::default(),
                 problems: vec![format!("payload: {}", e.unwrap_or_default())],
+                ..validity::Checked::default()
             },
         };
         if !checked.problems.is_empty() {
@@ -282,15 +292,15 @@ fn open(
                     .map(|p| format!("{request_id}: {p}")),
             );
         }
-        if checked.sub.points.is_some() || checked.sub.intervals.is_some() {
+        if checked.points.is_some() || checked.intervals.is_some() {
             if let Some(p) = opened.get_mut(key) {
-                p.subs.insert(uid, checked.sub);
+                p.subs.insert(uid, checked.points, checked.intervals)?;
             }
         }
     }
     for (id, pending) in opened {
         diag.opened
-            .insert(id.to_string(), pending.subs.keys().copied().collect());
+            .insert(id.to_string(), pending.subs.uids.clone());
         state.pending.insert(id.to_string(), pending);
     }
     Ok(())

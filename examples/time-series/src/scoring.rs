@@ -82,14 +82,22 @@ fn point_error(
     }
 }
 
-fn interval_error(intervals: &[[f64; 2]], realized: &[f64]) -> Result<(f64, f64), HelperError> {
-    let mut scaled = Vec::with_capacity(realized.len());
-    let mut covered = Vec::with_capacity(realized.len());
-    for (&[lo, hi], &y) in intervals.iter().zip(realized) {
+/// The interval score and coverage of `intervals` (`lo, hi` per step, flat) against `realized`. `scaled` and
+/// `covered` are scratch space, reused from miner to miner.
+fn interval_error(
+    intervals: &[f64],
+    realized: &[f64],
+    scaled: &mut Vec<f64>,
+    covered: &mut Vec<f64>,
+) -> Result<(f64, f64), HelperError> {
+    scaled.clear();
+    covered.clear();
+    for (iv, &y) in intervals.chunks_exact(2).zip(realized) {
+        let (lo, hi) = (iv[0], iv[1]);
         scaled.push(helpers::interval_score(lo, hi, y, INTERVAL_ALPHA)? / y);
         covered.push(helpers::coverage(lo, hi, &[y])?);
     }
-    Ok((helpers::mean(&scaled), helpers::mean(&covered)))
+    Ok((helpers::mean(scaled), helpers::mean(covered)))
 }
 
 /// The finite entries of `values` with their uids and ordinal C4 ranks among themselves.
@@ -223,15 +231,14 @@ pub fn score_request(
     let mut errs = Vec::with_capacity(eligible.len());
     let mut iss = Vec::with_capacity(eligible.len());
     let mut rows = Vec::with_capacity(eligible.len());
+    let subs = &pending.subs;
+    // A stored part whose length is not the resolution's (the horizon changed meanwhile) counts as missing.
+    let same_horizon = subs.horizon == realized.len() as u64;
+    let (mut scaled, mut covered) = (Vec::new(), Vec::new());
     for e in eligible {
-        let sub = pending.subs.get(&e.uid);
-        // A stored part whose length is not the resolution's (the horizon changed meanwhile) counts as missing.
-        let points = sub
-            .and_then(|s| s.points.as_deref())
-            .filter(|p| p.len() == realized.len());
-        let intervals = sub
-            .and_then(|s| s.intervals.as_deref())
-            .filter(|iv| iv.len() == realized.len());
+        let stored = subs.row(e.uid).filter(|_| same_horizon);
+        let points = stored.and_then(|i| subs.points(i));
+        let intervals = stored.and_then(|i| subs.intervals(i));
         let (err, dir_acc) = match points {
             Some(p) => (
                 point_error(p, realized, pending.base_price, params.point_metric)
@@ -247,7 +254,7 @@ pub fn score_request(
         };
         let (is, coverage) = match intervals {
             Some(iv) => {
-                let (is, cov) = interval_error(iv, realized)
+                let (is, cov) = interval_error(iv, realized, &mut scaled, &mut covered)
                     .map_err(|x| failed(&format!("interval score of uid {}", e.uid), x))?;
                 (is, Some(cov))
             }
@@ -279,24 +286,24 @@ pub fn score_request(
 
     let mut copies = Vec::new();
     if params.anti_copy {
+        // Every stored point forecast of an eligible miner, whatever its length (as before columns).
         let vectors: Vec<(u16, &[f64])> = eligible
             .iter()
             .filter_map(|e| {
-                pending
-                    .subs
-                    .get(&e.uid)
-                    .and_then(|s| s.points.as_deref())
+                subs.row(e.uid)
+                    .and_then(|i| subs.points(i))
                     .map(|p| (e.uid, p))
             })
             .collect();
         copies = copy_pairs(&vectors).map_err(|x| failed("anti-copy", x))?;
-        let reg: BTreeMap<u16, u64> = eligible
-            .iter()
-            .map(|e| (e.uid, e.registered_at_block))
-            .collect();
+        let reg = |uid: u16| {
+            uids.binary_search(&uid)
+                .map(|i| eligible[i].registered_at_block)
+                .map_err(|_| MechanismError::Failed("anti-copy: unknown uid".into()))
+        };
         for &(a, b) in &copies {
             // The newer registration loses; on equal blocks the higher uid (b).
-            let (loser, original) = if reg[&a] > reg[&b] { (a, b) } else { (b, a) };
+            let (loser, original) = if reg(a)? > reg(b)? { (a, b) } else { (b, a) };
             let i = uids
                 .binary_search(&loser)
                 .map_err(|_| MechanismError::Failed("anti-copy: unknown uid".into()))?;
@@ -324,7 +331,7 @@ pub fn score_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Sub;
+    use crate::state::Subs;
 
     fn params(json: &str) -> Params {
         serde_json::from_str(json).expect("params")
@@ -337,28 +344,20 @@ mod tests {
     /// Base 100, realized [110, 90]. uid 1 is perfect with ±5 intervals; uid 2 says "no change" with ±10
     /// intervals; uid 3 sent nothing; uid 4 copies uid 1's points (registered later) and sends no intervals.
     fn example() -> (Pending, Vec<Eligible>) {
-        let mut subs = BTreeMap::new();
+        let mut subs = Subs::new(2);
         subs.insert(
             1,
-            Sub {
-                points: Some(vec![110.0, 90.0]),
-                intervals: Some(vec![[105.0, 115.0], [85.0, 95.0]]),
-            },
-        );
+            Some(&[110.0, 90.0]),
+            Some(&[[105.0, 115.0], [85.0, 95.0]]),
+        )
+        .expect("uid 1");
         subs.insert(
             2,
-            Sub {
-                points: Some(vec![100.0, 100.0]),
-                intervals: Some(vec![[100.0, 120.0], [80.0, 100.0]]),
-            },
-        );
-        subs.insert(
-            4,
-            Sub {
-                points: Some(vec![110.0, 90.0]),
-                intervals: None,
-            },
-        );
+            Some(&[100.0, 100.0]),
+            Some(&[[100.0, 120.0], [80.0, 100.0]]),
+        )
+        .expect("uid 2");
+        subs.insert(4, Some(&[110.0, 90.0]), None).expect("uid 4");
         let pending = Pending {
             base_price: 100.0,
             opened_block: 10,

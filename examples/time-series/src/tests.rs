@@ -37,9 +37,30 @@ fn diagnostics(o: &Outcome) -> Value {
 }
 
 /// The state as JSON (uid keys as decimal strings), decoded from its binary encoding.
+/// The outcome's state as JSON, the miner columns shown as `{uid: record}` and each request's submission columns
+/// as `{uid: {"points", "intervals"}}`.
 fn state_json(o: &Outcome) -> Value {
     let state = crate::state::State::decode(&o.state).expect("state decodes");
-    serde_json::to_value(&state).expect("state json")
+    let mut v = serde_json::to_value(&state).expect("state json");
+    v["miners"] = serde_json::to_value(state.miners.to_ledger()).expect("miners json");
+    for (id, p) in &state.pending {
+        let rows: serde_json::Map<String, Value> = p
+            .subs
+            .uids
+            .iter()
+            .enumerate()
+            .map(|(i, uid)| {
+                let intervals = p
+                    .subs
+                    .intervals(i)
+                    .map(|iv| iv.chunks_exact(2).map(|c| [c[0], c[1]]).collect::<Vec<_>>());
+                let row = json!({"points": p.subs.points(i), "intervals": intervals});
+                (uid.to_string(), row)
+            })
+            .collect();
+        v["pending"][id]["subs"] = Value::Object(rows);
+    }
+    v
 }
 
 /// Epoch 0 opens r0 (base 100), uid 1 answers 110 in [100, 120], uid 2 answers 100 in [95, 105].

@@ -4,19 +4,20 @@
 //! two values with `lo ≤ hi`. An invalid part is dropped (scored as missing, `+inf`); a submission the host marked
 //! with `error` is invalid as a whole.
 
-use crate::input::Submission;
-use crate::state::Sub;
+use crate::input::{Intervals, Submission};
 
 /// The usable parts of a submission, and why the others were refused.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Checked {
-    /// What will be stored and scored.
-    pub sub: Sub,
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Checked<'a> {
+    /// The points that will be stored and scored.
+    pub points: Option<&'a [f64]>,
+    /// The intervals that will be stored and scored.
+    pub intervals: Option<&'a [[f64; 2]]>,
     /// One line per refused part (empty when everything was usable).
     pub problems: Vec<String>,
 }
 
-fn check_points(points: &[f64], horizon: usize) -> Result<Vec<f64>, String> {
+fn check_points(points: &[f64], horizon: usize) -> Result<&[f64], String> {
     if points.len() != horizon {
         return Err(format!(
             "points: {} values, expected {horizon}",
@@ -26,21 +27,18 @@ fn check_points(points: &[f64], horizon: usize) -> Result<Vec<f64>, String> {
     if let Some(h) = points.iter().position(|p| !(p.is_finite() && *p > 0.0)) {
         return Err(format!("points[{h}]: {} is not > 0", points[h]));
     }
-    Ok(points.to_vec())
+    Ok(points)
 }
 
-fn check_intervals(intervals: &[Vec<f64>], horizon: usize) -> Result<Vec<[f64; 2]>, String> {
-    if intervals.len() != horizon {
+fn check_intervals(intervals: &Intervals, horizon: usize) -> Result<&[[f64; 2]], String> {
+    if intervals.count != horizon {
         return Err(format!(
             "intervals: {} intervals, expected {horizon}",
-            intervals.len()
+            intervals.count
         ));
     }
-    let mut out = Vec::with_capacity(horizon);
-    for (h, iv) in intervals.iter().enumerate() {
-        let [lo, hi] = iv[..] else {
-            return Err(format!("intervals[{h}]: {} values, expected 2", iv.len()));
-        };
+    // In order: the well-formed intervals, then the first malformed one (as a check of each in turn would).
+    for (h, &[lo, hi]) in intervals.pairs.iter().enumerate() {
         if !(lo.is_finite() && lo > 0.0 && hi.is_finite() && hi > 0.0) {
             return Err(format!(
                 "intervals[{h}]: [{lo}, {hi}] has a value that is not > 0"
@@ -49,17 +47,19 @@ fn check_intervals(intervals: &[Vec<f64>], horizon: usize) -> Result<Vec<[f64; 2
         if lo > hi {
             return Err(format!("intervals[{h}]: lo {lo} > hi {hi}"));
         }
-        out.push([lo, hi]);
     }
-    Ok(out)
+    if let Some((h, n)) = intervals.first_malformed {
+        return Err(format!("intervals[{h}]: {n} values, expected 2"));
+    }
+    Ok(&intervals.pairs)
 }
 
 /// Checks a decoded submission against the horizon.
-pub fn check(sub: &Submission, horizon: usize) -> Checked {
+pub fn check(sub: &Submission, horizon: usize) -> Checked<'_> {
     if let Some(e) = &sub.error {
         return Checked {
-            sub: Sub::default(),
             problems: vec![format!("refused by the host: {e}")],
+            ..Checked::default()
         };
     }
     let mut problems = Vec::new();
@@ -80,7 +80,8 @@ pub fn check(sub: &Submission, horizon: usize) -> Checked {
             .ok(),
     };
     Checked {
-        sub: Sub { points, intervals },
+        points,
+        intervals,
         problems,
     }
 }
@@ -95,13 +96,11 @@ mod tests {
 
     #[test]
     fn a_valid_submission_keeps_both_parts() {
-        let c = check(
-            &sub(r#"{"request_id":"r","points":[1,2],"intervals":[[0.5,1.5],[2,2]]}"#),
-            2,
-        );
+        let s = sub(r#"{"request_id":"r","points":[1,2],"intervals":[[0.5,1.5],[2,2]]}"#);
+        let c = check(&s, 2);
         assert!(c.problems.is_empty(), "{:?}", c.problems);
-        assert_eq!(c.sub.points, Some(vec![1.0, 2.0]));
-        assert_eq!(c.sub.intervals, Some(vec![[0.5, 1.5], [2.0, 2.0]]));
+        assert_eq!(c.points, Some(&[1.0, 2.0][..]));
+        assert_eq!(c.intervals, Some(&[[0.5, 1.5], [2.0, 2.0]][..]));
     }
 
     #[test]
@@ -145,6 +144,18 @@ mod tests {
                 "1 values, expected 2",
             ),
             (
+                r#"{"request_id":"r","points":[1,1],"intervals":[[0,2],[1]]}"#,
+                true,
+                false,
+                "intervals[0]: [0, 2]",
+            ),
+            (
+                r#"{"request_id":"r","points":[1,1],"intervals":[[1,2,3],[0,2]]}"#,
+                true,
+                false,
+                "intervals[0]: 3 values, expected 2",
+            ),
+            (
                 r#"{"request_id":"r","points":[1,1],"intervals":[[1,2]]}"#,
                 true,
                 false,
@@ -164,21 +175,49 @@ mod tests {
             ),
         ];
         for (json, p, i, text) in cases {
-            let c = check(&sub(json), 2);
-            assert_eq!(c.sub.points.is_some(), p, "{json}");
-            assert_eq!(c.sub.intervals.is_some(), i, "{json}");
+            let s = sub(json);
+            let c = check(&s, 2);
+            assert_eq!(c.points.is_some(), p, "{json}");
+            assert_eq!(c.intervals.is_some(), i, "{json}");
             assert_eq!(c.problems.len(), 1, "{json}: {:?}", c.problems);
             assert!(c.problems[0].contains(text), "{json}: {:?}", c.problems);
         }
     }
 
+    /// `Intervals` reads what `Vec<Vec<f64>>` reads, with the same errors.
+    #[test]
+    fn intervals_decode_like_nested_vectors() {
+        let inputs = [
+            "[]",
+            "[[1,2]]",
+            "[[1,2],[3,4],[5,6]]",
+            "[[],[1,2]]",
+            "[[1,2],[1,2,3],[4],[5,6]]",
+            "[[1.5e300,-0.0]]",
+            "[[1,2],null]",
+            "[[1,\"x\"]]",
+            "[1,2]",
+            "{}",
+            "[[1,2]",
+            "[[1e400,1]]",
+        ];
+        for json in inputs {
+            let fast = serde_json::from_str::<Intervals>(json);
+            let nested = serde_json::from_str::<Vec<Vec<f64>>>(json);
+            match (fast, nested) {
+                (Ok(f), Ok(n)) => assert_eq!(f, Intervals::from_vecs(&n), "{json}"),
+                (Err(f), Err(n)) => assert_eq!(f.to_string(), n.to_string(), "{json}"),
+                (f, n) => panic!("{json}: {f:?} vs {n:?}"),
+            }
+        }
+    }
+
     #[test]
     fn a_host_error_invalidates_everything() {
-        let c = check(
-            &sub(r#"{"request_id":"r","points":[1,1],"intervals":[[1,2],[1,2]],"error":"schema"}"#),
-            2,
-        );
-        assert_eq!(c.sub, Sub::default());
+        let s =
+            sub(r#"{"request_id":"r","points":[1,1],"intervals":[[1,2],[1,2]],"error":"schema"}"#);
+        let c = check(&s, 2);
+        assert_eq!((c.points, c.intervals), (None, None));
         assert_eq!(c.problems, vec!["refused by the host: schema".to_string()]);
     }
 }

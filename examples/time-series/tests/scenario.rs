@@ -64,7 +64,7 @@ fn run_epochs(epochs: &[EpochFile]) -> Vec<Step> {
             );
             Step {
                 weights: run.weights(),
-                ema: decoded.miners.column(|m| m.ema).into_iter().collect(),
+                ema: decoded.miners.ema_by_uid().into_iter().collect(),
                 diagnostics,
                 run,
             }
@@ -299,7 +299,7 @@ fn run_with(extra: &Value) -> BTreeMap<u16, f64> {
     State::decode(&last.outcome.state)
         .expect("state")
         .miners
-        .column(|m| m.ema)
+        .ema_by_uid()
         .into_iter()
         .collect()
 }

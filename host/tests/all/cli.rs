@@ -82,8 +82,8 @@ fn run_writes_weights_receipt_and_state_and_prints_a_table() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        text.contains("binary state: format 0x01 (postcard 1.x), version 2, ")
-            && text.contains("00000000  00 69 6d 72 01 02 00 00 00"),
+        text.contains("binary state: format 0x01 (postcard 1.x), version 3, ")
+            && text.contains("00000000  00 69 6d 72 01 03 00 00 00"),
         "{text}"
     );
     let o = imr()
@@ -95,7 +95,7 @@ fn run_writes_weights_receipt_and_state_and_prints_a_table() {
     assert_eq!(v["kind"], "binary");
     assert_eq!(
         (v["tag"].as_u64(), v["version"].as_u64()),
-        (Some(1), Some(2))
+        (Some(1), Some(3))
     );
     assert_eq!(v["blake3"].as_str(), receipt.state_out.as_deref());
     let o = imr()

@@ -28,6 +28,7 @@
 //! ```
 
 pub mod binary;
+mod column;
 mod path;
 mod summary;
 
@@ -37,6 +38,7 @@ use serde::Serialize;
 use crate::json::{decode_json, encode_canonical};
 use crate::MechanismError;
 
+pub use column::F64Column;
 pub use summary::{render, summarize, StateSummary};
 
 /// How a [`MechanismState`] is written.
