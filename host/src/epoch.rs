@@ -3,15 +3,15 @@
 //!
 //! The canonical encoding is SCALE (parity-scale-codec) of the epoch with every
 //! JSON value already in canonical form, so reformatting a file does not change
-//! its hash. Floats are encoded by their bits.
+//! its hash. Floats are encoded by their bits. It is `imr_types::scale`'s: the
+//! encoding lives with the records it encodes.
 
 use std::path::{Path, PathBuf};
 
-use imr_types::{Epoch, Neuron, Response};
+use imr_types::Epoch;
 
 use crate::input_file::read_regular;
 pub use crate::input_file::MAX_EPOCH_FILE_BYTES;
-use parity_scale_codec::{Decode, Encode};
 
 /// An epoch file that could not be used. Names the file and the field.
 #[derive(Debug, thiserror::Error)]
@@ -47,37 +47,6 @@ pub struct EpochInput {
     /// The optional `chain` object, as canonical JSON bytes.
     pub chain: Option<Vec<u8>>,
 }
-
-#[derive(Encode, Decode)]
-struct CanonicalNeuron {
-    uid: u16,
-    hotkey: String,
-    stake_bits: u64,
-    registered_at_block: u64,
-    validator_permit: bool,
-}
-
-#[derive(Encode, Decode)]
-struct CanonicalResponse {
-    uid: u16,
-    payload: Vec<u8>,
-    latency_ms: Option<u32>,
-}
-
-#[derive(Encode, Decode)]
-struct CanonicalEpoch {
-    format: u8,
-    netuid: u16,
-    block: u64,
-    seed: Vec<u8>,
-    neurons: Vec<CanonicalNeuron>,
-    task: Vec<u8>,
-    responses: Vec<CanonicalResponse>,
-    params: Vec<u8>,
-    chain: Option<Vec<u8>>,
-}
-
-const CANONICAL_FORMAT: u8 = 1;
 
 impl EpochInput {
     /// Parses epoch file bytes; `path` is only used in errors.
@@ -132,88 +101,17 @@ impl EpochInput {
         serde_json::from_value(value).map_err(|e| format!("chain: {e}"))
     }
 
-    /// The canonical encoding (SCALE): what the hash covers and the run log stores.
-    ///
-    /// Written field by field from the borrowed epoch, with no copy of its
-    /// strings and payloads: exactly the bytes of the derived encoding of the
-    /// owned record that [`from_canonical_bytes`](Self::from_canonical_bytes)
-    /// decodes (a test proves it).
+    /// The canonical encoding (SCALE): what the hash covers and the run log stores
+    /// ([`imr_types::scale::encode_epoch`]).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        use parity_scale_codec::Compact;
-        let e = &self.epoch;
-        let payloads: usize = e.responses.iter().map(|r| r.payload.len() + 16).sum();
-        let hotkeys: usize = e.neurons.iter().map(|n| n.hotkey.len() + 24).sum();
-        let mut out = Vec::with_capacity(
-            64 + e.task.len()
-                + e.params.len()
-                + payloads
-                + hotkeys
-                + self.chain.as_ref().map_or(0, Vec::len),
-        );
-        CANONICAL_FORMAT.encode_to(&mut out);
-        e.netuid.encode_to(&mut out);
-        e.block.encode_to(&mut out);
-        e.seed.encode_to(&mut out);
-        Compact(e.neurons.len() as u32).encode_to(&mut out);
-        for n in &e.neurons {
-            n.uid.encode_to(&mut out);
-            n.hotkey.encode_to(&mut out);
-            n.stake.to_bits().encode_to(&mut out);
-            n.registered_at_block.encode_to(&mut out);
-            n.validator_permit.encode_to(&mut out);
-        }
-        e.task.encode_to(&mut out);
-        Compact(e.responses.len() as u32).encode_to(&mut out);
-        for r in &e.responses {
-            r.uid.encode_to(&mut out);
-            r.payload.encode_to(&mut out);
-            r.latency_ms.encode_to(&mut out);
-        }
-        e.params.encode_to(&mut out);
-        self.chain.encode_to(&mut out);
-        out
+        imr_types::scale::encode_epoch(&self.epoch, self.chain.as_deref())
     }
 
     /// Decodes a canonical encoding (as stored in a run log).
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, EpochError> {
-        let c = CanonicalEpoch::decode(&mut &bytes[..])
+        let (epoch, chain) = imr_types::scale::decode_epoch(bytes)
             .map_err(|e| EpochError::Canonical(e.to_string()))?;
-        if c.format != CANONICAL_FORMAT {
-            return Err(EpochError::Canonical(format!(
-                "unknown format {}",
-                c.format
-            )));
-        }
-        Ok(Self {
-            epoch: Epoch {
-                netuid: c.netuid,
-                block: c.block,
-                seed: c.seed,
-                neurons: c
-                    .neurons
-                    .into_iter()
-                    .map(|n| Neuron {
-                        uid: n.uid,
-                        hotkey: n.hotkey,
-                        stake: f64::from_bits(n.stake_bits),
-                        registered_at_block: n.registered_at_block,
-                        validator_permit: n.validator_permit,
-                    })
-                    .collect(),
-                task: c.task,
-                responses: c
-                    .responses
-                    .into_iter()
-                    .map(|r| Response {
-                        uid: r.uid,
-                        payload: r.payload,
-                        latency_ms: r.latency_ms,
-                    })
-                    .collect(),
-                params: c.params,
-            },
-            chain: c.chain,
-        })
+        Ok(Self { epoch, chain })
     }
 
     /// blake3 of the canonical encoding (hex).
@@ -230,100 +128,4 @@ pub fn load(path: &Path) -> Result<EpochInput, EpochError> {
         source,
     })?;
     EpochInput::parse(&bytes, path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The owned record's derived encoding: what `canonical_bytes` must equal.
-    fn derived(input: &EpochInput) -> Vec<u8> {
-        let e = &input.epoch;
-        CanonicalEpoch {
-            format: CANONICAL_FORMAT,
-            netuid: e.netuid,
-            block: e.block,
-            seed: e.seed.clone(),
-            neurons: e
-                .neurons
-                .iter()
-                .map(|n| CanonicalNeuron {
-                    uid: n.uid,
-                    hotkey: n.hotkey.clone(),
-                    stake_bits: n.stake.to_bits(),
-                    registered_at_block: n.registered_at_block,
-                    validator_permit: n.validator_permit,
-                })
-                .collect(),
-            task: e.task.clone(),
-            responses: e
-                .responses
-                .iter()
-                .map(|r| CanonicalResponse {
-                    uid: r.uid,
-                    payload: r.payload.clone(),
-                    latency_ms: r.latency_ms,
-                })
-                .collect(),
-            params: e.params.clone(),
-            chain: input.chain.clone(),
-        }
-        .encode()
-    }
-
-    fn input(neurons: u16, responses: u16, chain: bool) -> EpochInput {
-        let neuron = |uid: u16| {
-            format!(
-                r#"{{"uid":{uid},"hotkey":"5F{uid:0>46}","stake":{},"registered_at_block":{},"validator_permit":{}}}"#,
-                f64::from(uid) * 1.5,
-                u64::from(uid) * 1_000_003,
-                uid.is_multiple_of(3)
-            )
-        };
-        let response = |i: u16| {
-            let uid = i % neurons.max(1);
-            if i.is_multiple_of(2) {
-                format!(
-                    r#"{{"uid":{uid},"payload":{{"b":[{i},1.25],"a":"x{i}"}},"latency_ms":{i}}}"#
-                )
-            } else {
-                format!(r#"{{"uid":{uid},"payload":null}}"#)
-            }
-        };
-        let text = format!(
-            r#"{{"netuid":7,"block":123456789,"seed":"{}","neurons":[{}],"task":{{"z":1,"q":[1,2]}},"responses":[{}],"params":{{"k":0.5}}{}}}"#,
-            "ab".repeat(32),
-            (0..neurons).map(neuron).collect::<Vec<_>>().join(","),
-            (0..if neurons == 0 { 0 } else { responses })
-                .map(response)
-                .collect::<Vec<_>>()
-                .join(","),
-            if chain {
-                r#","chain":{"min_allowed_weights":1}"#
-            } else {
-                ""
-            }
-        );
-        EpochInput::parse(text.as_bytes(), Path::new("t.json")).unwrap()
-    }
-
-    #[test]
-    fn canonical_bytes_equal_the_derived_encoding_and_round_trip() {
-        // Sizes on both sides of SCALE's compact-length boundaries (64, 16384).
-        for (n, r, chain) in [
-            (0, 0, false),
-            (1, 1, true),
-            (63, 64, false),
-            (64, 200, true),
-            (300, 70, false),
-        ] {
-            let i = input(n, r, chain);
-            let bytes = i.canonical_bytes();
-            assert_eq!(bytes, derived(&i), "{n} neurons, {r} responses");
-            assert_eq!(EpochInput::from_canonical_bytes(&bytes).unwrap(), i);
-        }
-        let mut big = input(2, 2, false);
-        big.epoch.task = vec![b'7'; 20_000];
-        assert_eq!(big.canonical_bytes(), derived(&big));
-    }
 }

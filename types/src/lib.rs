@@ -9,7 +9,9 @@
 //!   tools all use this parser) and written through [`epoch_file::EpochDocument`];
 //! * [`canonical_json`] and [`state`]: the canonical encodings (canonical JSON; the binary state format with its
 //!   [`MechanismState`] trait);
-//! * [`Rng`]: the deterministic generator seeded from the epoch seed.
+//! * [`Rng`]: the deterministic generator seeded from the epoch seed;
+//! * `scale` (cargo feature `scale`): the canonical SCALE encoding of an epoch, which the host hashes into
+//!   receipts and stores in run logs.
 //!
 //! Mechanism authors use these through `imr-guest`, which re-exports all of them; the host (`imr-host`), the
 //! simulator (`imr-sim`) and the data generators (`tools/`) depend on this crate alone, not on the SDK.
@@ -17,6 +19,8 @@
 pub mod epoch_file;
 mod json;
 mod rng;
+#[cfg(feature = "scale")]
+pub mod scale;
 pub mod state;
 mod types;
 
