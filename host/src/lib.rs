@@ -31,9 +31,12 @@
 //! * [`runlog`]: the tamper-evident run log ([`Log`]), [`replay()`] of one receipt
 //!   and [`verify()`] of a whole log.
 //! * [`yuma`]: subtensor's Yuma consensus epoch, bit-exact.
+//! * `build` (cargo feature `build`, on with the default `cli`): `imr build`'s guest builder
+//!   (cargo, wit-component) and the recording of build [`provenance`].
 
 pub mod anchoring;
 mod bindings;
+#[cfg(feature = "build")]
 pub mod build;
 pub mod cache;
 pub mod chain_audit;

@@ -1,7 +1,7 @@
 //! The nine miner archetypes: deterministic text transformers of a task's first reference (spec §3.2 "Sample data
 //! plan"), and the quality table the synthetic judge uses.
 
-use imr_guest::helpers::{tokenize, Tok};
+use imr_helpers::{tokenize, Tok};
 use imr_ts_scenario::rng::SplitMix64;
 
 use crate::scenario::TaskDef;
