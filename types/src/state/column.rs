@@ -10,7 +10,7 @@
 //! readable; when reading, either form is accepted.
 //!
 //! ```
-//! use imr_guest::state::{binary, F64Column};
+//! use imr_types::state::{binary, F64Column};
 //! let c = F64Column::from(vec![0.5, -0.0]);
 //! let bytes = binary::encode(&c, 1).unwrap();
 //! // Header, byte length 16, then the two values' bits little-endian.
