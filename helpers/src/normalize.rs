@@ -272,9 +272,19 @@ pub fn cap_max_weight(w: &[(u16, f64)], limit: f64) -> Result<Weights> {
             return Ok(out);
         }
         let scale = remaining / rest;
-        if w[order[c]].1 * scale <= limit {
+        // A tiny (subnormal) `rest` can make `scale` overflow to infinity, and `x·scale` then
+        // infinite or NaN; scale by each weight's share of `rest` instead (the same value in
+        // exact arithmetic). Finite scales keep the bits of `x·scale`.
+        let scaled = |x: f64| {
+            if scale.is_finite() {
+                x * scale
+            } else {
+                remaining * (x / rest)
+            }
+        };
+        if scaled(w[order[c]].1) <= limit {
             for (pos, &i) in order.iter().enumerate() {
-                out[i].1 = if pos < c { limit } else { w[i].1 * scale };
+                out[i].1 = if pos < c { limit } else { scaled(w[i].1) };
             }
             return Ok(out);
         }
@@ -432,6 +442,35 @@ mod tests {
             normalize_sum(&[(1, f64::NAN)], ZeroPolicy::AllZero),
             Err(HelperError::NonFinite { index: 0 })
         );
+    }
+
+    #[test]
+    fn cap_with_a_tiny_remainder_stays_finite() {
+        // Found by the weight_helpers_keep_c6 proptest: after capping the eight heavy entries the
+        // rest sums to a subnormal, so remaining / rest overflowed to infinity (the tiny entries
+        // became inf and the zero NaN).
+        let w = [
+            (0, 480077.0308892146),
+            (1, 2.1511526965849062e-303),
+            (2, 799680.1829059264),
+            (3, 571849.3669197093),
+            (4, 815659.7829301724),
+            (5, 287333.0928819197),
+            (6, 554755.5683571191),
+            (7, 959755.4669675184),
+            (8, 0.0),
+            (9, 6.042389759103369e-301),
+        ];
+        let limit = 0.11194414469266194;
+        let capped = cap_max_weight(&w, limit).unwrap();
+        assert!(
+            capped.iter().all(|e| e.1.is_finite() && e.1 >= 0.0),
+            "{capped:?}"
+        );
+        assert!(capped.iter().all(|e| e.1 <= limit), "{capped:?}");
+        let sum: f64 = capped.iter().map(|e| e.1).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "sum {sum}");
+        assert_eq!(capped[8].1, 0.0);
     }
 
     #[test]
