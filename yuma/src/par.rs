@@ -59,6 +59,7 @@ impl Par {
             (0..count)
                 .into_par_iter()
                 .with_min_len(ROWS_PER_CHUNK)
+                .with_max_len(ROWS_PER_CHUNK)
                 .map_init(init, f)
                 .collect()
         } else {
@@ -78,6 +79,7 @@ impl Par {
             rows.par_iter_mut()
                 .enumerate()
                 .with_min_len(ROWS_PER_CHUNK)
+                .with_max_len(ROWS_PER_CHUNK)
                 .map(|(i, r)| f(i, r))
                 .collect()
         } else {
@@ -138,7 +140,11 @@ impl Par {
         };
         let chunks = rows.div_ceil(ROWS_PER_CHUNK);
         let parts: Vec<(Vec<T>, Option<Vec<I32F32>>)> = if self.parallel {
-            (0..chunks).into_par_iter().map(chunk).collect()
+            (0..chunks)
+                .into_par_iter()
+                .with_max_len(1)
+                .map(chunk)
+                .collect()
         } else {
             (0..chunks).map(chunk).collect()
         };
