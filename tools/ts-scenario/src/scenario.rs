@@ -251,6 +251,40 @@ fn invalid(k: usize, base: f64) -> Payload {
     }
 }
 
+/// The params of every epoch.
+const PARAMS: Params = Params {
+    alpha: 0.05,
+    burn_uid: 0,
+    burn_frac: 0.1,
+};
+
+/// Epoch `k`'s task: the request it opens at `base`, and the resolution of the request opened
+/// `HORIZON` epochs earlier (once there is one).
+fn task(k: usize, base: f64, days: &[Day]) -> Task {
+    let resolutions = if k >= HORIZON {
+        let j = k - HORIZON;
+        vec![Resolution {
+            request_id: request_id(j),
+            realized: (1..=HORIZON)
+                .map(|h| days[FIRST_DAY + j + h].price())
+                .collect(),
+        }]
+    } else {
+        Vec::new()
+    };
+    Task {
+        epoch: k,
+        asset: "SYN-BTC",
+        horizon: HORIZON,
+        open_requests: vec![OpenRequest {
+            request_id: request_id(k),
+            base_price: base,
+            opened_block: block_of(k),
+        }],
+        resolutions,
+    }
+}
+
 fn epoch(k: usize, days: &[Day], streams: &mut [SplitMix64]) -> EpochFile {
     let d = FIRST_DAY + k;
     let base = days[d].price();
@@ -302,41 +336,15 @@ fn epoch(k: usize, days: &[Day], streams: &mut [SplitMix64]) -> EpochFile {
         });
     }
 
-    let resolutions = if k >= HORIZON {
-        let j = k - HORIZON;
-        vec![Resolution {
-            request_id: request_id(j),
-            realized: (1..=HORIZON)
-                .map(|h| days[FIRST_DAY + j + h].price())
-                .collect(),
-        }]
-    } else {
-        Vec::new()
-    };
-
     EpochFile {
         document: EpochDocument {
             netuid: NETUID,
             block: block_of(k),
             seed: epoch_seed(k),
             neurons: neurons(k),
-            task: Task {
-                epoch: k,
-                asset: "SYN-BTC",
-                horizon: HORIZON,
-                open_requests: vec![OpenRequest {
-                    request_id: request_id(k),
-                    base_price: base,
-                    opened_block: block_of(k),
-                }],
-                resolutions,
-            },
+            task: task(k, base, days),
             responses,
-            params: Params {
-                alpha: 0.05,
-                burn_uid: 0,
-                burn_frac: 0.1,
-            },
+            params: PARAMS,
             chain: Some(chain()),
         },
     }
@@ -371,17 +379,6 @@ pub fn scaled(days: &[Day], miners: u16, epochs: usize) -> Vec<EpochFile> {
                     }
                 })
                 .collect();
-            let resolutions = if k >= HORIZON {
-                let j = k - HORIZON;
-                vec![Resolution {
-                    request_id: request_id(j),
-                    realized: (1..=HORIZON)
-                        .map(|h| days[FIRST_DAY + j + h].price())
-                        .collect(),
-                }]
-            } else {
-                Vec::new()
-            };
             EpochFile {
                 document: EpochDocument {
                     netuid: NETUID,
@@ -397,23 +394,9 @@ pub fn scaled(days: &[Day], miners: u16, epochs: usize) -> Vec<EpochFile> {
                             validator_permit: *uid == 0,
                         })
                         .collect(),
-                    task: Task {
-                        epoch: k,
-                        asset: "SYN-BTC",
-                        horizon: HORIZON,
-                        open_requests: vec![OpenRequest {
-                            request_id: request_id(k),
-                            base_price: base,
-                            opened_block: block_of(k),
-                        }],
-                        resolutions,
-                    },
+                    task: task(k, base, days),
                     responses,
-                    params: Params {
-                        alpha: 0.05,
-                        burn_uid: 0,
-                        burn_frac: 0.1,
-                    },
+                    params: PARAMS,
                     chain: Some(chain()),
                 },
             }
