@@ -56,19 +56,25 @@ IMR_CACHE_DIR="$work/cache-aarch64" "${arm[@]}" run --mechanism "$component" --e
 echo "== cross-arch: compare the two run logs byte for byte"
 # The lock file is not content; everything else (receipts, blobs) must be identical.
 list() { (cd "$1" && find . -type f ! -name '*.lock' ! -name 'lock' | LC_ALL=C sort); }
-if ! diff <(list "$work/log-x86_64") <(list "$work/log-aarch64") >"$work/files.diff"; then
-  echo "error: the two logs hold different files:" >&2
-  head -20 "$work/files.diff" >&2
-  exit 1
-fi
-count=0
-while IFS= read -r f; do
-  if ! cmp -s "$work/log-x86_64/$f" "$work/log-aarch64/$f"; then
-    echo "error: $f differs between x86_64 and aarch64" >&2
+# same_logs NAME: the logs $work/NAME-x86_64 and $work/NAME-aarch64 hold the same files, byte for byte; sets count.
+same_logs() {
+  local a="$work/$1-x86_64" b="$work/$1-aarch64" f
+  if ! diff <(list "$a") <(list "$b") >"$work/$1-files.diff"; then
+    echo "error: the two $1 directories hold different files:" >&2
+    head -20 "$work/$1-files.diff" >&2
     exit 1
   fi
-  count=$((count + 1))
-done < <(list "$work/log-x86_64")
+  count=0
+  while IFS= read -r f; do
+    if ! cmp -s "$a/$f" "$b/$f"; then
+      echo "error: $1: $f differs between x86_64 and aarch64" >&2
+      exit 1
+    fi
+    count=$((count + 1))
+  done < <(list "$a")
+  test "$count" -gt 0 || { echo "error: $1: the run wrote no log" >&2; exit 1; }
+}
+same_logs log
 for f in weights.json receipt.json; do
   cmp "$work/out-x86_64/$f" "$work/out-aarch64/$f"
 done
@@ -113,20 +119,7 @@ grep -q -i "stack" "$work/stack-x86_64.txt" || {
   cat "$work/stack-x86_64.txt" >&2
   exit 1
 }
-if ! diff <(list "$work/stack-log-x86_64") <(list "$work/stack-log-aarch64") >"$work/stack-files.diff"; then
-  echo "error: the two stack-limit logs hold different files:" >&2
-  head -20 "$work/stack-files.diff" >&2
-  exit 1
-fi
-stack_count=0
-while IFS= read -r f; do
-  if ! cmp -s "$work/stack-log-x86_64/$f" "$work/stack-log-aarch64/$f"; then
-    echo "error: $f (stack-limit run) differs between x86_64 and aarch64" >&2
-    exit 1
-  fi
-  stack_count=$((stack_count + 1))
-done < <(list "$work/stack-log-x86_64")
-test "$stack_count" -gt 0 || { echo "error: the stack-limit run wrote no log" >&2; exit 1; }
-echo "   $stack_count files identical (StackLimit error, fuel and receipts)"
+same_logs stack-log
+echo "   $count files identical (StackLimit error, fuel and receipts)"
 
 echo "cross-arch: 2 passed, 0 failed"
