@@ -3,7 +3,7 @@
 //! interpolation with the unclipped weights by the bonds penalty (`interpolate_sparse`).
 
 use crate::fixed::{mul_sat, I32F32, ONE, ZERO};
-use crate::sparse::SparseRow;
+use crate::sparse::{col_clip_row, SparseRow};
 
 /// One row of `col_clip_sparse(row, threshold)` into `out`: an entry above its column's
 /// threshold is clipped to it, or dropped when the threshold is <= 0.
@@ -22,16 +22,7 @@ pub fn clip_row(row: &[(u16, I32F32)], threshold: &[I32F32], out: &mut SparseRow
     }));
     if dropped {
         out.clear();
-        for &(j, v) in row {
-            let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
-            if th < v {
-                if th > ZERO {
-                    out.push((j, th));
-                }
-            } else {
-                out.push((j, v));
-            }
-        }
+        col_clip_row(row, threshold, out);
     }
 }
 
@@ -118,6 +109,12 @@ impl<'a> WeightsForBonds<'a> {
             return &buf.out;
         }
         clip_row(w, self.consensus, &mut buf.clipped);
+        self.interpolate(w, buf);
+        &buf.out
+    }
+
+    /// `buf.out` = the interpolation of `w` and `buf.clipped` by the bonds penalty.
+    fn interpolate(&self, w: &[(u16, I32F32)], buf: &mut RowBuffers) {
         interpolate_row(
             w,
             &buf.clipped,
@@ -126,7 +123,6 @@ impl<'a> WeightsForBonds<'a> {
             &mut buf.acc,
             &mut buf.out,
         );
-        &buf.out
     }
 
     /// Row `i` clipped at consensus (`col_clip_sparse`, S9) and row `i` of the weights for
@@ -144,14 +140,7 @@ impl<'a> WeightsForBonds<'a> {
         if self.ratio == ONE {
             return (&buf.clipped, &buf.clipped);
         }
-        interpolate_row(
-            w,
-            &buf.clipped,
-            self.columns,
-            self.ratio,
-            &mut buf.acc,
-            &mut buf.out,
-        );
+        self.interpolate(w, buf);
         (&buf.clipped, &buf.out)
     }
 }

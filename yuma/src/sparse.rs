@@ -213,19 +213,24 @@ pub fn col_clip_sparse(m: &[SparseRow], threshold: &[I32F32]) -> SparseMatrix {
     m.iter()
         .map(|row| {
             let mut out = Vec::with_capacity(row.len());
-            for &(j, v) in row {
-                let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
-                if th < v {
-                    if th > ZERO {
-                        out.push((j, th));
-                    }
-                } else {
-                    out.push((j, v));
-                }
-            }
+            col_clip_row(row, threshold, &mut out);
             out
         })
         .collect()
+}
+
+/// One row of [`col_clip_sparse`], appended to `out`.
+pub fn col_clip_row(row: &[(u16, I32F32)], threshold: &[I32F32], out: &mut SparseRow) {
+    for &(j, v) in row {
+        let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
+        if th < v {
+            if th > ZERO {
+                out.push((j, th));
+            }
+        } else {
+            out.push((j, v));
+        }
+    }
 }
 
 /// `r_j = Σ_i vector_i · m_ij` over the first `columns` columns (`matmul_sparse`).
