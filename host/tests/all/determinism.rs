@@ -96,6 +96,32 @@ fn fresh_instances_make_fuel_independent_of_history() {
 }
 
 #[test]
+fn a_fresh_instance_never_sees_what_an_earlier_run_wrote() {
+    // The pooling allocator reuses memory slots, and keeps the pages a run wrote resident
+    // where the host allows (`PAGEMAP_SCAN`): every run must still start from the initial
+    // image. The `residue` mode reports its data-segment statics, its zeroed statics and the
+    // non-zero bytes of 8 pages it grows, then overwrites all of them.
+    let engine = engine();
+    let m = load_hostile(&engine);
+    let epoch = epoch_with_params(r#"{"mode":"residue","size":8}"#);
+    let expected: [u64; 9] = [0x1111, 0x2222, 0x3333, 0x4444, 0, 0, 0, 0, 0];
+    let mut fuel = None;
+    for i in 0..4 {
+        let run = m.run(&epoch.epoch, &[]);
+        let outcome = run.result.unwrap();
+        let seen: [u64; 9] = serde_json::from_slice(&outcome.diagnostics).unwrap();
+        assert_eq!(seen, expected, "run {i} saw an earlier run's memory");
+        assert_eq!(*fuel.get_or_insert(run.fuel_consumed), run.fuel_consumed);
+        // A run that grows far more memory and traps in between changes nothing either.
+        let _ = m.run(
+            &epoch_with_params(r#"{"mode":"grow","size":300}"#).epoch,
+            &[],
+        );
+        let _ = m.run(&epoch_with_params(r#"{"mode":"panic"}"#).epoch, &[]);
+    }
+}
+
+#[test]
 fn fingerprint_tracks_semantics_not_backend() {
     let a = engine();
     let b = engine();

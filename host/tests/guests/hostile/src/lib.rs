@@ -39,6 +39,48 @@ fn recurse_shadow(depth: u64) -> u64 {
     recurse_shadow(depth + 1).wrapping_add(black_box(frame[7]))
 }
 
+/// Statics in the data segment (initialized) and in the zeroed `.bss`, for the `residue` mode.
+static mut DATA: [u64; 4] = [0x1111, 0x2222, 0x3333, 0x4444];
+static mut BSS: [u64; 4] = [0; 4];
+
+/// What the `residue` mode found: the data statics, the `.bss` statics, and how many bytes
+/// of the `size` pages it grew were not zero; then it overwrites all of them.
+fn residue(pages: u64) -> [u64; 9] {
+    // SAFETY: a single-threaded guest; volatile so the reads and writes really happen.
+    let (data, bss) = unsafe {
+        (
+            std::ptr::read_volatile(&raw const DATA),
+            std::ptr::read_volatile(&raw const BSS),
+        )
+    };
+    let mut dirty = 0u64;
+    #[cfg(target_arch = "wasm32")]
+    {
+        let before = core::arch::wasm32::memory_grow(0, pages as usize);
+        if before != usize::MAX {
+            let base = (before << 16) as *mut u8;
+            for i in 0..(pages as usize) << 16 {
+                // SAFETY: the pages were just grown and belong to no allocation.
+                unsafe {
+                    let p = base.add(i);
+                    dirty += u64::from(std::ptr::read_volatile(p) != 0);
+                    std::ptr::write_volatile(p, 0xab);
+                }
+            }
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = pages;
+    // SAFETY: as above.
+    unsafe {
+        std::ptr::write_volatile(&raw mut DATA, [u64::MAX; 4]);
+        std::ptr::write_volatile(&raw mut BSS, [0xabab; 4]);
+    }
+    [
+        data[0], data[1], data[2], data[3], bss[0], bss[1], bss[2], bss[3], dirty,
+    ]
+}
+
 impl Mechanism for Hostile {
     fn score(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
         let p: Params = epoch.params()?;
@@ -66,6 +108,10 @@ impl Mechanism for Hostile {
                     state: state.to_vec(),
                     ..Outcome::new(all())
                 })
+            }
+            "residue" => {
+                // What an earlier run wrote must never show in a later one.
+                Outcome::new(all()).with_diagnostics(&residue(p.size))
             }
             "nan_bits" => {
                 // NaN payloads differ between CPUs unless the engine canonicalizes them.
