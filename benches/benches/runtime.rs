@@ -122,7 +122,8 @@ fn epochs(c: &mut Criterion) {
 /// phase, on the same epoch and state as `epoch/{label}`:
 /// - `epoch_hash`: the canonical epoch encoding and its blake3 (the receipt's `epoch`);
 /// - `chain_params`: the epoch's chain parameters for the weights pipeline;
-/// - `to_wit_epoch`: the host's conversion of the epoch into what is lowered;
+/// - `to_wit_epoch`: the host's conversion of the epoch into what is lowered (borrowed
+///   records since issue 12 round 3; `to_wit_epoch_owned`: the owned copy runs made before);
 /// - `thread_spawn_32mib` / `guest_thread`: handing a run to a new thread with a 32 MiB
 ///   stack (what every run did before) / to the caller's reused guest thread;
 /// - `instantiate`: a fresh store and instance;
@@ -157,6 +158,9 @@ fn boundary_phases(c: &mut Criterion, label: &str, epochs: &[EpochInput], k: usi
     });
     g.bench_function("to_wit_epoch", |b| {
         b.iter(|| imr_host::mechanism::convert_epoch_only(black_box(&input.epoch)))
+    });
+    g.bench_function("to_wit_epoch_owned", |b| {
+        b.iter(|| imr_host::mechanism::convert_epoch_owned_only(black_box(&input.epoch)))
     });
     g.bench_function("thread_spawn_32mib", |b| {
         b.iter(|| imr_host::guest_thread::run_on_new_thread(|| black_box(1)).unwrap())

@@ -103,6 +103,9 @@ fn main() {
     time("to_wit_epoch", n, || {
         imr_host::mechanism::convert_epoch_only(&input.epoch)
     });
+    time("to_wit_owned", n, || {
+        imr_host::mechanism::convert_epoch_owned_only(&input.epoch)
+    });
     time("epoch_bytes", n, || {
         black_box(input.canonical_bytes());
     });

@@ -51,6 +51,7 @@ pub mod guest_thread;
 pub mod input_file;
 pub mod inspect;
 pub mod limits;
+mod lowering;
 pub mod mechanism;
 pub mod out_lock;
 pub mod outputs;

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use imr_types::{Epoch, Outcome, Scored};
-use wasmtime::component::{types::ComponentItem, Component, Linker};
+use wasmtime::component::{
+    types::ComponentItem, Component, ComponentExportIndex, Linker, TypedFunc,
+};
 use wasmtime::{Store, Trap};
 
 use crate::bindings::{self, MechanismPre};
@@ -12,6 +14,7 @@ use crate::engine::{DeterministicEngine, MAX_WASM_STACK};
 use crate::error::{LoadError, RunError};
 use crate::guest_fault::{self, TrapCode};
 use crate::limits::cap_message;
+use crate::lowering::EpochRef;
 use crate::sandbox::{add_host_to_linker, LogLine, Sandbox};
 use crate::validate::validate_outcome;
 
@@ -43,8 +46,16 @@ pub struct Mechanism {
     bytes: std::sync::Arc<[u8]>,
     imports: Vec<String>,
     pre: MechanismPre<Sandbox>,
+    /// The `score` export (the world check at load found it).
+    score: ComponentExportIndex,
     cache: CacheOutcome,
 }
+
+/// `score` as a run calls it: the epoch lowered from borrowed records ([`crate::lowering`]).
+type ScoreFunc<'a> = TypedFunc<
+    (EpochRef<'a>, &'a [u8]),
+    (Result<bindings::Outcome, bindings::imr::mechanism::types::MechanismError>,),
+>;
 
 impl std::fmt::Debug for Mechanism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -171,6 +182,9 @@ impl Mechanism {
         let instance_pre = linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
+        let score = component
+            .get_export_index(None, "score")
+            .ok_or_else(|| LoadError::WrongWorld("no `score` export".into()))?;
         let pre =
             MechanismPre::new(instance_pre).map_err(|e| LoadError::WrongWorld(format!("{e:#}")))?;
         Ok(Self {
@@ -180,6 +194,7 @@ impl Mechanism {
             bytes: bytes.into(),
             imports,
             pre,
+            score,
             cache: cache_outcome,
         })
     }
@@ -240,10 +255,22 @@ impl Mechanism {
         store.set_fuel(limits.fuel).map_err(|e| RunError::Host {
             message: format!("{e:#}"),
         })?;
-        self.pre
-            .instantiate(&mut store)
-            .map(|_| ())
-            .map_err(|e| classify(e, &store, &limits, Phase::Instantiate))
+        self.instantiate(&mut store).map(|_| ())
+    }
+
+    /// A fresh instance in `store` and its `score` function.
+    fn instantiate<'a>(&self, store: &mut Store<Sandbox>) -> Result<ScoreFunc<'a>, RunError> {
+        let limits = *self.engine.limits();
+        let instance = self
+            .pre
+            .instance_pre()
+            .instantiate(&mut *store)
+            .map_err(|e| classify(e, store, &limits, Phase::Instantiate))?;
+        instance
+            .get_typed_func(&mut *store, &self.score)
+            .map_err(|e| RunError::Host {
+                message: format!("{e:#}"),
+            })
     }
 
     /// Runs one epoch on a fresh instance, on a thread with a large native stack
@@ -274,13 +301,9 @@ impl Mechanism {
             store.set_fuel(limits.fuel).map_err(|e| RunError::Host {
                 message: format!("{e:#}"),
             })?;
-            let instance = self
-                .pre
-                .instantiate(&mut store)
-                .map_err(|e| classify(e, &store, &limits, Phase::Instantiate))?;
-            let wit_epoch = to_wit_epoch(epoch);
-            let returned = instance
-                .call_score(&mut store, &wit_epoch, state)
+            let score = self.instantiate(&mut store)?;
+            let (returned,) = score
+                .call(&mut store, (EpochRef::new(epoch), state))
                 .map_err(|e| classify(e, &store, &limits, Phase::Call))?;
             match returned {
                 Ok(o) => Ok(Outcome {
@@ -403,10 +426,18 @@ fn classify(
     }
 }
 
-/// Converts an epoch to the bindings' owned records, as every run does before
-/// lowering it, and drops the copy. For benchmarks.
+/// Converts an epoch to the borrowed records a run lowers ([`crate::lowering`]) and
+/// drops them. For benchmarks (`boundary/*/to_wit_epoch`).
 #[doc(hidden)]
 pub fn convert_epoch_only(e: &Epoch) {
+    drop(std::hint::black_box(EpochRef::new(e)));
+}
+
+/// Converts an epoch to the bindings' owned records, as every run did before the
+/// epoch was lowered from borrowed records, and drops the copy. For benchmarks
+/// (`boundary/*/to_wit_epoch_owned`).
+#[doc(hidden)]
+pub fn convert_epoch_owned_only(e: &Epoch) {
     drop(std::hint::black_box(to_wit_epoch(e)));
 }
 
