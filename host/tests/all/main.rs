@@ -17,6 +17,7 @@ mod new;
 mod out_dir;
 mod prompt_ranking;
 mod receipt_format;
+mod receipt_hash;
 mod replay;
 mod report;
 mod reproducible_build;
