@@ -245,6 +245,71 @@ fn trust_and_incentive(
     trust
 }
 
+/// Yuma3's first pass over row `i` in one merge walk, for the usual case where
+/// [`yuma3_row_fusable`] holds: the weights clipped at consensus give validator trust and add
+/// `stake · clipped` to the incentive partial (`partial[n..2n]`), and, being the weights for bonds
+/// (bonds penalty 1), they enter the constant-alpha EMA with the stored bonds (as proportions),
+/// whose entries > 0 are returned and added to the column sums (`partial[..n]`).
+///
+/// Same bits as clipping ([`crate::bond_weights::clip_row`]), [`trust_and_incentive`],
+/// [`mat_ema_row`] and the column sums one after the other: with consensus >= 0 an entry the
+/// clip drops (consensus 0 below the weight) is here kept as 0, which adds 0 to the trust and
+/// the incentive and, in the EMA, `α·0 + (1-α)·b = (1-α)·b` where the chain's merge takes the
+/// bond alone (or nothing, emitting only values > 0); both rows strictly ascending, the
+/// chain's merge never bails out to its dense path.
+fn yuma3_fused_row(
+    w: &[(u16, I32F32)],
+    bonds: &[(u16, u16)],
+    consensus: &[I32F32],
+    stake: I32F32,
+    alpha: I32F32,
+    partial: &mut [I32F32],
+) -> (SparseRow, I32F32) {
+    let n = partial.len() / 2;
+    let one_minus_alpha = ONE.saturating_sub(alpha);
+    let (sums, incentive) = partial.split_at_mut(n);
+    let mut out = Vec::with_capacity(w.len().max(bonds.len()));
+    let mut trust = ZERO;
+    let (mut a, mut b) = (0usize, 0usize);
+    while a < w.len() || b < bonds.len() {
+        let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
+        let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
+        let mut ema = ZERO;
+        if ja <= jb {
+            let (j, v) = w[a];
+            a += 1;
+            let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
+            let clipped = if th < v { th } else { v };
+            trust = trust.wrapping_add(clipped);
+            if let Some(r) = incentive.get_mut(j as usize) {
+                *r = r.saturating_add(mul_sat(stake, clipped));
+            }
+            ema = mul_sat(alpha, clipped);
+        }
+        if jb <= ja {
+            let v = u16_bond_proportion(bonds[b].1);
+            b += 1;
+            ema = ema.saturating_add(mul_sat(one_minus_alpha, v));
+        }
+        let j = ja.min(jb) as usize;
+        if ema > ZERO {
+            if let Some(c) = sums.get_mut(j) {
+                *c = c.saturating_add(ema);
+                out.push((j as u16, ema));
+            }
+        }
+    }
+    (out, trust)
+}
+
+/// Whether [`yuma3_fused_row`] gives row `i` the chain's bits: constant alpha, bonds penalty 1,
+/// consensus >= 0, the bond mask passing every entry, and both rows strictly ascending.
+fn yuma3_row_fusable(inp: &BondInputs<'_>, epoch_ok: bool, i: usize, bonds: &[(u16, u16)]) -> bool {
+    epoch_ok
+        && inp.weights.sorted.get(i).copied().unwrap_or(false)
+        && bonds.windows(2).all(|p| p[0].0 < p[1].0)
+}
+
 /// Classic Yuma (S12a).
 pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let n = inp.n;
@@ -392,6 +457,11 @@ pub fn yuma3(
     }
     let sigmoid = Sigmoid::new(hp);
     let alpha = ema_alpha(hp.bonds_moving_average);
+    // Rows of the usual case take one merge walk (`yuma3_fused_row`).
+    let fusable = la_consensus.is_none()
+        && inp.weights.ratio == ONE
+        && inp.weights.consensus.iter().all(|&c| c >= ZERO)
+        && (inp.stored.is_none() || inp.last_tempo > inp.latest_registration);
     // Pass A: validator trust and incentive (S9–S10, incentive partials in [n, 2n)), the EMA
     // (constant or liquid alpha) per row, and its column sums in [0, n). The weights and the
     // bonds both have n rows.
@@ -401,6 +471,19 @@ pub fn yuma3(
         ZERO,
         Scratch::default,
         |s, i, p| {
+            let stored = inp
+                .stored
+                .and_then(|b| b.get(i))
+                .map_or(&[][..], Vec::as_slice);
+            if yuma3_row_fusable(inp, fusable, i, stored) {
+                let w = inp.weights.weights.get(i).map_or(&[][..], Vec::as_slice);
+                if w.is_empty() && stored.is_empty() {
+                    // No trust, incentive or EMA entries (and no partial allocated).
+                    return (Vec::new(), ZERO);
+                }
+                let stake = inp.active_stake.get(i).copied().unwrap_or(ZERO);
+                return yuma3_fused_row(w, stored, inp.weights.consensus, stake, alpha, p.values());
+            }
             inp.bond_row(i, u16_bond_proportion, &mut s.bonds);
             let (clipped, w) = inp.weights.clipped_and_row(i, &mut s.weights);
             let trust = if clipped.is_empty() {
