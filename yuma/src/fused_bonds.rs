@@ -270,7 +270,31 @@ fn yuma3_fused_row(
     let (sums, incentive) = partial.split_at_mut(n);
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
     let mut trust = ZERO;
-    let (mut a, mut b) = (0usize, 0usize);
+    // Rows with the same columns (the usual case) advance in lockstep; the merge below takes
+    // over at the first column where they differ.
+    let mut a = 0usize;
+    for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
+        if j != jb {
+            break;
+        }
+        a += 1;
+        let ju = j as usize;
+        let th = consensus.get(ju).copied().unwrap_or(ZERO);
+        let clipped = if th < v { th } else { v };
+        trust = trust.wrapping_add(clipped);
+        if let Some(r) = incentive.get_mut(ju) {
+            *r = r.saturating_add(mul_sat(stake, clipped));
+        }
+        let bond = u16_bond_proportion(bv);
+        let ema = mul_sat(alpha, clipped).saturating_add(mul_sat(one_minus_alpha, bond));
+        if ema > ZERO {
+            if let Some(c) = sums.get_mut(ju) {
+                *c = c.saturating_add(ema);
+                out.push((j, ema));
+            }
+        }
+    }
+    let mut b = a;
     while a < w.len() || b < bonds.len() {
         let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
         let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
@@ -387,7 +411,30 @@ fn classic_fused_ema_row(
     let one_minus_alpha = ONE.saturating_sub(alpha);
     let (sums, maxima) = partial.split_at_mut(n);
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
-    let (mut a, mut b) = (0usize, 0usize);
+    // Lockstep while the columns agree (the usual case), then the merge.
+    let mut a = 0usize;
+    for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
+        if j != jb {
+            break;
+        }
+        a += 1;
+        let ju = j as usize;
+        let th = consensus.get(ju).copied().unwrap_or(ZERO);
+        let clipped = if th < v { th } else { v };
+        let delta = mul_sat(clipped, stake);
+        let delta = div.delta.get(ju).map_or(delta, |d| d.normalize(delta));
+        let bond = u16_to_fixed(bv);
+        let bond = div.bonds.get(ju).map_or(bond, |d| d.normalize(bond));
+        let ema = mul_sat(alpha, delta).saturating_add(mul_sat(one_minus_alpha, bond));
+        if ema > ZERO && ju < n {
+            out.push((j, ema));
+            sums[ju] = sums[ju].saturating_add(ema);
+            if maxima[ju] < ema {
+                maxima[ju] = ema;
+            }
+        }
+    }
+    let mut b = a;
     while a < w.len() || b < bonds.len() {
         let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
         let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
