@@ -16,7 +16,7 @@ use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::exact_div::{proportion_to_u16, Divisor};
 use crate::fixed::{mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
-use crate::liquid_alpha::{ema_row, RowScratch, Sigmoid};
+use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
 use crate::sparse::{inplace_normalize, SparseRow};
 use crate::state::U16Row;
@@ -644,7 +644,7 @@ pub fn yuma3(
     let sigmoid = Sigmoid::new(hp);
     let alpha = ema_alpha(hp.bonds_moving_average);
     // Rows of the usual case take one merge walk (`yuma3_fused_row`).
-    let fusable = la_consensus.is_none() && fusable_epoch(inp);
+    let fusable = fusable_epoch(inp);
     // Pass A: validator trust and incentive (S9–S10, incentive partials in [n, 2n)), the EMA
     // (constant or liquid alpha) per row, and its column sums in [0, n). The weights and the
     // bonds both have n rows.
@@ -657,12 +657,21 @@ pub fn yuma3(
             let stored = stored_row(inp, i);
             if row_fusable(inp, fusable, i, stored) {
                 let w = inp.weights.weights.get(i).map_or(&[][..], Vec::as_slice);
-                if w.is_empty() && stored.is_empty() {
-                    // No trust, incentive or EMA entries (and no partial allocated).
-                    return (Vec::new(), ZERO);
-                }
                 let stake = inp.active_stake.get(i).copied().unwrap_or(ZERO);
-                return yuma3_fused_row(w, stored, inp.weights.consensus, stake, alpha, p.values());
+                let threshold = inp.weights.consensus;
+                match &la_consensus {
+                    // No trust, incentive or EMA entries (and no partial allocated).
+                    None if w.is_empty() && stored.is_empty() => return (Vec::new(), ZERO),
+                    None => return yuma3_fused_row(w, stored, threshold, stake, alpha, p.values()),
+                    // Liquid alpha's EMA only has entries where the row weights.
+                    Some(_) if w.is_empty() => return (Vec::new(), ZERO),
+                    Some(c) => {
+                        let (liquid, partial) = (&mut s.liquid, p.values());
+                        return clipped_ema_row(
+                            liquid, &sigmoid, w, stored, threshold, c, stake, partial,
+                        );
+                    }
+                }
             }
             inp.bond_row(i, u16_bond_proportion, &mut s.bonds);
             let (clipped, w) = inp.weights.clipped_and_row(i, &mut s.weights);
