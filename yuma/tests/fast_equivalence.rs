@@ -30,7 +30,15 @@ fn row(n: usize, sorted: bool) -> impl Strategy<Value = Row> {
 }
 
 fn state(n: usize) -> impl Strategy<Value = EpochInput> {
-    (any::<bool>(), any::<bool>()).prop_flat_map(move |(sorted_w, sorted_b)| {
+    state_with(n, (any::<bool>(), any::<bool>()))
+}
+
+/// [`state`] with the weights and bonds rows sorted or not as `sorted` says.
+fn state_with(
+    n: usize,
+    sorted: impl Strategy<Value = (bool, bool)>,
+) -> impl Strategy<Value = EpochInput> {
+    sorted.prop_flat_map(move |(sorted_w, sorted_b)| {
         (
             proptest::collection::vec(prop_oneof![Just(0u64), 1u64..1 << 50], n),
             proptest::collection::vec(any::<bool>(), n),
@@ -106,6 +114,34 @@ fn case() -> impl Strategy<Value = (EpochInput, Hyperparams)> {
     (1usize..14).prop_flat_map(|n| (state(n), params(n)))
 }
 
+/// States where the bond passes take their one-walk rows (`fused_bonds`, `liquid_alpha`):
+/// sorted rows, every uid registered at block 0 (the bond mask passes every entry), bonds
+/// penalty 1, and each of classic, Yuma3 and Yuma3 + liquid alpha.
+fn one_walk_case() -> impl Strategy<Value = (EpochInput, Hyperparams)> {
+    (1usize..14).prop_flat_map(|n| {
+        (
+            state_with(n, Just((true, true))),
+            params(n),
+            prop_oneof![
+                Just((false, false)),
+                Just((true, false)),
+                Just((true, true))
+            ],
+        )
+            .prop_map(|(mut input, hp, (yuma3, liquid_alpha))| {
+                input.block_at_registration = Some(vec![0; input.stake.len()]);
+                let hp = Hyperparams {
+                    yuma3,
+                    liquid_alpha,
+                    bonds_penalty_u16: 65_535,
+                    commit_reveal_enabled: hp.commit_reveal_enabled && input.commit_block.is_some(),
+                    ..hp
+                };
+                (input, hp)
+            })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -115,6 +151,14 @@ proptest! {
             commit_reveal_enabled: hp.commit_reveal_enabled && input.commit_block.is_some(),
             ..hp
         };
+        let want = reference::run_epoch_traced(&hp, &input).unwrap();
+        let got = run_epoch_traced(&hp, &input).unwrap();
+        prop_assert_eq!(&got.0, &want.0);
+        prop_assert_eq!(&got.1, &want.1);
+    }
+
+    #[test]
+    fn one_walk_bond_rows_equal_the_literal_port((input, hp) in one_walk_case()) {
         let want = reference::run_epoch_traced(&hp, &input).unwrap();
         let got = run_epoch_traced(&hp, &input).unwrap();
         prop_assert_eq!(&got.0, &want.0);
