@@ -270,6 +270,7 @@ fn open(
         intervals: None,
         error: None,
     };
+    let mut neurons = NeuronLookup::new(&epoch.neurons);
     for resp in &epoch.responses {
         let uid = resp.uid;
         // The usual form in one pass ([`payload`]); otherwise serde_json, first without path tracking, and on
@@ -319,7 +320,7 @@ fn open(
                 .push(format!("uid {uid}: second answer to {request_id:?}"));
             continue;
         }
-        match epoch.neuron(uid) {
+        match neurons.get(uid) {
             Some(n) if n.registered_at_block <= pending.opened_block => {}
             _ => {
                 diag.ignored
@@ -355,4 +356,35 @@ fn open(
         state.pending.insert(id.to_string(), pending);
     }
     Ok(())
+}
+
+/// [`Epoch::neuron`] for uids asked in ascending order, as responses come: a cursor that moves forward through
+/// neurons sorted by uid (each found in one step), else the binary search. The neurons' uids are unique (checked
+/// by the reconciliation before), so on sorted neurons both find the same neuron.
+struct NeuronLookup<'a> {
+    neurons: &'a [imr_guest::Neuron],
+    sorted: bool,
+    next: usize,
+}
+
+impl<'a> NeuronLookup<'a> {
+    fn new(neurons: &'a [imr_guest::Neuron]) -> Self {
+        Self {
+            neurons,
+            sorted: neurons.windows(2).all(|w| w[0].uid < w[1].uid),
+            next: 0,
+        }
+    }
+
+    fn get(&mut self, uid: u16) -> Option<&'a imr_guest::Neuron> {
+        if self.sorted {
+            if let Some(n) = self.neurons.get(self.next).filter(|n| n.uid == uid) {
+                self.next += 1;
+                return Some(n);
+            }
+        }
+        let i = self.neurons.binary_search_by_key(&uid, |n| n.uid).ok()?;
+        self.next = i + 1;
+        Some(&self.neurons[i])
+    }
 }

@@ -22,6 +22,67 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// `10^n` for the digit counts of one 8-byte chunk.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// How many of the 8 bytes of `chunk` (little-endian: the first byte lowest) are ASCII digits before the first
+/// that is not. A byte is a digit when neither `byte - 0x30` borrows nor `byte + 0x46` reaches 0x80; a borrow or
+/// carry only moves to later bytes, so the first non-digit is found exactly.
+fn leading_digits(chunk: u64) -> usize {
+    let below = chunk.wrapping_sub(0x3030_3030_3030_3030);
+    let above = chunk.wrapping_add(0x4646_4646_4646_4646);
+    ((below | above) & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8
+}
+
+/// The value of the 8 ASCII digits of `chunk`, first byte most significant (zero bytes count as leading zeros):
+/// pairs, then quadruples, then the eight, each step one multiplication.
+fn eight_digits(chunk: u64) -> u64 {
+    let v = (chunk & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32
+}
+
+/// Reads the ASCII digits at `b[i..]` eight bytes at a time: where they end, and `m·10^count + digits` (wrapping,
+/// exact while the total stays below 2^64), as a digit-by-digit loop would compute.
+fn take_digits(b: &[u8], mut i: usize, mut m: u64) -> (usize, u64) {
+    loop {
+        match b.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+            Some(chunk) => {
+                let c = u64::from_le_bytes(chunk);
+                let n = leading_digits(c);
+                if n == 0 {
+                    return (i, m);
+                }
+                // The `n` digits move to the top bytes; the bytes shifted in are zeros (leading zeros).
+                m = m
+                    .wrapping_mul(POW10_U64[n])
+                    .wrapping_add(eight_digits(c << (8 * (8 - n))));
+                i += n;
+                if n < 8 {
+                    return (i, m);
+                }
+            }
+            None => {
+                while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                    m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    i += 1;
+                }
+                return (i, m);
+            }
+        }
+    }
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     i: usize,
@@ -37,9 +98,8 @@ impl<'a> Reader<'a> {
     }
 
     fn literal(&mut self, lit: &[u8]) -> Option<()> {
-        self.b[self.i..]
-            .starts_with(lit)
-            .then(|| self.i += lit.len())
+        // The first byte decides in the usual case (no `memcmp` call).
+        (self.peek()? == lit[0] && self.b[self.i..].starts_with(lit)).then(|| self.i += lit.len())
     }
 
     /// The bytes of a string without escapes or control characters (not checked to be UTF-8).
@@ -74,29 +134,24 @@ impl<'a> Reader<'a> {
             i += 1;
         }
         let mut m: u64 = 0;
-        let mut digits = 0usize;
-        match b.get(i) {
+        let mut digits = match b.get(i) {
             Some(b'0') => {
                 i += 1;
-                digits = 1;
+                1
             }
             Some(b'1'..=b'9') => {
-                while let Some(&d @ b'0'..=b'9') = b.get(i) {
-                    m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                    digits += 1;
-                    i += 1;
-                }
+                let int_start = i;
+                (i, m) = take_digits(b, i, 0);
+                i - int_start
             }
             _ => return None,
-        }
+        };
         let mut frac = 0usize;
         if b.get(i) == Some(&b'.') {
             i += 1;
-            while let Some(&d @ b'0'..=b'9') = b.get(i) {
-                m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                frac += 1;
-                i += 1;
-            }
+            let frac_start = i;
+            (i, m) = take_digits(b, i, m);
+            frac = i - frac_start;
             if frac == 0 {
                 return None;
             }
@@ -353,6 +408,60 @@ mod tests {
         agree(r#"{"error":"schema","points":null,"request_id":"r"}"#);
         agree(r#"{"intervals":[[1],[1,2,3],[]],"request_id":"r"}"#);
         agree(r#"{"request_id":"r"}"#);
+    }
+
+    /// The digit-by-digit loop [`take_digits`] replaces.
+    fn digits_one_by_one(b: &[u8], mut i: usize, mut m: u64) -> (usize, u64) {
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            i += 1;
+        }
+        (i, m)
+    }
+
+    #[test]
+    fn eight_digits_at_a_time_equals_one_by_one() {
+        // Every byte value at every position of a chunk, from two starting points.
+        for pos in 0..16 {
+            for v in 0..=255u8 {
+                let mut buf = *b"12345678901234567890";
+                buf[pos] = v;
+                for (start, m) in [(0, 7), (3, 0), (12, 5)] {
+                    assert_eq!(
+                        take_digits(&buf, start, m),
+                        digits_one_by_one(&buf, start, m),
+                        "{pos} {v}"
+                    );
+                }
+            }
+        }
+        // Random short buffers of digits, separators and arbitrary bytes, at every start.
+        let mut rng = imr_guest::Rng::from_seed(&[5; 32]);
+        let alphabet = b"0123456789012345678901234567890123456789.,]e-/:";
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = rng.next_u64();
+                    if r.is_multiple_of(5) {
+                        (r >> 8) as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect();
+            for start in 0..=len {
+                let m = rng.next_u64() % 3;
+                assert_eq!(
+                    take_digits(&buf, start, m),
+                    digits_one_by_one(&buf, start, m),
+                    "{buf:?} {start}"
+                );
+            }
+        }
+        // Wrapping past 2^64 (more than 19 digits) as the loop does.
+        let long = b"99999999999999999999999999999999";
+        assert_eq!(take_digits(long, 0, 0), digits_one_by_one(long, 0, 0));
     }
 
     #[test]

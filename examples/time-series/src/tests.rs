@@ -352,3 +352,46 @@ fn large_metagraphs_get_a_summary_and_the_same_weights_and_state() {
         .count();
     assert_eq!(better_outside, 0, "the top holds the highest rewards");
 }
+
+/// The forward cursor finds what `Epoch::neuron` finds, whatever order the uids are asked in, and falls back to
+/// the binary search on neurons that are not sorted.
+#[test]
+fn neuron_lookup_equals_epoch_neuron() {
+    let sorted: Vec<Value> = [0u16, 2, 3, 7, 8, 20]
+        .iter()
+        .map(|&uid| json!({"uid": uid, "hotkey": format!("h{uid}"), "registered_at_block": uid}))
+        .collect();
+    let e = epoch(
+        0,
+        json!(sorted),
+        task(0, &[], json!([])),
+        json!([]),
+        Value::Null,
+    );
+    let mut unsorted_neurons = e.neurons.clone();
+    unsorted_neurons.swap(1, 4);
+    let asks: [&[u16]; 4] = [
+        &[0, 1, 2, 3, 4, 7, 8, 9, 20, 21],
+        &[21, 20, 8, 7, 3, 2, 0],
+        &[3, 3, 0, 8, 2, 20, 7, 1],
+        &[],
+    ];
+    for neurons in [&e.neurons, &unsorted_neurons] {
+        let by_search = |uid: u16| {
+            neurons
+                .binary_search_by_key(&uid, |n| n.uid)
+                .ok()
+                .map(|i| &neurons[i])
+        };
+        for ask in asks {
+            let mut lookup = crate::NeuronLookup::new(neurons);
+            for &uid in ask {
+                assert_eq!(lookup.get(uid), by_search(uid), "uid {uid} in {ask:?}");
+            }
+        }
+    }
+    // On the sorted neurons the search is Epoch::neuron.
+    for uid in 0..25 {
+        assert_eq!(crate::NeuronLookup::new(&e.neurons).get(uid), e.neuron(uid));
+    }
+}
