@@ -75,6 +75,7 @@
 //! ```
 
 mod common;
+mod decay_powers;
 // text and pairwise helpers (texthelp)
 mod pairwise;
 mod text;

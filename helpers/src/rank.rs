@@ -19,7 +19,9 @@ pub(crate) struct Ordered {
     pub groups: Vec<(usize, usize)>,
 }
 
-/// Compares two values best-first under `dir` with NaN last.
+/// Compares two values best-first under `dir` with NaN last: the order's definition, which
+/// [`best_first_key`] implements (a test compares the two).
+#[cfg(test)]
 fn cmp_best_first(a: f64, b: f64, dir: Direction) -> Ordering {
     match (a.is_nan(), b.is_nan()) {
         (true, true) => Ordering::Equal,
@@ -34,6 +36,45 @@ fn cmp_best_first(a: f64, b: f64, dir: Direction) -> Ordering {
             }
         }
     }
+}
+
+/// A key whose unsigned order is [`cmp_best_first`]'s: `-0.0` as `0.0`, the IEEE bits mapped so that unsigned
+/// order is numeric order (negated for `Desc`), and every NaN `u64::MAX`, after any number in either direction.
+fn best_first_key(v: f64, dir: Direction) -> u64 {
+    if v.is_nan() {
+        return u64::MAX;
+    }
+    let bits = (v + 0.0).to_bits(); // -0.0 + 0.0 = +0.0; any other value is unchanged
+    let asc = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    match dir {
+        // The largest number, +inf, maps to 0xfff0…0 < u64::MAX.
+        Direction::Asc => asc,
+        // The smallest, -inf, maps to 0x000f…f, whose complement is 0xfff0…0 < u64::MAX.
+        Direction::Desc => !asc,
+    }
+}
+
+/// Indices of `values` in the C4 order (value best first, then uid, then index): the order of
+/// `sort_by(cmp_best_first(..).then(uid).then(index))`, computed as one unstable sort of `u128` keys (value key,
+/// uid, index), which are all distinct, so the order is the same whatever the sort's algorithm.
+fn sorted_best_first(values: &[f64], uids: &[u16], dir: Direction) -> Vec<usize> {
+    debug_assert_eq!(values.len(), uids.len());
+    let mut keys: Vec<u128> = values
+        .iter()
+        .zip(uids)
+        .enumerate()
+        .map(|(i, (&v, &uid))| {
+            (u128::from(best_first_key(v, dir)) << 64) | (u128::from(uid) << 48) | i as u128
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| (k & ((1 << 48) - 1)) as usize)
+        .collect()
 }
 
 /// Whether two values are tied under C4 (exact `==`, or within `tie_eps`).
@@ -86,12 +127,7 @@ pub(crate) fn c4_order(
     if nan == NanPolicy::Error {
         super::common::check_no_nan(values)?;
     }
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&i, &j| {
-        cmp_best_first(values[i], values[j], dir)
-            .then(uids[i].cmp(&uids[j]))
-            .then(i.cmp(&j))
-    });
+    let mut order = sorted_best_first(values, uids, dir);
     let mut groups = Vec::new();
     let mut start = 0;
     while start < order.len() {
@@ -226,7 +262,8 @@ fn is_bad_non_finite(v: f64, dir: Direction) -> bool {
 /// (it ranks first). Precog's `rank([])` quirk (an empty input yields `[1.0]`) is
 /// not copied: empty → empty (C5).
 ///
-/// Cost: O(n log n) plus one `pow` per entry. Edge cases: `base` must be in
+/// Cost: O(n log n) plus one `pow` per entry (none for base 0.8: a table of exactly
+/// `libm::pow`'s results). Edge cases: `base` must be in
 /// `[0, 1]`; `uids.len() != values.len()` and bad `tie_eps` are `Err`.
 ///
 /// ```
@@ -255,7 +292,7 @@ pub fn position_decay_tie_avg(
         }
         let mut acc = NeumaierSum::default();
         for k in s..e {
-            acc.add(libm::pow(base, k as f64));
+            acc.add(crate::decay_powers::pow_position(base, k));
         }
         let w = acc.total() / (e - s) as f64;
         for pos in s..e {
@@ -575,6 +612,85 @@ mod tests {
             Some(-1.0)
         )
         .is_err());
+    }
+
+    /// The order `c4_order` had before its key sort: a stable sort with the comparator.
+    fn comparator_order(values: &[f64], uids: &[u16], dir: Direction) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&i, &j| {
+            cmp_best_first(values[i], values[j], dir)
+                .then(uids[i].cmp(&uids[j]))
+                .then(i.cmp(&j))
+        });
+        order
+    }
+
+    /// Values drawn from a small pool (many exact ties, both zeros, infinities, NaNs with other bits) or
+    /// arbitrary bits.
+    fn value() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            prop::sample::select(vec![
+                0.0,
+                -0.0,
+                1.0,
+                -1.0,
+                0.5,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NAN,
+                -f64::NAN,
+                f64::from_bits(0x7ff0_0000_0000_0001),
+                f64::MIN_POSITIVE,
+                -f64::MIN_POSITIVE,
+                f64::from_bits(1),
+                f64::MAX,
+                f64::MIN,
+            ]),
+            any::<u64>().prop_map(f64::from_bits),
+            -10.0..10.0f64,
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn key_sort_is_the_comparator_order(
+            pairs in proptest::collection::vec((value(), 0u16..40), 0..200),
+            desc in proptest::bool::ANY,
+        ) {
+            let dir = if desc { Direction::Desc } else { Direction::Asc };
+            let values: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+            let uids: Vec<u16> = pairs.iter().map(|p| p.1).collect();
+            proptest::prop_assert_eq!(
+                sorted_best_first(&values, &uids, dir),
+                comparator_order(&values, &uids, dir)
+            );
+        }
+    }
+
+    #[test]
+    fn key_sort_orders_the_special_values() {
+        let values = [
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            0.0,
+            f64::NEG_INFINITY,
+            1.0,
+            -f64::NAN,
+        ];
+        let uids = [0, 1, 3, 2, 4, 5, 6];
+        for dir in [Direction::Asc, Direction::Desc] {
+            assert_eq!(
+                sorted_best_first(&values, &uids, dir),
+                comparator_order(&values, &uids, dir)
+            );
+        }
+        // -0.0 and 0.0 tie, so uid 2 (0.0) comes before uid 3 (-0.0).
+        assert_eq!(
+            sorted_best_first(&values, &uids, Direction::Asc),
+            vec![4, 3, 2, 5, 1, 0, 6]
+        );
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub fn interpolate_row(
 pub struct WeightsForBonds<'a> {
     /// The normalized weights, one row per uid.
     pub weights: &'a [SparseRow],
+    /// Per row: true only when the row is strictly ascending by column.
+    pub sorted: &'a [bool],
     /// Consensus (the clipping threshold).
     pub consensus: &'a [I32F32],
     /// The bonds penalty: 0 keeps the weights, 1 takes the clipped weights, anything between

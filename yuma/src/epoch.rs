@@ -64,9 +64,47 @@ pub fn run_epoch_with_threads(
     pool.install(|| run_epoch(hp, input))
 }
 
-/// The wrapping sum of a row's values (`row_sum_sparse`, the chain's `iter().sum()`).
-fn wrapping_sum_row(row: &[(u16, I32F32)]) -> I32F32 {
-    row.iter().fold(ZERO, |acc, &(_, v)| acc.wrapping_add(v))
+/// One weights row read (S5–S7) and row-normalized: the entries `keep` accepts, in stored
+/// order, as `u16_to_fixed(v) / row sum` (left as they are when the sum is not positive), and
+/// whether their columns are strictly ascending.
+///
+/// The row sum is taken from the u16 values in one pass over the input before anything is
+/// written: the chain's wrapping I32F32 sum of `v << 32` is `(Σ v) << 32` modulo 2^64, and
+/// `Σ v` is exact in u64 (fewer than 2^48 entries), so each entry is written once, already
+/// divided.
+fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRow, bool) {
+    let (mut total, mut kept, mut previous, mut ascending) = (0u64, 0usize, -1i32, true);
+    for &(j, v) in row {
+        if keep(j) {
+            total += u64::from(v);
+            kept += 1;
+            ascending &= i32::from(j) > previous;
+            previous = i32::from(j);
+        }
+    }
+    let sum = I32F32::from_bits(total.wrapping_shl(32) as i64);
+    let mut out: SparseRow = Vec::with_capacity(kept);
+    // u16_to_fixed: a u16 is exactly representable. Division by a non-positive sum is skipped.
+    let d = Divisor::new(sum);
+    let scale = |v: u16| {
+        let v = I32F32::from_bits(i64::from(v) << 32);
+        if sum > ZERO {
+            d.divide(v)
+        } else {
+            v
+        }
+    };
+    if kept == row.len() {
+        // Nothing dropped (the usual case): an exact-size extend, without per-entry pushes.
+        out.extend(row.iter().map(|&(j, v)| (j, scale(v))));
+    } else {
+        for &(j, v) in row {
+            if keep(j) {
+                out.push((j, scale(v)));
+            }
+        }
+    }
+    (out, ascending)
 }
 
 /// [`run_epoch`], also returning the fixed-point intermediates.
@@ -170,47 +208,25 @@ pub fn run_epoch_traced(
                 };
                 let updated = last_update[i];
                 let committed = commit_blocks.as_ref().map(|c| c[i]);
-                let mut out: SparseRow = Vec::with_capacity(row.len());
-                let mut previous = -1i32;
-                let mut ascending = true;
-                let mut keep = |j: u16, v: u16| {
-                    ascending &= i32::from(j) > previous;
-                    previous = i32::from(j);
-                    // u16_to_fixed: a u16 is exactly representable.
-                    out.push((j, I32F32::from_bits(i64::from(v) << 32)));
-                };
+                let diagonal_kept = |j: u16| i != j as usize || hp.owner_uid == Some(j);
                 if updated > latest_registration
                     && committed.is_none_or(|c| c >= latest_registration)
                 {
                     // Every uid registered before this row's update (and commit): only uids
                     // >= n and the diagonal are dropped.
-                    for &(j, v) in row {
-                        let ju = j as usize;
-                        if ju < n && (i != ju || hp.owner_uid == Some(j)) {
-                            keep(j, v);
-                        }
-                    }
+                    read_weights_row(row, |j| (j as usize) < n && diagonal_kept(j))
                 } else {
-                    for &(j, v) in row {
-                        let ju = j as usize;
+                    read_weights_row(row, |j| {
                         // block_at_registration has n entries: None is a uid >= n.
-                        let Some(&registered) = block_at_registration.get(ju) else {
-                            continue;
-                        };
-                        if (i != ju || hp.owner_uid == Some(j))
-                            && updated > registered
-                            && committed.is_none_or(|c| c >= registered)
-                        {
-                            keep(j, v);
-                        }
-                    }
+                        block_at_registration
+                            .get(j as usize)
+                            .is_some_and(|&registered| {
+                                diagonal_kept(j)
+                                    && updated > registered
+                                    && committed.is_none_or(|c| c >= registered)
+                            })
+                    })
                 }
-                let s = wrapping_sum_row(&out);
-                if s > ZERO {
-                    let d = Divisor::new(s);
-                    out.iter_mut().for_each(|(_, v)| *v = d.divide(*v));
-                }
-                (out, ascending)
             },
         )
         .into_iter()
@@ -242,6 +258,7 @@ pub fn run_epoch_traced(
         active_stake: &active_stake,
         weights: WeightsForBonds {
             weights: &weights,
+            sorted: &sorted,
             consensus: &consensus,
             ratio: u16_proportion_to_fixed(hp.bonds_penalty_u16),
             columns: n,

@@ -5,6 +5,7 @@
 //! column are merged instead of densified. Same results as [`crate::bonds::liquid_alpha_ema`].
 
 use crate::fixed::{mul_sat, safe_div, I32F32, ONE, ZERO};
+use crate::fused_bonds::u16_bond_proportion;
 use crate::hyperparams::Hyperparams;
 use crate::sparse::SparseRow;
 
@@ -235,6 +236,70 @@ pub fn ema_row(
         }
     }
     out
+}
+
+/// Yuma3 + liquid alpha's first bond pass over one row in one walk, when the weights for bonds
+/// are the clipped weights (bonds penalty 1), the bond mask passes every stored entry and both
+/// rows are strictly ascending: each weight is clipped at `threshold` as `col_clip_sparse` does
+/// (dropped when the threshold is <= 0 and below it), adds to the validator trust (returned) and
+/// `stake · clipped` to the incentive partial (`partial[n..2n]`), and enters [`ema_row`]'s sorted
+/// path with its bond (`u16` read as a proportion where it is used); the EMA's entries > 0 are
+/// returned and added to the column sums (`partial[..n]`). Same bits as the clip,
+/// `trust_and_incentive`, [`ema_row`] and the column sums one after the other.
+#[allow(clippy::too_many_arguments)]
+pub fn clipped_ema_row(
+    s: &mut RowScratch,
+    sigmoid: &Sigmoid,
+    w: &[(u16, I32F32)],
+    bonds: &[(u16, u16)],
+    threshold: &[I32F32],
+    consensus: &[I32F32],
+    stake: I32F32,
+    partial: &mut [I32F32],
+) -> (SparseRow, I32F32) {
+    let n = partial.len() / 2;
+    let (sums, incentive) = partial.split_at_mut(n);
+    let cols = consensus.len();
+    let mut out = Vec::with_capacity(w.len());
+    let mut trust = ZERO;
+    let mut p = 0usize;
+    for &(j, v) in w {
+        let ju = j as usize;
+        let th = threshold.get(ju).copied().unwrap_or(ZERO);
+        let nv = if th < v {
+            if th > ZERO {
+                th
+            } else {
+                continue;
+            }
+        } else {
+            v
+        };
+        trust = trust.wrapping_add(nv);
+        if let Some(r) = incentive.get_mut(ju) {
+            *r = r.saturating_add(mul_sat(stake, nv));
+        }
+        if ju >= cols {
+            continue;
+        }
+        while p < bonds.len() && bonds[p].0 < j {
+            p += 1;
+        }
+        let bond = (p < bonds.len() && bonds[p].0 == j).then(|| u16_bond_proportion(bonds[p].1));
+        let combined = Sigmoid::combined(consensus[ju], nv, bond.unwrap_or(ZERO));
+        let alpha = s.cache.alpha(sigmoid, combined);
+        let decayed = bond.map_or(ZERO, |ov| mul_sat(ONE.saturating_sub(alpha), ov));
+        let e = decayed
+            .saturating_add(mul_sat(alpha, nv).max(ZERO))
+            .min(ONE);
+        if e > ZERO {
+            out.push((j, e));
+            if let Some(c) = sums.get_mut(ju) {
+                *c = c.saturating_add(e);
+            }
+        }
+    }
+    (out, trust)
 }
 
 /// The chain's cursor lookup of `row` at the ascending columns `wanted`.

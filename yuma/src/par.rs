@@ -55,11 +55,23 @@ impl Par {
         I: Fn() -> S + Sync + Send,
         F: Fn(&mut S, usize) -> T + Sync + Send,
     {
+        self.map_items(count, ROWS_PER_CHUNK, init, f)
+    }
+
+    /// [`Par::map_rows`] in tasks of `per_task` items (for passes whose items are few and
+    /// large, such as the medians' column blocks, so that both threads get a share).
+    pub fn map_items<T, S, I, F>(self, count: usize, per_task: usize, init: I, f: F) -> Vec<T>
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, usize) -> T + Sync + Send,
+    {
         if self.parallel {
+            let per_task = per_task.max(1);
             (0..count)
                 .into_par_iter()
-                .with_min_len(ROWS_PER_CHUNK)
-                .with_max_len(ROWS_PER_CHUNK)
+                .with_min_len(per_task)
+                .with_max_len(per_task)
                 .map_init(init, f)
                 .collect()
         } else {

@@ -30,7 +30,15 @@ fn row(n: usize, sorted: bool) -> impl Strategy<Value = Row> {
 }
 
 fn state(n: usize) -> impl Strategy<Value = EpochInput> {
-    (any::<bool>(), any::<bool>()).prop_flat_map(move |(sorted_w, sorted_b)| {
+    state_with(n, (any::<bool>(), any::<bool>()))
+}
+
+/// [`state`] with the weights and bonds rows sorted or not as `sorted` says.
+fn state_with(
+    n: usize,
+    sorted: impl Strategy<Value = (bool, bool)>,
+) -> impl Strategy<Value = EpochInput> {
+    sorted.prop_flat_map(move |(sorted_w, sorted_b)| {
         (
             proptest::collection::vec(prop_oneof![Just(0u64), 1u64..1 << 50], n),
             proptest::collection::vec(any::<bool>(), n),
@@ -106,6 +114,34 @@ fn case() -> impl Strategy<Value = (EpochInput, Hyperparams)> {
     (1usize..14).prop_flat_map(|n| (state(n), params(n)))
 }
 
+/// States where the bond passes take their one-walk rows (`fused_bonds`, `liquid_alpha`):
+/// sorted rows, every uid registered at block 0 (the bond mask passes every entry), bonds
+/// penalty 1, and each of classic, Yuma3 and Yuma3 + liquid alpha.
+fn one_walk_case() -> impl Strategy<Value = (EpochInput, Hyperparams)> {
+    (1usize..14).prop_flat_map(|n| {
+        (
+            state_with(n, Just((true, true))),
+            params(n),
+            prop_oneof![
+                Just((false, false)),
+                Just((true, false)),
+                Just((true, true))
+            ],
+        )
+            .prop_map(|(mut input, hp, (yuma3, liquid_alpha))| {
+                input.block_at_registration = Some(vec![0; input.stake.len()]);
+                let hp = Hyperparams {
+                    yuma3,
+                    liquid_alpha,
+                    bonds_penalty_u16: 65_535,
+                    commit_reveal_enabled: hp.commit_reveal_enabled && input.commit_block.is_some(),
+                    ..hp
+                };
+                (input, hp)
+            })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -115,6 +151,14 @@ proptest! {
             commit_reveal_enabled: hp.commit_reveal_enabled && input.commit_block.is_some(),
             ..hp
         };
+        let want = reference::run_epoch_traced(&hp, &input).unwrap();
+        let got = run_epoch_traced(&hp, &input).unwrap();
+        prop_assert_eq!(&got.0, &want.0);
+        prop_assert_eq!(&got.1, &want.1);
+    }
+
+    #[test]
+    fn one_walk_bond_rows_equal_the_literal_port((input, hp) in one_walk_case()) {
         let want = reference::run_epoch_traced(&hp, &input).unwrap();
         let got = run_epoch_traced(&hp, &input).unwrap();
         prop_assert_eq!(&got.0, &want.0);
@@ -273,8 +317,18 @@ fn same_result_with_1_2_and_8_threads() {
         ("yuma3 + liquid alpha", true, true, 65535),
         ("yuma3 + liquid alpha, interpolated", true, true, 12345),
     ];
-    for (sorted, per_row) in [(true, 1200usize), (false, 700)] {
-        let input = big_state(64, 700, per_row, sorted, 0xC0FFEE + per_row as u64);
+    // The third state registers every uid before the last tempo and before every weights
+    // update, so the weights read and the bond mask keep every entry and Yuma3's first bond
+    // pass takes its one-walk path for every validator row.
+    for (sorted, per_row, registered_early) in [
+        (true, 1200usize, false),
+        (false, 700, false),
+        (true, 1200, true),
+    ] {
+        let mut input = big_state(64, 700, per_row, sorted, 0xC0FFEE + per_row as u64);
+        if registered_early {
+            input.block_at_registration = Some(vec![0; input.stake.len()]);
+        }
         let entries: usize = input
             .weights
             .iter()
@@ -300,6 +354,45 @@ fn same_result_with_1_2_and_8_threads() {
                 let got = run_epoch_with_threads(&hp, &input, threads).unwrap();
                 assert!(got == want, "{name} (sorted rows: {sorted}) with {threads} threads differs from the literal port");
             }
+        }
+    }
+}
+
+/// Weights rows whose I32F32 sum wraps (the chain sums `v << 32` with wrapping addition): to a
+/// negative sum (the row is left unnormalized) and past 2^64 to a small positive one (entries
+/// above the sum take the general division).
+#[test]
+fn wrapping_weight_row_sums_equal_the_port() {
+    for (entries, value) in [(40_000usize, 65_535u16), (65_538, 65_535), (70_000, 61_441)] {
+        let n = 4;
+        let mut row: Row = (0..entries).map(|e| (1 + (e % 3) as u16, value)).collect();
+        row.push((0, 7));
+        let input = EpochInput {
+            current_block: 100,
+            stake: vec![1 << 30, 1 << 31, 5, 0],
+            tao_stake: None,
+            validator_permit: Some(vec![true, true, false, false]),
+            weights: Some(vec![row, vec![(2, 9), (3, 1)], Vec::new(), Vec::new()]),
+            bonds: Some(vec![
+                vec![(1, 100), (2, 65_535)],
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            ]),
+            last_update: Some(vec![100; n]),
+            block_at_registration: Some(vec![0; n]),
+            last_mechanism_step_block: 50,
+            commit_block: None,
+            previous_consensus_u16: None,
+        };
+        for yuma3 in [false, true] {
+            let hp = Hyperparams {
+                yuma3,
+                ..Hyperparams::default()
+            };
+            let want = reference::run_epoch_traced(&hp, &input).unwrap();
+            let got = run_epoch_traced(&hp, &input).unwrap();
+            assert_eq!(got, want, "{entries} entries of {value}, yuma3 {yuma3}");
         }
     }
 }

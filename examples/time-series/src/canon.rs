@@ -30,8 +30,31 @@ pub fn uid_map<S: Serializer, T: Serialize>(
     map: &BTreeMap<u16, T>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let mut entries: Vec<(u64, u16, &T)> =
-        map.iter().map(|(&k, v)| (decimal_order(k), k, v)).collect();
+    uid_entries(map.iter().map(|(&k, v)| (k, v)), s)
+}
+
+/// Serializes `(uid, value)` pairs with unique uids as a uid-keyed map, keys ordered as decimal strings (as
+/// [`uid_map`] writes the same entries in a map).
+pub fn uid_pairs<S: Serializer, T: Serialize>(pairs: &[(u16, T)], s: S) -> Result<S::Ok, S::Error> {
+    uid_entries(pairs.iter().map(|(k, v)| (*k, v)), s)
+}
+
+/// [`uid_pairs`] of an optional field (written only when present: use with `skip_serializing_if`).
+pub fn uid_pairs_opt<S: Serializer, T: Serialize>(
+    pairs: &Option<Vec<(u16, T)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match pairs {
+        Some(p) => uid_pairs(p, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn uid_entries<'a, S: Serializer, T: Serialize + 'a>(
+    entries: impl Iterator<Item = (u16, &'a T)>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(u64, u16, &T)> = entries.map(|(k, v)| (decimal_order(k), k, v)).collect();
     entries.sort_unstable_by_key(|e| e.0);
     let mut m = s.serialize_map(Some(entries.len()))?;
     for (_, k, v) in entries {
@@ -56,6 +79,13 @@ mod tests {
         a: f64,
         #[serde(serialize_with = "uid_map")]
         m: BTreeMap<u16, f64>,
+        #[serde(serialize_with = "uid_pairs")]
+        p: Vec<(u16, f64)>,
+        #[serde(
+            serialize_with = "uid_pairs_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        q: Option<Vec<(u16, bool)>>,
         z: Option<f64>,
     }
 
@@ -79,13 +109,20 @@ mod tests {
         let s = S {
             a: 30000.0,
             m: BTreeMap::from([(2, 0.1), (10, f64::INFINITY), (1, 1e-300)]),
+            p: vec![(1, 0.5), (2, 0.25), (10, 1.0)],
+            q: Some(vec![(9, true), (10, false)]),
             z: None,
         };
         let direct = encode(&s, "s").expect("encode");
         assert_eq!(direct, imr_guest::canonical_json(&s).expect("canonical"));
         assert_eq!(
             direct,
-            br#"{"a":30000.0,"m":{"1":1e-300,"10":null,"2":0.1},"z":null}"#
+            br#"{"a":30000.0,"m":{"1":1e-300,"10":null,"2":0.1},"p":{"1":0.5,"10":1.0,"2":0.25},"q":{"10":false,"9":true},"z":null}"#
+        );
+        let without_q = S { q: None, ..s };
+        assert_eq!(
+            encode(&without_q, "s").expect("encode"),
+            imr_guest::canonical_json(&without_q).expect("canonical")
         );
     }
 }

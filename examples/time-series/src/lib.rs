@@ -39,6 +39,7 @@ pub mod validity;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -55,6 +56,12 @@ pub struct TimeSeries;
 
 export_mechanism!(TimeSeries);
 
+/// Above this many neurons the diagnostics summarize their per-miner detail: each resolved request's `miners` map
+/// becomes a `summary` (counts and the [`scoring::SUMMARY_TOP`] best miners with their detail), and the `ema` map
+/// becomes the top-level `summary` (the miners with the highest EMAs). Writing 4096 miners × 5 numbers as JSON was
+/// a tenth of the 4096-miner epoch in Wasm; the weights and the state do not depend on it.
+pub const DETAIL_MAX_MINERS: usize = 256;
+
 /// What the mechanism reports about one epoch (the outcome's `diagnostics`).
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Diagnostics {
@@ -62,9 +69,13 @@ pub struct Diagnostics {
     pub added: Vec<u16>,
     /// Uids that left the metagraph.
     pub dropped: Vec<u16>,
-    /// Every miner's EMA after this epoch.
-    #[serde(serialize_with = "crate::canon::uid_map")]
-    pub ema: BTreeMap<u16, f64>,
+    /// Every miner's EMA after this epoch, ascending by uid (written as a uid-keyed map); `None` above
+    /// [`DETAIL_MAX_MINERS`] neurons (see `summary`).
+    #[serde(
+        serialize_with = "crate::canon::uid_pairs_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ema: Option<Vec<(u16, f64)>>,
     /// `task.epoch`.
     pub epoch: u64,
     /// Responses that were ignored, and why.
@@ -80,8 +91,23 @@ pub struct Diagnostics {
     pub replaced: Vec<u16>,
     /// Requests scored in this epoch, by request id.
     pub resolved: BTreeMap<String, RequestScore>,
+    /// Above [`DETAIL_MAX_MINERS`] neurons, in place of `ema`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
     /// Resolutions for requests that were not pending (never opened, already resolved, or pruned).
     pub unknown_resolutions: Vec<String>,
+}
+
+/// The diagnostics' per-miner EMAs in short (above [`DETAIL_MAX_MINERS`] neurons).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The number of neurons above which the diagnostics summarize.
+    pub detail_max_miners: usize,
+    /// Miners with a record.
+    pub miners: usize,
+    /// The [`scoring::SUMMARY_TOP`] highest EMAs (on equal EMAs the lower uid), as a uid-keyed map.
+    #[serde(serialize_with = "crate::canon::uid_pairs")]
+    pub top_ema: Vec<(u16, f64)>,
 }
 
 fn invalid_input(msg: String) -> MechanismError {
@@ -90,67 +116,89 @@ fn invalid_input(msg: String) -> MechanismError {
 
 impl Mechanism for TimeSeries {
     fn score(epoch: &Epoch, state: &[u8]) -> Result<Outcome, MechanismError> {
-        let params: Params = epoch.params()?;
-        params.validate()?;
-        let task: Task = epoch.task()?;
-        task.validate()?;
-        // The new state is about the size of the previous one: allocate once.
-        let capacity = state.len() + state.len() / 8 + 256;
-        let mut state = State::decode(state)?;
-        if let Some(last) = state.last_epoch {
-            if task.epoch <= last {
-                return Err(invalid_input(format!(
-                    "task.epoch: {} is not after state.last_epoch {last}",
-                    task.epoch
-                )));
-            }
-        }
-        let mut diag = Diagnostics {
-            epoch: task.epoch,
-            ..Diagnostics::default()
-        };
-
-        let report = state.reconcile(&epoch.neurons, task.epoch)?;
-        diag.replaced = report.replaced;
-        diag.added = report.added;
-        diag.dropped = report.dropped;
-
-        resolve(epoch, &task, &params, &mut state, &mut diag)?;
-        open(epoch, &task, &mut state, &mut diag)?;
-
-        let max_pending = params.max_pending(task.horizon);
-        let stale: Vec<String> = state
-            .pending
-            .iter()
-            .filter(|(_, p)| task.epoch.saturating_sub(p.opened_epoch) > max_pending)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in &stale {
-            state.pending.remove(id);
-        }
-        diag.pruned = stale;
-        state.last_epoch = Some(task.epoch);
-        diag.ema = state.miners.ema_by_uid().into_iter().collect();
-
-        // Normalized EMA, capped, with the burn (everything to `burn_uid` while no miner has earned).
-        let weights = Shaping::new()
-            .normalize()
-            .cap(params.max_weight)
-            .burn(params.burn_uid, params.burn_frac)
-            .apply(&epoch.neurons, &state.miners.ema_per_neuron(&epoch.neurons))?;
-        log::info(&format!(
-            "epoch {}: resolved {}, opened {}, invalid from {} uid(s), {} pending",
-            task.epoch,
-            diag.resolved.len(),
-            diag.opened.len(),
-            diag.invalid.len(),
-            state.pending.len()
-        ));
-        let mut outcome = Outcome::new(weights);
-        outcome.state = state.encode(capacity)?;
-        outcome.diagnostics = canon::encode(&diag, "diagnostics")?;
-        Ok(outcome)
+        score_with_detail_limit(epoch, state, DETAIL_MAX_MINERS)
     }
+}
+
+/// [`TimeSeries::score`] with per-miner detail in the diagnostics up to `detail_max_miners` neurons (tests use
+/// other limits than [`DETAIL_MAX_MINERS`]: the weights and the state must not depend on it).
+fn score_with_detail_limit(
+    epoch: &Epoch,
+    state: &[u8],
+    detail_max_miners: usize,
+) -> Result<Outcome, MechanismError> {
+    let params: Params = epoch.params()?;
+    params.validate()?;
+    let task: Task = epoch.task()?;
+    task.validate()?;
+    // The new state is about the size of the previous one: allocate once.
+    let capacity = state.len() + state.len() / 8 + 256;
+    let mut state = State::decode(state)?;
+    if let Some(last) = state.last_epoch {
+        if task.epoch <= last {
+            return Err(invalid_input(format!(
+                "task.epoch: {} is not after state.last_epoch {last}",
+                task.epoch
+            )));
+        }
+    }
+    let mut diag = Diagnostics {
+        epoch: task.epoch,
+        ..Diagnostics::default()
+    };
+
+    let report = state.reconcile(&epoch.neurons, task.epoch)?;
+    diag.replaced = report.replaced;
+    diag.added = report.added;
+    diag.dropped = report.dropped;
+
+    resolve(epoch, &task, &params, &mut state, &mut diag)?;
+    open(epoch, &task, &mut state, &mut diag)?;
+
+    let max_pending = params.max_pending(task.horizon);
+    let stale: Vec<String> = state
+        .pending
+        .iter()
+        .filter(|(_, p)| task.epoch.saturating_sub(p.opened_epoch) > max_pending)
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &stale {
+        state.pending.remove(id);
+    }
+    diag.pruned = stale;
+    state.last_epoch = Some(task.epoch);
+    let emas = state.miners.ema_by_uid();
+    if epoch.neurons.len() > detail_max_miners {
+        diag.summary = Some(Summary {
+            detail_max_miners,
+            miners: emas.len(),
+            top_ema: scoring::top_by(&emas, scoring::SUMMARY_TOP, |&e| e),
+        });
+        for scored in diag.resolved.values_mut() {
+            scored.summarize();
+        }
+    } else {
+        diag.ema = Some(emas);
+    }
+
+    // Normalized EMA, capped, with the burn (everything to `burn_uid` while no miner has earned).
+    let weights = Shaping::new()
+        .normalize()
+        .cap(params.max_weight)
+        .burn(params.burn_uid, params.burn_frac)
+        .apply(&epoch.neurons, &state.miners.ema_per_neuron(&epoch.neurons))?;
+    log::info(&format!(
+        "epoch {}: resolved {}, opened {}, invalid from {} uid(s), {} pending",
+        task.epoch,
+        diag.resolved.len(),
+        diag.opened.len(),
+        diag.invalid.len(),
+        state.pending.len()
+    ));
+    let mut outcome = Outcome::new(weights);
+    outcome.state = state.encode(capacity)?;
+    outcome.diagnostics = canon::encode(&diag, "diagnostics")?;
+    Ok(outcome)
 }
 
 /// Scores every resolution whose request is pending, in `request_id` order, and updates the EMAs.
@@ -182,12 +230,7 @@ fn resolve(
             })
             .collect();
         let scored = scoring::score_request(&pending, &res.realized, &eligible, params)?;
-        let rewards: Vec<(u16, f64)> = scored
-            .miners
-            .iter()
-            .map(|(&uid, m)| (uid, m.reward))
-            .collect();
-        state.apply_rewards(&rewards, params.alpha)?;
+        state.apply_rewards(&scored.rewards(), params.alpha)?;
         diag.resolved.insert(res.request_id.clone(), scored);
     }
     Ok(())
@@ -220,29 +263,37 @@ fn open(
     }
     // Per opened request (in `opened`'s order), one bit per uid that answered it.
     let mut answered: Vec<Vec<u64>> = vec![vec![0; 1 << 10]; opened.len()];
+    // The usual form is read into `scratch`, reusing its buffers from one payload to the next.
+    let mut scratch = Submission {
+        request_id: String::new(),
+        points: None,
+        intervals: None,
+        error: None,
+    };
+    let mut neurons = NeuronLookup::new(&epoch.neurons);
     for resp in &epoch.responses {
         let uid = resp.uid;
         // The usual form in one pass ([`payload`]); otherwise serde_json, first without path tracking, and on
         // failure again for an error that names the field.
-        let parsed = payload::parse(&resp.payload)
-            .map(Ok)
-            .unwrap_or_else(|| serde_json::from_slice::<Submission>(&resp.payload));
-        let (sub, decode_error) = match parsed {
-            Ok(s) => (Some(s), None),
-            Err(_) => match resp.payload::<Submission>() {
-                Ok(s) => (Some(s), None),
-                Err(e) => (None, Some(e.to_string())),
-            },
+        let slow: Option<Result<Submission, String>> =
+            (!payload::parse_into(&resp.payload, &mut scratch)).then(|| {
+                serde_json::from_slice::<Submission>(&resp.payload)
+                    .or_else(|_| resp.payload::<Submission>().map_err(|e| e.to_string()))
+            });
+        let (sub, decode_error): (Option<&Submission>, Option<String>) = match &slow {
+            None => (Some(&scratch), None),
+            Some(Ok(s)) => (Some(s), None),
+            Some(Err(e)) => (None, Some(e.clone())),
         };
         // A payload that does not decode still counts against its request when it names one.
-        let request_id = match &sub {
-            Some(s) => Some(s.request_id.clone()),
+        let request_id: Option<Cow<'_, str>> = match sub {
+            Some(s) => Some(Cow::Borrowed(s.request_id.as_str())),
             None => serde_json::from_slice::<serde_json::Value>(&resp.payload)
                 .ok()
                 .and_then(|v| {
                     v.get("request_id")
                         .and_then(|r| r.as_str())
-                        .map(str::to_string)
+                        .map(|r| Cow::Owned(r.to_string()))
                 }),
         };
         let Some(request_id) = request_id else {
@@ -250,10 +301,11 @@ fn open(
                 .push(format!("uid {uid}: payload names no request_id"));
             continue;
         };
+        let request_id: &str = &request_id;
         let Some((slot, (&key, pending))) = opened
             .iter()
             .enumerate()
-            .find(|(_, (id, _))| **id == request_id.as_str())
+            .find(|(_, (id, _))| **id == request_id)
         else {
             diag.ignored.push(format!(
                 "uid {uid}: request {request_id:?} is not open in this epoch"
@@ -268,7 +320,7 @@ fn open(
                 .push(format!("uid {uid}: second answer to {request_id:?}"));
             continue;
         }
-        match epoch.neuron(uid) {
+        match neurons.get(uid) {
             Some(n) if n.registered_at_block <= pending.opened_block => {}
             _ => {
                 diag.ignored
@@ -276,7 +328,7 @@ fn open(
                 continue;
             }
         }
-        let checked = match (&sub, decode_error) {
+        let checked = match (sub, decode_error) {
             (Some(s), _) => validity::check(s, task.horizon as usize),
             (None, e) => validity::Checked {
                 problems: vec![format!("payload: {}", e.unwrap_or_default())],
@@ -304,4 +356,35 @@ fn open(
         state.pending.insert(id.to_string(), pending);
     }
     Ok(())
+}
+
+/// [`Epoch::neuron`] for uids asked in ascending order, as responses come: a cursor that moves forward through
+/// neurons sorted by uid (each found in one step), else the binary search. The neurons' uids are unique (checked
+/// by the reconciliation before), so on sorted neurons both find the same neuron.
+struct NeuronLookup<'a> {
+    neurons: &'a [imr_guest::Neuron],
+    sorted: bool,
+    next: usize,
+}
+
+impl<'a> NeuronLookup<'a> {
+    fn new(neurons: &'a [imr_guest::Neuron]) -> Self {
+        Self {
+            neurons,
+            sorted: neurons.windows(2).all(|w| w[0].uid < w[1].uid),
+            next: 0,
+        }
+    }
+
+    fn get(&mut self, uid: u16) -> Option<&'a imr_guest::Neuron> {
+        if self.sorted {
+            if let Some(n) = self.neurons.get(self.next).filter(|n| n.uid == uid) {
+                self.next += 1;
+                return Some(n);
+            }
+        }
+        let i = self.neurons.binary_search_by_key(&uid, |n| n.uid).ok()?;
+        self.next = i + 1;
+        Some(&self.neurons[i])
+    }
 }

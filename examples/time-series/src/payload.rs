@@ -22,6 +22,67 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// `10^n` for the digit counts of one 8-byte chunk.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// How many of the 8 bytes of `chunk` (little-endian: the first byte lowest) are ASCII digits before the first
+/// that is not. A byte is a digit when neither `byte - 0x30` borrows nor `byte + 0x46` reaches 0x80; a borrow or
+/// carry only moves to later bytes, so the first non-digit is found exactly.
+fn leading_digits(chunk: u64) -> usize {
+    let below = chunk.wrapping_sub(0x3030_3030_3030_3030);
+    let above = chunk.wrapping_add(0x4646_4646_4646_4646);
+    ((below | above) & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8
+}
+
+/// The value of the 8 ASCII digits of `chunk`, first byte most significant (zero bytes count as leading zeros):
+/// pairs, then quadruples, then the eight, each step one multiplication.
+fn eight_digits(chunk: u64) -> u64 {
+    let v = (chunk & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32
+}
+
+/// Reads the ASCII digits at `b[i..]` eight bytes at a time: where they end, and `m·10^count + digits` (wrapping,
+/// exact while the total stays below 2^64), as a digit-by-digit loop would compute.
+fn take_digits(b: &[u8], mut i: usize, mut m: u64) -> (usize, u64) {
+    loop {
+        match b.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+            Some(chunk) => {
+                let c = u64::from_le_bytes(chunk);
+                let n = leading_digits(c);
+                if n == 0 {
+                    return (i, m);
+                }
+                // The `n` digits move to the top bytes; the bytes shifted in are zeros (leading zeros).
+                m = m
+                    .wrapping_mul(POW10_U64[n])
+                    .wrapping_add(eight_digits(c << (8 * (8 - n))));
+                i += n;
+                if n < 8 {
+                    return (i, m);
+                }
+            }
+            None => {
+                while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                    m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    i += 1;
+                }
+                return (i, m);
+            }
+        }
+    }
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     i: usize,
@@ -37,13 +98,12 @@ impl<'a> Reader<'a> {
     }
 
     fn literal(&mut self, lit: &[u8]) -> Option<()> {
-        self.b[self.i..]
-            .starts_with(lit)
-            .then(|| self.i += lit.len())
+        // The first byte decides in the usual case (no `memcmp` call).
+        (self.peek()? == lit[0] && self.b[self.i..].starts_with(lit)).then(|| self.i += lit.len())
     }
 
-    /// A string without escapes or control characters.
-    fn string(&mut self) -> Option<&'a str> {
+    /// The bytes of a string without escapes or control characters (not checked to be UTF-8).
+    fn string_bytes(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.i;
         loop {
@@ -53,99 +113,99 @@ impl<'a> Reader<'a> {
                 _ => self.i += 1,
             }
         }
-        let s = std::str::from_utf8(&self.b[start..self.i]).ok()?;
         self.i += 1;
-        Some(s)
+        Some(&self.b[start..self.i - 1])
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.i += 1;
-        }
-        self.i - start
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.string_bytes()?).ok()
     }
 
-    /// A JSON number, correctly rounded; `None` for a malformed or non-finite one.
+    /// A JSON number, correctly rounded; `None` for a malformed or non-finite one. One pass over the digits: the
+    /// significand is accumulated as it is read (exact while there are at most 19 digits, which is when it is
+    /// used).
     fn number(&mut self) -> Option<f64> {
+        let b = self.b;
         let start = self.i;
-        let negative = self.eat(b'-').is_some();
-        let int_start = self.i;
-        match self.peek()? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => {
-                self.digits();
+        let mut i = start;
+        let negative = b.get(i) == Some(&b'-');
+        if negative {
+            i += 1;
+        }
+        let mut m: u64 = 0;
+        let mut digits = match b.get(i) {
+            Some(b'0') => {
+                i += 1;
+                1
+            }
+            Some(b'1'..=b'9') => {
+                let int_start = i;
+                (i, m) = take_digits(b, i, 0);
+                i - int_start
             }
             _ => return None,
-        }
-        let int_end = self.i;
-        let (mut frac_start, mut frac_end) = (self.i, self.i);
-        if self.eat(b'.').is_some() {
-            frac_start = self.i;
-            if self.digits() == 0 {
+        };
+        let mut frac = 0usize;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let frac_start = i;
+            (i, m) = take_digits(b, i, m);
+            frac = i - frac_start;
+            if frac == 0 {
                 return None;
             }
-            frac_end = self.i;
         }
+        digits += frac;
         let mut exp: i64 = 0;
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.i += 1;
-            let exp_negative = match self.peek()? {
-                b'-' => {
-                    self.i += 1;
+        // More than 6 exponent digits: far outside what the fast path takes, `from_str` decides.
+        let mut exp_far = false;
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            let exp_negative = match b.get(i) {
+                Some(b'-') => {
+                    i += 1;
                     true
                 }
-                b'+' => {
-                    self.i += 1;
+                Some(b'+') => {
+                    i += 1;
                     false
                 }
                 _ => false,
             };
-            let es = self.i;
-            let n = self.digits();
-            if n == 0 {
-                return None;
+            let es = i;
+            while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                if i - es < 6 {
+                    exp = exp * 10 + i64::from(d - b'0');
+                }
+                i += 1;
             }
-            if n > 6 {
-                // Far outside what the fast path takes: let `from_str` decide.
-                exp = i64::MAX;
-            } else {
-                let v: i64 = self.b[es..self.i]
-                    .iter()
-                    .fold(0, |a, &d| a * 10 + i64::from(d - b'0'));
-                exp = if exp_negative { -v } else { v };
+            match i - es {
+                0 => return None,
+                1..=6 if exp_negative => exp = -exp,
+                1..=6 => {}
+                _ => exp_far = true,
             }
         }
-        let digits = (int_end - int_start) + (frac_end - frac_start);
-        let value = if digits <= 19 && exp != i64::MAX {
-            let mut m: u64 = 0;
-            for &d in self.b[int_start..int_end]
-                .iter()
-                .chain(&self.b[frac_start..frac_end])
-            {
-                m = m * 10 + u64::from(d - b'0');
-            }
-            let e10 = exp - (frac_end - frac_start) as i64;
-            if m <= 1 << 53 && (-22..=22).contains(&e10) {
-                let x = m as f64;
-                let x = if e10 < 0 {
-                    x / POW10[(-e10) as usize]
-                } else {
-                    x * POW10[e10 as usize]
-                };
-                Some(if negative { -x } else { x })
+        self.i = i;
+        let e10 = exp - frac as i64;
+        let value = if digits <= 19 && !exp_far && m <= 1 << 53 && (-22..=22).contains(&e10) {
+            let x = m as f64;
+            let x = if e10 < 0 {
+                x / POW10[(-e10) as usize]
             } else {
-                None
+                x * POW10[e10 as usize]
+            };
+            if negative {
+                -x
+            } else {
+                x
             }
         } else {
-            None
-        };
-        let value = match value {
-            Some(v) => v,
-            None => std::str::from_utf8(&self.b[start..self.i])
+            std::str::from_utf8(&b[start..i])
                 .ok()?
                 .parse::<f64>()
-                .ok()?,
+                .ok()?
         };
         value.is_finite().then_some(value)
     }
@@ -169,20 +229,46 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn intervals(&mut self) -> Option<Intervals> {
+    /// One interval `[n, n, ...]`: how many numbers it has, and the first two.
+    fn interval(&mut self) -> Option<(usize, [f64; 2])> {
         self.eat(b'[')?;
-        let mut out = Intervals::default();
+        let mut pair = [0.0; 2];
         if self.eat(b']').is_some() {
-            return Some(out);
+            return Some((0, pair));
         }
-        let mut one = Vec::with_capacity(2);
+        let mut n = 0;
         loop {
-            one.clear();
-            self.numbers(&mut one)?;
+            let x = self.number()?;
+            if let Some(slot) = pair.get_mut(n) {
+                *slot = x;
+            }
+            n += 1;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some((n, pair));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `[[lo, hi], ...]` into `out` (cleared first).
+    fn intervals(&mut self, out: &mut Intervals) -> Option<()> {
+        out.pairs.clear();
+        out.count = 0;
+        out.first_malformed = None;
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            let (n, pair) = self.interval()?;
             if out.first_malformed.is_none() {
-                match one[..] {
-                    [lo, hi] => out.pairs.push([lo, hi]),
-                    _ => out.first_malformed = Some((out.count, one.len())),
+                match n {
+                    2 => out.pairs.push(pair),
+                    _ => out.first_malformed = Some((out.count, n)),
                 }
             }
             out.count += 1;
@@ -190,7 +276,7 @@ impl<'a> Reader<'a> {
                 b',' => self.i += 1,
                 b']' => {
                     self.i += 1;
-                    return Some(out);
+                    return Some(());
                 }
                 _ => return None,
             }
@@ -201,36 +287,62 @@ impl<'a> Reader<'a> {
 /// Reads a payload in the usual form (see the module documentation); `None` when it is not, and serde_json must
 /// decide.
 pub fn parse(payload: &[u8]) -> Option<Submission> {
+    let mut sub = Submission {
+        request_id: String::new(),
+        points: None,
+        intervals: None,
+        error: None,
+    };
+    parse_into(payload, &mut sub).then_some(sub)
+}
+
+/// [`parse`] into `sub`, reusing its buffers (one payload after the other without allocating): `true` when the
+/// payload is in the usual form and `sub` now holds it; on `false` `sub` holds a partial read and serde_json must
+/// decide.
+pub fn parse_into(payload: &[u8], sub: &mut Submission) -> bool {
+    read_into(payload, sub).is_some()
+}
+
+fn read_into(payload: &[u8], sub: &mut Submission) -> Option<()> {
     let mut r = Reader { b: payload, i: 0 };
+    // Take the buffers out of `sub` (kept when the field is present, so the next payload reuses them).
+    let mut points_buf = sub.points.take().unwrap_or_default();
+    let mut intervals_buf = sub.intervals.take().unwrap_or_default();
+    sub.request_id.clear();
+    sub.error = None;
     r.eat(b'{')?;
-    let (mut request_id, mut points, mut intervals, mut error) = (None, None, None, None);
+    let (mut seen_id, mut seen_points, mut seen_intervals, mut seen_error) =
+        (false, false, false, false);
     if r.eat(b'}').is_none() {
         loop {
-            let key = r.string()?;
+            let key = r.string_bytes()?;
             r.eat(b':')?;
             let null = r.literal(b"null").is_some();
             match key {
-                "request_id" if request_id.is_none() && !null => {
-                    request_id = Some(r.string()?.to_string());
+                b"request_id" if !seen_id && !null => {
+                    seen_id = true;
+                    sub.request_id.push_str(r.string()?);
                 }
-                "points" if points.is_none() => {
-                    points = Some(if null {
-                        None
-                    } else {
-                        let mut v = Vec::with_capacity(crate::input::MAX_HORIZON.min(8));
-                        r.numbers(&mut v)?;
-                        Some(v)
-                    });
+                b"points" if !seen_points => {
+                    seen_points = true;
+                    if !null {
+                        points_buf.clear();
+                        r.numbers(&mut points_buf)?;
+                        sub.points = Some(std::mem::take(&mut points_buf));
+                    }
                 }
-                "intervals" if intervals.is_none() => {
-                    intervals = Some(if null { None } else { Some(r.intervals()?) });
+                b"intervals" if !seen_intervals => {
+                    seen_intervals = true;
+                    if !null {
+                        r.intervals(&mut intervals_buf)?;
+                        sub.intervals = Some(std::mem::take(&mut intervals_buf));
+                    }
                 }
-                "error" if error.is_none() => {
-                    error = Some(if null {
-                        None
-                    } else {
-                        Some(r.string()?.to_string())
-                    });
+                b"error" if !seen_error => {
+                    seen_error = true;
+                    if !null {
+                        sub.error = Some(r.string()?.to_string());
+                    }
                 }
                 _ => return None,
             }
@@ -244,15 +356,7 @@ pub fn parse(payload: &[u8]) -> Option<Submission> {
             }
         }
     }
-    if r.i != payload.len() {
-        return None;
-    }
-    Some(Submission {
-        request_id: request_id?,
-        points: points.flatten(),
-        intervals: intervals.flatten(),
-        error: error.flatten(),
-    })
+    (r.i == payload.len() && seen_id).then_some(())
 }
 
 #[cfg(test)]
@@ -304,6 +408,81 @@ mod tests {
         agree(r#"{"error":"schema","points":null,"request_id":"r"}"#);
         agree(r#"{"intervals":[[1],[1,2,3],[]],"request_id":"r"}"#);
         agree(r#"{"request_id":"r"}"#);
+    }
+
+    /// The digit-by-digit loop [`take_digits`] replaces.
+    fn digits_one_by_one(b: &[u8], mut i: usize, mut m: u64) -> (usize, u64) {
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            i += 1;
+        }
+        (i, m)
+    }
+
+    #[test]
+    fn eight_digits_at_a_time_equals_one_by_one() {
+        // Every byte value at every position of a chunk, from two starting points.
+        for pos in 0..16 {
+            for v in 0..=255u8 {
+                let mut buf = *b"12345678901234567890";
+                buf[pos] = v;
+                for (start, m) in [(0, 7), (3, 0), (12, 5)] {
+                    assert_eq!(
+                        take_digits(&buf, start, m),
+                        digits_one_by_one(&buf, start, m),
+                        "{pos} {v}"
+                    );
+                }
+            }
+        }
+        // Random short buffers of digits, separators and arbitrary bytes, at every start.
+        let mut rng = imr_guest::Rng::from_seed(&[5; 32]);
+        let alphabet = b"0123456789012345678901234567890123456789.,]e-/:";
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = rng.next_u64();
+                    if r.is_multiple_of(5) {
+                        (r >> 8) as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect();
+            for start in 0..=len {
+                let m = rng.next_u64() % 3;
+                assert_eq!(
+                    take_digits(&buf, start, m),
+                    digits_one_by_one(&buf, start, m),
+                    "{buf:?} {start}"
+                );
+            }
+        }
+        // Wrapping past 2^64 (more than 19 digits) as the loop does.
+        let long = b"99999999999999999999999999999999";
+        assert_eq!(take_digits(long, 0, 0), digits_one_by_one(long, 0, 0));
+    }
+
+    #[test]
+    fn reading_into_a_reused_submission_equals_a_fresh_read() {
+        let payloads = [
+            r#"{"intervals":[[1,2],[3,4]],"points":[1,2],"request_id":"r1"}"#,
+            r#"{"request_id":"r2"}"#,
+            r#"{"error":"x","points":[5],"request_id":"r3"}"#,
+            r#"{"intervals":[[1],[1,2,3]],"request_id":"r4"}"#,
+            r#"{"request_id":"r5","bogus":1}"#,
+            r#"{"points":[7,8,9],"intervals":null,"request_id":"r6"}"#,
+        ];
+        let mut scratch = parse(payloads[0].as_bytes()).expect("usual form");
+        for p in payloads {
+            let fresh = parse(p.as_bytes());
+            let ok = parse_into(p.as_bytes(), &mut scratch);
+            assert_eq!(ok, fresh.is_some(), "{p}");
+            if let Some(fresh) = fresh {
+                assert_eq!(scratch, fresh, "{p}");
+            }
+        }
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct MinerScore {
     pub reward: f64,
 }
 
+/// How many miners a summary lists with their detail ([`RequestScore::summarize`], the diagnostics' `summary`).
+pub const SUMMARY_TOP: usize = 16;
+
 /// The outcome of scoring one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestScore {
@@ -59,11 +62,79 @@ pub struct RequestScore {
     pub copies: Vec<(u16, u16)>,
     /// The smallest finite point error, if any.
     pub min_err: Option<f64>,
-    /// Per eligible uid.
-    #[serde(serialize_with = "crate::canon::uid_map")]
-    pub miners: BTreeMap<u16, MinerScore>,
+    /// Per eligible uid, ascending (written as a uid-keyed map); `None` once [`RequestScore::summarize`]d.
+    #[serde(
+        serialize_with = "crate::canon::uid_pairs_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub miners: Option<Vec<(u16, MinerScore)>>,
     /// The 90th percentile (linear interpolation) of the finite point errors, if any.
     pub p90_err: Option<f64>,
+    /// Counts and the best miners, in place of `miners` once summarized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<RequestSummary>,
+}
+
+/// A resolved request's per-miner detail in short (large metagraphs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestSummary {
+    /// Eligible miners with a reward above 0.
+    pub rewarded: usize,
+    /// Eligible miners (each is scored; a missing part counts as `+inf`).
+    pub scored: usize,
+    /// The [`SUMMARY_TOP`] eligible miners with the highest reward (on equal rewards the lower uid), with their
+    /// detail, as a uid-keyed map.
+    #[serde(serialize_with = "crate::canon::uid_pairs")]
+    pub top: Vec<(u16, MinerScore)>,
+    /// Eligible miners scored on their intervals (stored, with the resolution's horizon).
+    pub with_intervals: usize,
+    /// Eligible miners scored on their points (stored, with the resolution's horizon).
+    pub with_points: usize,
+}
+
+/// The `n` entries of `rows` with the highest key (on equal keys the lower uid), ascending by uid.
+pub fn top_by<T: Clone>(rows: &[(u16, T)], n: usize, key: impl Fn(&T) -> f64) -> Vec<(u16, T)> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    // Best first: key descending (total order, so NaN cannot make it depend on the algorithm), then uid.
+    let best_first = |&a: &usize, &b: &usize| {
+        key(&rows[b].1)
+            .total_cmp(&key(&rows[a].1))
+            .then(rows[a].0.cmp(&rows[b].0))
+    };
+    if order.len() > n {
+        if n == 0 {
+            return Vec::new();
+        }
+        order.select_nth_unstable_by(n - 1, best_first);
+        order.truncate(n);
+    }
+    order.sort_unstable_by_key(|&i| rows[i].0);
+    order.into_iter().map(|i| rows[i].clone()).collect()
+}
+
+impl RequestScore {
+    /// `(uid, reward)` per eligible miner, ascending by uid (empty once summarized).
+    pub fn rewards(&self) -> Vec<(u16, f64)> {
+        self.miners
+            .iter()
+            .flatten()
+            .map(|(uid, m)| (*uid, m.reward))
+            .collect()
+    }
+
+    /// Replaces the per-miner detail by a [`RequestSummary`] (what the diagnostics keep for large metagraphs).
+    pub fn summarize(&mut self) {
+        let Some(miners) = self.miners.take() else {
+            return;
+        };
+        self.summary = Some(RequestSummary {
+            rewarded: miners.iter().filter(|(_, m)| m.reward > 0.0).count(),
+            scored: miners.len(),
+            top: top_by(&miners, SUMMARY_TOP, |m| m.reward),
+            with_intervals: miners.iter().filter(|(_, m)| m.coverage.is_some()).count(),
+            with_points: miners.iter().filter(|(_, m)| m.dir_acc.is_some()).count(),
+        });
+    }
 }
 
 fn failed(what: &str, e: HelperError) -> MechanismError {
@@ -321,10 +392,11 @@ pub fn score_request(
         Some(helpers::quantile_linear(&finite, 0.9).map_err(|x| failed("p90 of the errors", x))?)
     };
     Ok(RequestScore {
-        miners: uids.into_iter().zip(rows).collect(),
+        miners: Some(uids.into_iter().zip(rows).collect()),
         min_err,
         p90_err,
         copies,
+        summary: None,
     })
 }
 
@@ -335,6 +407,19 @@ mod tests {
 
     fn params(json: &str) -> Params {
         serde_json::from_str(json).expect("params")
+    }
+
+    fn detail(s: &RequestScore) -> BTreeMap<u16, MinerScore> {
+        s.miners.clone().expect("detail").into_iter().collect()
+    }
+
+    #[test]
+    fn top_by_keeps_the_highest_keys_and_breaks_ties_by_uid() {
+        let rows: Vec<(u16, f64)> = vec![(9, 0.5), (2, 1.0), (4, 0.5), (7, 0.25), (1, 0.5)];
+        assert_eq!(top_by(&rows, 2, |&x| x), vec![(1, 0.5), (2, 1.0)]);
+        assert_eq!(top_by(&rows, 3, |&x| x), vec![(1, 0.5), (2, 1.0), (4, 0.5)]);
+        assert_eq!(top_by(&rows, 9, |&x| x).len(), 5);
+        assert!(top_by(&rows, 0, |&x| x).is_empty());
     }
 
     fn close(a: f64, b: f64) -> bool {
@@ -377,7 +462,7 @@ mod tests {
     fn worked_example_by_hand() {
         let (pending, eligible) = example();
         let s = score_request(&pending, &[110.0, 90.0], &eligible, &params("{}")).expect("score");
-        let m = &s.miners;
+        let m = &detail(&s);
         // Errors: uids 1 and 4 tie at 0, uid 2 = (10/110 + 10/90)/2, uid 3 missing.
         let e2 = (10.0 / 110.0 + 10.0 / 90.0) / 2.0;
         assert_eq!(m[&1].err, 0.0);
@@ -416,7 +501,7 @@ mod tests {
             &params(r#"{"anti_copy":false}"#),
         )
         .expect("score");
-        assert!(close(s.miners[&4].reward, 0.45 / 0.95));
+        assert!(close(detail(&s)[&4].reward, 0.45 / 0.95));
         assert!(s.copies.is_empty());
     }
 
@@ -425,8 +510,8 @@ mod tests {
         let (pending, mut eligible) = example();
         eligible[3].registered_at_block = 0;
         let s = score_request(&pending, &[110.0, 90.0], &eligible, &params("{}")).expect("score");
-        assert_eq!(s.miners[&4].reward, 0.0);
-        assert_eq!(s.miners[&1].reward, 1.0);
+        assert_eq!(detail(&s)[&4].reward, 0.0);
+        assert_eq!(detail(&s)[&1].reward, 1.0);
     }
 
     #[test]
@@ -436,7 +521,9 @@ mod tests {
             .expect("score");
         assert!(s
             .miners
-            .values()
+            .iter()
+            .flatten()
+            .map(|(_, m)| m)
             .all(|m| m.err.is_infinite() && m.is.is_infinite() && m.reward == 0.0));
     }
 
@@ -455,11 +542,11 @@ mod tests {
         let b = libm::log(0.9);
         let want = libm::sqrt((a * a + b * b) / 2.0);
         assert!(
-            (s.miners[&2].err - want).abs() < 1e-15,
+            (detail(&s)[&2].err - want).abs() < 1e-15,
             "{}",
-            s.miners[&2].err
+            detail(&s)[&2].err
         );
-        assert_eq!(s.miners[&1].err, 0.0);
+        assert_eq!(detail(&s)[&1].err, 0.0);
     }
 
     #[test]

@@ -248,3 +248,150 @@ fn input_errors_name_the_field() {
         "{err}"
     );
 }
+
+/// Above the detail limit the diagnostics summarize; the weights and the state are the same either way, and the
+/// summary agrees with the detail it replaces.
+#[test]
+fn large_metagraphs_get_a_summary_and_the_same_weights_and_state() {
+    let n: u16 = 40;
+    let neurons: Vec<Value> = (0..n)
+        .map(|uid| json!({"uid": uid, "hotkey": format!("h{uid}"), "registered_at_block": 0}))
+        .collect();
+    // uid u answers 100 + u % 7 (ties), every third uid without intervals, uid 5 with an invalid payload.
+    let answers: Vec<Value> = (1..n)
+        .map(|uid| match uid {
+            5 => json!({"uid": uid, "payload": {"request_id": "r0", "points": [0.0]}}),
+            _ if uid % 3 == 0 => {
+                json!({"uid": uid, "payload": {"request_id": "r0", "points": [100.0 + f64::from(uid % 7)]}})
+            }
+            _ => answer(uid, "r0", 100.0 + f64::from(uid % 7), 95.0, 105.0 + f64::from(uid)),
+        })
+        .collect();
+    let e0 = epoch(
+        0,
+        json!(neurons),
+        task(0, &["r0"], json!([])),
+        json!(answers),
+        Value::Null,
+    );
+    let e1 = epoch(
+        10,
+        json!(neurons),
+        task(1, &[], json!([{"request_id": "r0", "realized": [103.0]}])),
+        json!([]),
+        Value::Null,
+    );
+    let run = |limit: usize| {
+        let o0 = crate::score_with_detail_limit(&e0, &[], limit).expect("epoch 0");
+        let o1 = crate::score_with_detail_limit(&e1, &o0.state, limit).expect("epoch 1");
+        (o0, o1)
+    };
+    let (d0, d1) = run(usize::from(n));
+    let (s0, s1) = run(usize::from(n) - 1);
+    for (d, s) in [(&d0, &s0), (&d1, &s1)] {
+        assert_eq!(d.scores, s.scores, "weights");
+        assert_eq!(d.state, s.state, "state");
+    }
+    let (full, short) = (diagnostics(&d1), diagnostics(&s1));
+    assert!(full.get("summary").is_none());
+    assert!(short.get("ema").is_none());
+    assert_eq!(short["summary"]["detail_max_miners"], usize::from(n) - 1);
+    assert_eq!(short["summary"]["miners"], n);
+    let top_ema = short["summary"]["top_ema"].as_object().expect("top_ema");
+    assert_eq!(top_ema.len(), crate::scoring::SUMMARY_TOP);
+    let mut emas: Vec<(u16, f64)> = full["ema"]
+        .as_object()
+        .expect("ema")
+        .iter()
+        .map(|(k, v)| (k.parse().expect("uid"), v.as_f64().expect("ema")))
+        .collect();
+    emas.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (uid, ema) in &emas[..crate::scoring::SUMMARY_TOP] {
+        assert_eq!(top_ema[&uid.to_string()].as_f64(), Some(*ema), "uid {uid}");
+    }
+
+    let miners = full["resolved"]["r0"]["miners"]
+        .as_object()
+        .expect("detail");
+    let summary = &short["resolved"]["r0"]["summary"];
+    assert!(short["resolved"]["r0"].get("miners").is_none());
+    for key in ["copies", "min_err", "p90_err"] {
+        assert_eq!(
+            full["resolved"]["r0"][key], short["resolved"]["r0"][key],
+            "{key}"
+        );
+    }
+    assert_eq!(summary["scored"], n);
+    let count = |f: &dyn Fn(&Value) -> bool| miners.values().filter(|m| f(m)).count();
+    assert_eq!(
+        summary["rewarded"],
+        count(&|m| m["reward"].as_f64() > Some(0.0))
+    );
+    assert_eq!(summary["with_points"], count(&|m| !m["dir_acc"].is_null()));
+    assert_eq!(
+        summary["with_intervals"],
+        count(&|m| !m["coverage"].is_null())
+    );
+    assert_eq!(
+        summary["with_points"],
+        usize::from(n) - 2,
+        "the owner and uid 5"
+    );
+    let top = summary["top"].as_object().expect("top");
+    assert_eq!(top.len(), crate::scoring::SUMMARY_TOP);
+    for (uid, m) in top {
+        assert_eq!(&miners[uid], m, "uid {uid}: the summary repeats the detail");
+    }
+    let lowest_top = top
+        .values()
+        .map(|m| m["reward"].as_f64().expect("reward"))
+        .fold(f64::INFINITY, f64::min);
+    let better_outside = miners
+        .iter()
+        .filter(|(uid, m)| !top.contains_key(*uid) && m["reward"].as_f64() > Some(lowest_top))
+        .count();
+    assert_eq!(better_outside, 0, "the top holds the highest rewards");
+}
+
+/// The forward cursor finds what `Epoch::neuron` finds, whatever order the uids are asked in, and falls back to
+/// the binary search on neurons that are not sorted.
+#[test]
+fn neuron_lookup_equals_epoch_neuron() {
+    let sorted: Vec<Value> = [0u16, 2, 3, 7, 8, 20]
+        .iter()
+        .map(|&uid| json!({"uid": uid, "hotkey": format!("h{uid}"), "registered_at_block": uid}))
+        .collect();
+    let e = epoch(
+        0,
+        json!(sorted),
+        task(0, &[], json!([])),
+        json!([]),
+        Value::Null,
+    );
+    let mut unsorted_neurons = e.neurons.clone();
+    unsorted_neurons.swap(1, 4);
+    let asks: [&[u16]; 4] = [
+        &[0, 1, 2, 3, 4, 7, 8, 9, 20, 21],
+        &[21, 20, 8, 7, 3, 2, 0],
+        &[3, 3, 0, 8, 2, 20, 7, 1],
+        &[],
+    ];
+    for neurons in [&e.neurons, &unsorted_neurons] {
+        let by_search = |uid: u16| {
+            neurons
+                .binary_search_by_key(&uid, |n| n.uid)
+                .ok()
+                .map(|i| &neurons[i])
+        };
+        for ask in asks {
+            let mut lookup = crate::NeuronLookup::new(neurons);
+            for &uid in ask {
+                assert_eq!(lookup.get(uid), by_search(uid), "uid {uid} in {ask:?}");
+            }
+        }
+    }
+    // On the sorted neurons the search is Epoch::neuron.
+    for uid in 0..25 {
+        assert_eq!(crate::NeuronLookup::new(&e.neurons).get(uid), e.neuron(uid));
+    }
+}

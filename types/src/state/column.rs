@@ -72,12 +72,34 @@ impl Serialize for F64Column {
         if s.is_human_readable() {
             return self.0.serialize(s);
         }
-        let mut bytes = vec![0u8; self.0.len() * 8];
-        for (dst, x) in bytes.chunks_exact_mut(8).zip(&self.0) {
-            dst.copy_from_slice(&x.to_bits().to_le_bytes());
+        if cfg!(target_endian = "little") {
+            // In memory the values already are their little-endian IEEE bytes: no copy.
+            s.serialize_bytes(zerocopy::IntoBytes::as_bytes(self.0.as_slice()))
+        } else {
+            s.serialize_bytes(&le_bytes(&self.0))
         }
-        s.serialize_bytes(&bytes)
     }
+}
+
+/// The values' IEEE 754 bits, little-endian, 8 bytes each (what the binary format stores), on any platform.
+fn le_bytes(values: &[f64]) -> Vec<u8> {
+    let mut bytes = vec![0u8; values.len() * 8];
+    for (dst, x) in bytes.chunks_exact_mut(8).zip(values) {
+        dst.copy_from_slice(&x.to_bits().to_le_bytes());
+    }
+    bytes
+}
+
+/// The values of `bytes` (a multiple of 8: IEEE 754 bits, little-endian), on any platform.
+fn from_le_bytes(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            f64::from_bits(u64::from_le_bytes(b))
+        })
+        .collect()
 }
 
 impl<'de> Deserialize<'de> for F64Column {
@@ -103,15 +125,14 @@ impl<'de> Visitor<'de> for ColumnVisitor {
         if !v.len().is_multiple_of(8) {
             return Err(E::invalid_length(v.len(), &"a multiple of 8 bytes"));
         }
-        Ok(F64Column(
-            v.chunks_exact(8)
-                .map(|c| {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(c);
-                    f64::from_bits(u64::from_le_bytes(b))
-                })
-                .collect(),
-        ))
+        if cfg!(target_endian = "little") {
+            // One copy into the (aligned) values' memory, which holds little-endian bytes.
+            let mut out = vec![0.0f64; v.len() / 8];
+            zerocopy::IntoBytes::as_mut_bytes(out.as_mut_slice()).copy_from_slice(v);
+            Ok(F64Column(out))
+        } else {
+            Ok(F64Column(from_le_bytes(v)))
+        }
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<F64Column, A::Error> {
@@ -120,5 +141,27 @@ impl<'de> Visitor<'de> for ColumnVisitor {
             out.push(x);
         }
         Ok(F64Column(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The in-memory fast paths (little-endian targets) give the portable encoding's bytes and values.
+    #[test]
+    fn the_memory_view_equals_the_portable_encoding() {
+        let values: Vec<f64> = [0.0, -0.0, 1.5, f64::MIN_POSITIVE, f64::INFINITY]
+            .into_iter()
+            .chain([f64::from_bits(0x7ff8_dead_beef_0001), f64::from_bits(1)])
+            .collect();
+        let portable = le_bytes(&values);
+        let c = F64Column::from(values.clone());
+        let encoded = crate::state::binary::encode(&c, 1).expect("encode");
+        assert!(encoded.ends_with(&portable));
+        let back = crate::state::binary::decode::<F64Column>(&encoded, 1).expect("decode");
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&values));
+        assert_eq!(bits(&from_le_bytes(&portable)), bits(&values));
     }
 }
