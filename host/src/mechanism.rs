@@ -267,7 +267,7 @@ impl Mechanism {
             .instantiate(&mut *store)
             .map_err(|e| classify(e, store, &limits, Phase::Instantiate))?;
         instance
-            .get_typed_func(&mut *store, &self.score)
+            .get_typed_func(&mut *store, self.score)
             .map_err(|e| RunError::Host {
                 message: format!("{e:#}"),
             })
