@@ -53,9 +53,9 @@ fn residue(pages: u64) -> [u64; 9] {
             std::ptr::read_volatile(&raw const BSS),
         )
     };
-    let mut dirty = 0u64;
     #[cfg(target_arch = "wasm32")]
-    {
+    let dirty = {
+        let mut dirty = 0u64;
         let before = core::arch::wasm32::memory_grow(0, pages as usize);
         if before != usize::MAX {
             let base = (before << 16) as *mut u8;
@@ -68,9 +68,14 @@ fn residue(pages: u64) -> [u64; 9] {
                 }
             }
         }
-    }
+        dirty
+    };
+    // Natively there is no memory to grow.
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = pages;
+    let dirty = {
+        let _ = pages;
+        0u64
+    };
     // SAFETY: as above.
     unsafe {
         std::ptr::write_volatile(&raw mut DATA, [u64::MAX; 4]);
