@@ -96,6 +96,15 @@ fn main() {
     time("run", n, || {
         black_box(m.run(&input.epoch, &state));
     });
+    // Every run is a fresh instance: after all those runs, one more gives the same result and fuel.
+    let first = m.run(&input.epoch, &state);
+    for _ in 0..3 {
+        let again = m.run(&input.epoch, &state);
+        assert_eq!(again.result, first.result);
+        assert_eq!(again.fuel_consumed, first.fuel_consumed);
+    }
+    assert_eq!(first.result.as_ref().unwrap().scores, outcome.scores);
+    eprintln!("{:>16}: {} fuel, same result on every run", "checked", first.fuel_consumed);
     time("echo_run", n, || {
         black_box(echo.run(&echo_epoch, &state));
     });
