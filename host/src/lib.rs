@@ -60,12 +60,14 @@ pub use imr_runlog::receipt;
 pub mod replay;
 /// The bytes a receipt names (the `imr-runlog` crate's).
 pub use imr_runlog::run_blobs;
-pub mod runlog;
+/// The run log (the `imr-runlog` crate's `log`).
+pub use imr_runlog::log as runlog;
 pub mod runner;
 mod sandbox;
 pub mod scaffold;
 pub mod session;
-pub mod signatures;
+/// Checking the validator's signatures of a log's receipts (the `imr-runlog` crate's).
+pub use imr_runlog::signatures;
 pub mod simulate;
 mod slot_reuse;
 pub mod stack_limit;
