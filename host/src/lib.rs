@@ -58,10 +58,10 @@ pub mod provenance;
 /// Receipts: what a run proves, hash-chained (the `imr-runlog` crate's).
 pub use imr_runlog::receipt;
 pub mod replay;
-/// The bytes a receipt names (the `imr-runlog` crate's).
-pub use imr_runlog::run_blobs;
 /// The run log (the `imr-runlog` crate's `log`).
 pub use imr_runlog::log as runlog;
+/// The bytes a receipt names (the `imr-runlog` crate's).
+pub use imr_runlog::run_blobs;
 pub mod runner;
 mod sandbox;
 pub mod scaffold;
