@@ -1,15 +1,17 @@
 //! The run log: a directory of content-addressed blobs and a hash chain of
 //! receipts, enough to replay any receipt and to verify the whole chain.
 //!
+//! A run (`imr_host::runner::execute`) returns its receipt with the bytes it names;
+//! the log stores both:
+//!
 //! ```no_run
-//! use imr_host::runner::execute;
-//! use imr_host::runlog::Log;
-//! # fn demo(mechanism: &imr_host::Mechanism,
-//! #         input: &imr_host::epoch::EpochInput) -> Result<(), Box<dyn std::error::Error>> {
+//! use imr_runlog::log::Log;
+//! # fn demo(receipt: &imr_runlog::Receipt,
+//! #         blobs: &imr_runlog::RunBlobs) -> Result<(), Box<dyn std::error::Error>> {
 //! let mut log = Log::open_append("run-log".as_ref())?;
 //! let previous = log.head()?.map(|r| r.hash);
-//! let executed = execute(mechanism, input, &[], previous, imr_host::weights::Sdk::V11);
-//! let appended = log.append(&executed.receipt, &executed.blobs)?;
+//! assert_eq!(receipt.previous, previous, "a receipt chains to the log's head");
+//! let appended = log.append(receipt, blobs)?;
 //! println!("receipt {} is {}", appended.seq, appended.hash);
 //! # Ok(()) }
 //! ```
