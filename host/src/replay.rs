@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use imr_weights::Sdk;
 
 use crate::cache::ArtifactCache;
-use crate::engine::{Backend, DeterministicEngine, Fingerprint};
+use crate::engine::{Backend, DeterministicEngine};
 use crate::epoch::EpochInput;
 use crate::error::LoadError;
 use crate::limits::Limits;
