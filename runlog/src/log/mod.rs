@@ -42,6 +42,7 @@ use cap_std::fs::Dir;
 
 pub use blobs::{BlobState, Blobs};
 pub use error::LogError;
+pub use signatures::MAX_SIGNATURE_BYTES;
 
 use crate::receipt::Receipt;
 use crate::run_blobs::RunBlobs;
