@@ -400,6 +400,40 @@ impl Log {
                 found: r.previous.clone(),
             });
         }
+        let computed = r.compute_hash();
+        if r.hash != computed {
+            return Err(LogError::Mismatch {
+                field: "hash",
+                expected: r.hash.clone(),
+                actual: computed,
+            });
+        }
+        self.store_blobs(r, blobs)?;
+        let seq = self.next;
+        let name = receipt_name(seq);
+        let full = format!("{RECEIPTS}/{name}");
+        if self.receipts.symlink_metadata(&name).is_ok() {
+            return Err(self.io(
+                "create",
+                full,
+                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the receipt exists"),
+            ));
+        }
+        write_then_rename(&self.receipts, &name, r.to_json_pretty().as_bytes())
+            .map_err(|e| self.io("write", full.clone(), e))?;
+        sync_dir(&self.receipts).map_err(|e| self.io("sync", RECEIPTS.into(), e))?;
+        self.next = seq + 1;
+        self.head = Some(r.hash.clone());
+        Ok(Appended {
+            seq,
+            hash: r.hash.clone(),
+        })
+    }
+
+    /// Stores the blobs `r` names, each checked against its name in `r` (a blob the receipt
+    /// names but that is missing, or the reverse, is a [`LogError::Mismatch`]), and syncs the
+    /// blob directory when one was written.
+    fn store_blobs(&self, r: &Receipt, blobs: &RunBlobs) -> Result<(), LogError> {
         let expect = |field: &'static str, expected: &str, actual: String| {
             if expected == actual {
                 Ok(())
@@ -411,7 +445,6 @@ impl Log {
                 })
             }
         };
-        expect("hash", &r.hash, r.compute_hash())?;
         let mut wrote = false;
         let mut put = |field: &'static str, expected: Option<&str>, bytes: Option<&[u8]>| {
             let Some(bytes) = bytes else {
@@ -448,25 +481,7 @@ impl Log {
         if wrote {
             sync_dir(self.blobs.dir()).map_err(|e| self.io("sync", BLOBS.into(), e))?;
         }
-        let seq = self.next;
-        let name = receipt_name(seq);
-        let full = format!("{RECEIPTS}/{name}");
-        if self.receipts.symlink_metadata(&name).is_ok() {
-            return Err(self.io(
-                "create",
-                full,
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the receipt exists"),
-            ));
-        }
-        write_then_rename(&self.receipts, &name, r.to_json_pretty().as_bytes())
-            .map_err(|e| self.io("write", full.clone(), e))?;
-        sync_dir(&self.receipts).map_err(|e| self.io("sync", RECEIPTS.into(), e))?;
-        self.next = seq + 1;
-        self.head = Some(r.hash.clone());
-        Ok(Appended {
-            seq,
-            hash: r.hash.clone(),
-        })
+        Ok(())
     }
 
     /// Reads and checks the blob a receipt's `field` names.
