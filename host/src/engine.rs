@@ -50,18 +50,7 @@ impl std::fmt::Display for Backend {
     }
 }
 
-/// What identifies an engine configuration in receipts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fingerprint {
-    /// imr's version.
-    pub imr_version: String,
-    /// wasmtime's version.
-    pub wasmtime_version: String,
-    /// The host protocol version.
-    pub protocol: u32,
-    /// blake3 of the canonical description of the configuration (hex).
-    pub config_hash: String,
-}
+pub use imr_runlog::Fingerprint;
 
 /// A wasmtime engine configured for deterministic, metered execution, and the
 /// limits of the runs it makes.

@@ -1,131 +1,43 @@
-//! What a guest did wrong, by names imr owns.
+//! What a guest did wrong, by names imr owns: the classification of wasmtime's traps and
+//! lifting errors into the receipt vocabulary ([`TrapCode`], [`AbiFault`], defined in
+//! `imr_runlog::guest_fault` as plain data and re-exported here).
 //!
 //! Receipts are hashed, so what they record must not depend on how wasmtime happens to spell
-//! things. [`TrapCode`] gives every wasmtime trap a stable name (the names are those wasmtime
-//! 48's `Trap` variants had when receipts first recorded them, so older logs read unchanged);
-//! [`AbiFault`] names the ways a component can break the canonical ABI when the host lifts
-//! what it returned or logged. Both are properties of the component and its input, identical
-//! on every validator, so both are results with a receipt, never "no result".
+//! things: [`trap_code`] maps each wasmtime trap to its stable name, [`abi_fault`] each
+//! lifting error the pinned wasmtime reports to the ABI fault it means.
 
-use serde::{Deserialize, Serialize};
 use wasmtime::Trap;
 
-/// A wasm trap, by a stable name (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TrapCode {
-    /// An out-of-bounds memory access.
-    MemoryOutOfBounds,
-    /// A misaligned atomic access.
-    HeapMisaligned,
-    /// An out-of-bounds table access.
-    TableOutOfBounds,
-    /// An indirect call to a null table entry.
-    IndirectCallToNull,
-    /// An indirect call with the wrong signature.
-    BadSignature,
-    /// An integer overflow (`i32.div_s` of `MIN` by -1, ...).
-    IntegerOverflow,
-    /// An integer division by zero.
-    IntegerDivisionByZero,
-    /// A float-to-int conversion out of range or of NaN.
-    BadConversionToInteger,
-    /// An `unreachable` instruction (a Rust panic or abort ends here).
-    UnreachableCodeReached,
-    /// A null reference.
-    NullReference,
-    /// An out-of-bounds array access.
-    ArrayOutOfBounds,
-    /// An allocation too large.
-    AllocationTooLarge,
-    /// A failed cast.
-    CastFailure,
-    /// A component instance entered when it may not be.
-    CannotEnterComponent,
-    /// A component instance left when it may not be.
-    CannotLeaveComponent,
-    /// An invalid `char` bit pattern crossing a component boundary.
-    InvalidChar,
-    /// A string out of bounds crossing a component boundary.
-    StringOutOfBounds,
-    /// A list out of bounds crossing a component boundary.
-    ListOutOfBounds,
-    /// An invalid variant discriminant crossing a component boundary.
-    InvalidDiscriminant,
-    /// An unaligned pointer crossing a component boundary.
-    UnalignedPointer,
-    /// Any other trap code of the pinned wasmtime (its features that imr disables: GC, stack
-    /// switching, async). Still deterministic for a given engine fingerprint.
-    Other,
-}
+pub use imr_runlog::guest_fault::{AbiFault, TrapCode};
 
-impl TrapCode {
-    /// The stable code of a wasmtime trap, or `None` for the traps that are not the guest's
-    /// own fault and get their own [`RunError`](crate::RunError) variants (fuel, stack,
-    /// interrupts).
-    pub fn of(trap: Trap) -> Option<Self> {
-        Some(match trap {
-            Trap::StackOverflow | Trap::OutOfFuel | Trap::Interrupt => return None,
-            Trap::MemoryOutOfBounds => Self::MemoryOutOfBounds,
-            Trap::HeapMisaligned => Self::HeapMisaligned,
-            Trap::TableOutOfBounds => Self::TableOutOfBounds,
-            Trap::IndirectCallToNull => Self::IndirectCallToNull,
-            Trap::BadSignature => Self::BadSignature,
-            Trap::IntegerOverflow => Self::IntegerOverflow,
-            Trap::IntegerDivisionByZero => Self::IntegerDivisionByZero,
-            Trap::BadConversionToInteger => Self::BadConversionToInteger,
-            Trap::UnreachableCodeReached => Self::UnreachableCodeReached,
-            Trap::NullReference => Self::NullReference,
-            Trap::ArrayOutOfBounds => Self::ArrayOutOfBounds,
-            Trap::AllocationTooLarge => Self::AllocationTooLarge,
-            Trap::CastFailure => Self::CastFailure,
-            Trap::CannotEnterComponent => Self::CannotEnterComponent,
-            Trap::CannotLeaveComponent => Self::CannotLeaveComponent,
-            Trap::InvalidChar => Self::InvalidChar,
-            Trap::StringOutOfBounds => Self::StringOutOfBounds,
-            Trap::ListOutOfBounds => Self::ListOutOfBounds,
-            Trap::InvalidDiscriminant => Self::InvalidDiscriminant,
-            Trap::UnalignedPointer => Self::UnalignedPointer,
-            _ => Self::Other,
-        })
-    }
-}
-
-impl std::fmt::Display for TrapCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self, f)
-    }
-}
-
-/// How a component broke the canonical ABI when the host lifted a value from it (the result
-/// of `score`, or the arguments of `host.log`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AbiFault {
-    /// A string that is not UTF-8.
-    InvalidUtf8,
-    /// A result, variant or enum case number out of range.
-    InvalidDiscriminant,
-    /// A list or string pointer/length outside the guest's memory.
-    OutOfBounds,
-    /// A return area or string pointer not aligned as the ABI requires.
-    Misaligned,
-    /// More data than the host copies out of a guest in one call (wasmtime's 128 MiB
-    /// host-call copy budget): far over every output cap.
-    CopyLimit,
-}
-
-impl std::fmt::Display for AbiFault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::InvalidUtf8 => "a string is not valid UTF-8",
-            Self::InvalidDiscriminant => "a result, variant or enum case is out of range",
-            Self::OutOfBounds => "a list or string lies outside the guest's memory",
-            Self::Misaligned => "a pointer is not aligned as the canonical ABI requires",
-            Self::CopyLimit => {
-                "it handed the host more than the 128 MiB one call may copy (over every output cap)"
-            }
-        })
-    }
+/// The stable code of a wasmtime trap, or `None` for the traps that are not the guest's
+/// own fault and get their own [`RunError`](crate::RunError) variants (fuel, stack,
+/// interrupts).
+pub fn trap_code(trap: Trap) -> Option<TrapCode> {
+    Some(match trap {
+        Trap::StackOverflow | Trap::OutOfFuel | Trap::Interrupt => return None,
+        Trap::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
+        Trap::HeapMisaligned => TrapCode::HeapMisaligned,
+        Trap::TableOutOfBounds => TrapCode::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapCode::IndirectCallToNull,
+        Trap::BadSignature => TrapCode::BadSignature,
+        Trap::IntegerOverflow => TrapCode::IntegerOverflow,
+        Trap::IntegerDivisionByZero => TrapCode::IntegerDivisionByZero,
+        Trap::BadConversionToInteger => TrapCode::BadConversionToInteger,
+        Trap::UnreachableCodeReached => TrapCode::UnreachableCodeReached,
+        Trap::NullReference => TrapCode::NullReference,
+        Trap::ArrayOutOfBounds => TrapCode::ArrayOutOfBounds,
+        Trap::AllocationTooLarge => TrapCode::AllocationTooLarge,
+        Trap::CastFailure => TrapCode::CastFailure,
+        Trap::CannotEnterComponent => TrapCode::CannotEnterComponent,
+        Trap::CannotLeaveComponent => TrapCode::CannotLeaveComponent,
+        Trap::InvalidChar => TrapCode::InvalidChar,
+        Trap::StringOutOfBounds => TrapCode::StringOutOfBounds,
+        Trap::ListOutOfBounds => TrapCode::ListOutOfBounds,
+        Trap::InvalidDiscriminant => TrapCode::InvalidDiscriminant,
+        Trap::UnalignedPointer => TrapCode::UnalignedPointer,
+        _ => TrapCode::Other,
+    })
 }
 
 /// The messages with which the pinned wasmtime (48.0.8, `runtime/component/func/typed.rs`

@@ -55,9 +55,11 @@ pub mod mechanism;
 pub mod out_lock;
 pub mod outputs;
 pub mod provenance;
-pub mod receipt;
+/// Receipts: what a run proves, hash-chained (the `imr-runlog` crate's).
+pub use imr_runlog::receipt;
 pub mod replay;
-pub mod run_blobs;
+/// The bytes a receipt names (the `imr-runlog` crate's).
+pub use imr_runlog::run_blobs;
 pub mod runlog;
 pub mod runner;
 mod sandbox;

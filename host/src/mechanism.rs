@@ -10,7 +10,7 @@ use crate::bindings::{self, MechanismPre};
 use crate::cache::{ArtifactCache, CacheOutcome};
 use crate::engine::{DeterministicEngine, MAX_WASM_STACK};
 use crate::error::{LoadError, RunError};
-use crate::guest_fault::{self, TrapCode};
+use crate::guest_fault;
 use crate::limits::cap_message;
 use crate::sandbox::{add_host_to_linker, LogLine, Sandbox};
 use crate::validate::validate_outcome;
@@ -380,7 +380,7 @@ fn classify(
                 limit: u64::from(crate::stack_limit::per_instance_limit(limits.instances)),
             }
         }
-        Some(&trap) => match (sandbox.memory_refused, TrapCode::of(trap)) {
+        Some(&trap) => match (sandbox.memory_refused, guest_fault::trap_code(trap)) {
             // The allocator aborts (`unreachable`) when growth is refused.
             (Some(requested), _) => RunError::MemoryLimit {
                 requested,

@@ -1,6 +1,5 @@
 //! Per-run store state: limits, the captured log, and the `host` import.
 
-use serde::{Deserialize, Serialize};
 use wasmtime::component::Linker;
 use wasmtime::{ResourceLimiter, StoreContextMut, Trap};
 
@@ -8,14 +7,7 @@ use crate::bindings::imr::mechanism::host::Level;
 use crate::engine::LOG_CALL_FUEL;
 use crate::limits::Limits;
 
-/// One line the guest logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogLine {
-    /// `debug`, `info` or `warn`.
-    pub level: String,
-    /// The message.
-    pub message: String,
-}
+pub use imr_runlog::LogLine;
 
 /// The state of one run's store.
 pub struct Sandbox {

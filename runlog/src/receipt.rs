@@ -7,9 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Fingerprint;
-use crate::error::RunError;
-use crate::sandbox::LogLine;
+use crate::fingerprint::Fingerprint;
+use crate::guest_log::LogLine;
+use crate::run_error::RunError;
 use imr_types::Outcome;
 
 /// The format tag of receipts written by this version.

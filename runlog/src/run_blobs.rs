@@ -1,6 +1,6 @@
 //! The bytes a receipt names, as one run produced them: what the run log stores
-//! next to the receipt, each blob under its blake3. [`crate::runner::execute`]
-//! encodes them once, to hash them, and returns them; [`crate::Log::append`]
+//! next to the receipt, each blob under its blake3. `imr_host::runner::execute`
+//! encodes them once, to hash them, and returns them; the run log's `Log::append`
 //! stores them as they are.
 
 use std::sync::Arc;
