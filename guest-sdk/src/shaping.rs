@@ -183,6 +183,14 @@ impl Shaping {
         if let Some(burn) = &self.burn {
             w = helpers::with_burn(&w, burn.uid, burn.frac).map_err(|e| fail("with_burn", e))?;
         }
+        // Usually the weights are already the neurons' uids in order (ascending, so unique): take them as they
+        // are. Otherwise look each neuron up (a uid listed twice in `w` keeps its last value, as before).
+        let in_order = w.len() == neurons.len()
+            && neurons.windows(2).all(|p| p[0].uid < p[1].uid)
+            && w.iter().zip(neurons).all(|(e, n)| e.0 == n.uid);
+        if in_order {
+            return Ok(w);
+        }
         let by_uid: BTreeMap<u16, f64> = w.into_iter().collect();
         Ok(neurons
             .iter()
@@ -205,6 +213,40 @@ mod tests {
                 validator_permit: false,
             })
             .collect()
+    }
+
+    /// Weights already in the neurons' order are taken as they are; any other layout is looked up per neuron
+    /// (missing → 0, a uid listed twice → its last value), as a map would.
+    #[test]
+    fn the_result_follows_the_neurons_whatever_the_weights_order() {
+        let n = neurons(&[0, 1, 2, 3, 5]);
+        let scores = [(0, 0.0), (1, 0.3), (2, 0.1), (3, 0.7), (5, 1.0 / 3.0)];
+        let plain = Shaping::new().normalize();
+        let expected = |scores: &[(u16, f64)], n: &[Neuron]| {
+            let w = helpers::normalize_sum(scores, ZeroPolicy::AllZero).unwrap();
+            let by_uid: BTreeMap<u16, f64> = w.into_iter().collect();
+            n.iter()
+                .map(|x| (x.uid, by_uid.get(&x.uid).copied().unwrap_or(0.0)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(plain.apply(&n, &scores).unwrap(), expected(&scores, &n));
+        let mut reversed = scores;
+        reversed.reverse();
+        assert_eq!(plain.apply(&n, &reversed).unwrap(), expected(&reversed, &n));
+        let fewer = &scores[1..];
+        assert_eq!(plain.apply(&n, fewer).unwrap(), expected(fewer, &n));
+        let mut unsorted = n.clone();
+        unsorted.swap(0, 4);
+        assert_eq!(
+            plain.apply(&unsorted, &scores).unwrap(),
+            expected(&scores, &unsorted)
+        );
+        // No step at all: a uid listed twice reaches the lookup and keeps its last value.
+        let twice = [(0, 0.0), (1, 0.3), (1, 0.5), (3, 0.7), (5, 0.1)];
+        assert_eq!(
+            Shaping::new().apply(&n, &twice).unwrap(),
+            vec![(0, 0.0), (1, 0.5), (2, 0.0), (3, 0.7), (5, 0.1)]
+        );
     }
 
     #[test]

@@ -129,20 +129,28 @@ impl Default for AlphaCache {
 
 impl AlphaCache {
     /// `sigmoid.alpha_of_combined(combined)`, from the cache when it holds it.
-    #[inline]
+    #[inline(always)]
     pub fn alpha(&mut self, sigmoid: &Sigmoid, combined: I32F32) -> I32F32 {
+        let key = combined.to_bits();
+        let slot = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
+        let slot = slot as usize & (CACHE_SLOTS - 1);
+        match (self.keys.get(slot), self.values.get(slot)) {
+            (Some(&k), Some(&v)) if k == key => v,
+            _ => self.miss(sigmoid, combined, slot),
+        }
+    }
+
+    /// Compute and store the alpha of `combined` in `slot` (allocating the slots on first use):
+    /// out of line, so that the hit path stays small where it is inlined.
+    #[cold]
+    #[inline(never)]
+    fn miss(&mut self, sigmoid: &Sigmoid, combined: I32F32, slot: usize) -> I32F32 {
         if self.keys.is_empty() {
             self.keys = vec![-1; CACHE_SLOTS];
             self.values = vec![ZERO; CACHE_SLOTS];
         }
-        let key = combined.to_bits();
-        let slot = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
-        let slot = slot as usize & (CACHE_SLOTS - 1);
-        if self.keys[slot] == key {
-            return self.values[slot];
-        }
         let a = sigmoid.alpha_of_combined(combined);
-        self.keys[slot] = key;
+        self.keys[slot] = combined.to_bits();
         self.values[slot] = a;
         a
     }
@@ -266,15 +274,13 @@ pub fn clipped_ema_row(
     for &(j, v) in w {
         let ju = j as usize;
         let th = threshold.get(ju).copied().unwrap_or(ZERO);
-        let nv = if th < v {
-            if th > ZERO {
-                th
-            } else {
-                continue;
-            }
-        } else {
-            v
-        };
+        // Dropped when the threshold is <= 0 and below the weight (rare: one predictable branch);
+        // otherwise min(v, th), without a branch on the comparison (about half the entries of a
+        // dense row are clipped, in no predictable order).
+        if (th <= ZERO) & (th < v) {
+            continue;
+        }
+        let nv = if th < v { th } else { v };
         trust = trust.wrapping_add(nv);
         if let Some(r) = incentive.get_mut(ju) {
             *r = r.saturating_add(mul_sat(stake, nv));
