@@ -104,7 +104,10 @@ fn main() {
         assert_eq!(again.fuel_consumed, first.fuel_consumed);
     }
     assert_eq!(first.result.as_ref().unwrap().scores, outcome.scores);
-    eprintln!("{:>16}: {} fuel, same result on every run", "checked", first.fuel_consumed);
+    eprintln!(
+        "{:>16}: {} fuel, same result on every run",
+        "checked", first.fuel_consumed
+    );
     time("echo_run", n, || {
         black_box(echo.run(&echo_epoch, &state));
     });
