@@ -58,14 +58,16 @@ pub mod provenance;
 /// Receipts: what a run proves, hash-chained (the `imr-runlog` crate's).
 pub use imr_runlog::receipt;
 pub mod replay;
+/// The run log (the `imr-runlog` crate's `log`).
+pub use imr_runlog::log as runlog;
 /// The bytes a receipt names (the `imr-runlog` crate's).
 pub use imr_runlog::run_blobs;
-pub mod runlog;
 pub mod runner;
 mod sandbox;
 pub mod scaffold;
 pub mod session;
-pub mod signatures;
+/// Checking the validator's signatures of a log's receipts (the `imr-runlog` crate's).
+pub use imr_runlog::signatures;
 pub mod simulate;
 mod slot_reuse;
 pub mod stack_limit;

@@ -187,15 +187,7 @@ pub fn emit(
     let sw: Vec<f64> = pairs.iter().map(|p| p.1).collect();
     let n = params.effective_n(&su);
     let limit = f64::from(params.max_weight_limit) / 65535.0;
-    if params.weights_call == WeightsCall::SetWeights && params.mecid != 0 {
-        return Err(WeightsError::ChainParams {
-            problem: format!(
-                "weights_call set_weights has no mecid, but mecid is {}: use set_mechanism_weights",
-                params.mecid
-            ),
-        });
-    }
-    let call = params.weights_call;
+    let call = weights_call(params)?;
 
     let run = match sdk {
         Sdk::V10 => run_sdk10(&su, &sw, n, limit, params)?,
@@ -216,18 +208,7 @@ pub fn emit(
         .copied()
         .filter(|u| out_uids.binary_search(u).is_err())
         .collect();
-    let args = match call {
-        WeightsCall::SetWeights => {
-            call_data::set_weights_args(params.netuid, &out_uids, &values, params.version_key)
-        }
-        WeightsCall::SetMechanismWeights => call_data::set_mechanism_weights_args(
-            params.netuid,
-            params.mecid,
-            &out_uids,
-            &values,
-            params.version_key,
-        ),
-    };
+    let args = call_args(params, &out_uids, &values);
     let preflight = chain::preflight(params, &out_uids, &values, Extrinsic::SetWeights);
     Ok(Emission {
         sdk,
@@ -253,6 +234,36 @@ pub fn emit(
             call_index: call.call_index(),
         },
     })
+}
+
+/// The extrinsic the weights go out with; `set_weights` has no mechanism id, so a non-zero
+/// `mecid` needs `set_mechanism_weights`.
+fn weights_call(params: &ChainParams) -> Result<WeightsCall, WeightsError> {
+    if params.weights_call == WeightsCall::SetWeights && params.mecid != 0 {
+        return Err(WeightsError::ChainParams {
+            problem: format!(
+                "weights_call set_weights has no mecid, but mecid is {}: use set_mechanism_weights",
+                params.mecid
+            ),
+        });
+    }
+    Ok(params.weights_call)
+}
+
+/// The SCALE-encoded arguments of the weights call `params` names.
+fn call_args(params: &ChainParams, uids: &[u16], values: &[u16]) -> Vec<u8> {
+    match params.weights_call {
+        WeightsCall::SetWeights => {
+            call_data::set_weights_args(params.netuid, uids, values, params.version_key)
+        }
+        WeightsCall::SetMechanismWeights => call_data::set_mechanism_weights_args(
+            params.netuid,
+            params.mecid,
+            uids,
+            values,
+            params.version_key,
+        ),
+    }
 }
 
 /// What one SDK generation's processing gave.

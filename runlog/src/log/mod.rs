@@ -1,15 +1,17 @@
 //! The run log: a directory of content-addressed blobs and a hash chain of
 //! receipts, enough to replay any receipt and to verify the whole chain.
 //!
+//! A run (`imr_host::runner::execute`) returns its receipt with the bytes it names;
+//! the log stores both:
+//!
 //! ```no_run
-//! use imr_host::runner::execute;
-//! use imr_host::runlog::Log;
-//! # fn demo(mechanism: &imr_host::Mechanism,
-//! #         input: &imr_host::epoch::EpochInput) -> Result<(), Box<dyn std::error::Error>> {
+//! use imr_runlog::log::Log;
+//! # fn demo(receipt: &imr_runlog::Receipt,
+//! #         blobs: &imr_runlog::RunBlobs) -> Result<(), Box<dyn std::error::Error>> {
 //! let mut log = Log::open_append("run-log".as_ref())?;
 //! let previous = log.head()?.map(|r| r.hash);
-//! let executed = execute(mechanism, input, &[], previous, imr_host::weights::Sdk::V11);
-//! let appended = log.append(&executed.receipt, &executed.blobs)?;
+//! assert_eq!(receipt.previous, previous, "a receipt chains to the log's head");
+//! let appended = log.append(receipt, blobs)?;
 //! println!("receipt {} is {}", appended.seq, appended.hash);
 //! # Ok(()) }
 //! ```
@@ -40,6 +42,7 @@ use cap_std::fs::Dir;
 
 pub use blobs::{BlobState, Blobs};
 pub use error::LogError;
+pub use signatures::MAX_SIGNATURE_BYTES;
 
 use crate::receipt::Receipt;
 use crate::run_blobs::RunBlobs;
@@ -397,6 +400,40 @@ impl Log {
                 found: r.previous.clone(),
             });
         }
+        let computed = r.compute_hash();
+        if r.hash != computed {
+            return Err(LogError::Mismatch {
+                field: "hash",
+                expected: r.hash.clone(),
+                actual: computed,
+            });
+        }
+        self.store_blobs(r, blobs)?;
+        let seq = self.next;
+        let name = receipt_name(seq);
+        let full = format!("{RECEIPTS}/{name}");
+        if self.receipts.symlink_metadata(&name).is_ok() {
+            return Err(self.io(
+                "create",
+                full,
+                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the receipt exists"),
+            ));
+        }
+        write_then_rename(&self.receipts, &name, r.to_json_pretty().as_bytes())
+            .map_err(|e| self.io("write", full.clone(), e))?;
+        sync_dir(&self.receipts).map_err(|e| self.io("sync", RECEIPTS.into(), e))?;
+        self.next = seq + 1;
+        self.head = Some(r.hash.clone());
+        Ok(Appended {
+            seq,
+            hash: r.hash.clone(),
+        })
+    }
+
+    /// Stores the blobs `r` names, each checked against its name in `r` (a blob the receipt
+    /// names but that is missing, or the reverse, is a [`LogError::Mismatch`]), and syncs the
+    /// blob directory when one was written.
+    fn store_blobs(&self, r: &Receipt, blobs: &RunBlobs) -> Result<(), LogError> {
         let expect = |field: &'static str, expected: &str, actual: String| {
             if expected == actual {
                 Ok(())
@@ -408,7 +445,6 @@ impl Log {
                 })
             }
         };
-        expect("hash", &r.hash, r.compute_hash())?;
         let mut wrote = false;
         let mut put = |field: &'static str, expected: Option<&str>, bytes: Option<&[u8]>| {
             let Some(bytes) = bytes else {
@@ -445,25 +481,7 @@ impl Log {
         if wrote {
             sync_dir(self.blobs.dir()).map_err(|e| self.io("sync", BLOBS.into(), e))?;
         }
-        let seq = self.next;
-        let name = receipt_name(seq);
-        let full = format!("{RECEIPTS}/{name}");
-        if self.receipts.symlink_metadata(&name).is_ok() {
-            return Err(self.io(
-                "create",
-                full,
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the receipt exists"),
-            ));
-        }
-        write_then_rename(&self.receipts, &name, r.to_json_pretty().as_bytes())
-            .map_err(|e| self.io("write", full.clone(), e))?;
-        sync_dir(&self.receipts).map_err(|e| self.io("sync", RECEIPTS.into(), e))?;
-        self.next = seq + 1;
-        self.head = Some(r.hash.clone());
-        Ok(Appended {
-            seq,
-            hash: r.hash.clone(),
-        })
+        Ok(())
     }
 
     /// Reads and checks the blob a receipt's `field` names.

@@ -1,15 +1,14 @@
 //! Who produced a run log: checking the validator's signatures of its receipts.
 //!
 //! A validator signs each receipt's hash with its hotkey (`imr run --sign-with`, or
-//! [`Session::sign_with`](crate::Session::sign_with)); the signatures sit beside the receipts
-//! (see `runlog::signatures`). An auditor names the key to expect, as an ss58 address or as
+//! `imr_host::Session::sign_with`); the signatures sit beside the receipts
+//! (see [`crate::log`]). An auditor names the key to expect, as an ss58 address or as
 //! the validator's uid in each epoch's metagraph, and may require every receipt to be signed.
 
 use imr_signing::SignatureError;
 
-use crate::epoch::EpochInput;
+use crate::log::Log;
 use crate::receipt::Receipt;
-use crate::runlog::Log;
 
 /// Whose signature an auditor expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +80,10 @@ fn hotkey_of(log: &Log, receipt: &Receipt, uid: u16) -> Result<String, String> {
     let bytes = log
         .blob("epoch", &receipt.epoch)
         .map_err(|e| format!("cannot read the epoch to find uid {uid}'s hotkey: {e}"))?;
-    let input = EpochInput::from_canonical_bytes(&bytes)
-        .map_err(|e| format!("cannot read the epoch to find uid {uid}'s hotkey: {e}"))?;
-    input
-        .epoch
+    let (epoch, _chain) = imr_types::scale::decode_epoch(&bytes).map_err(|e| {
+        format!("cannot read the epoch to find uid {uid}'s hotkey: invalid canonical epoch encoding: {e}")
+    })?;
+    epoch
         .neurons
         .iter()
         .find(|n| n.uid == uid)
