@@ -1,5 +1,5 @@
 //! Property tests of the pairwise-ranking helpers: Elo invariance after the canonical
-//! sort, conservation laws, Bradley–Terry recovering a known strength order, and no panic
+//! sort, conservation laws, Bradley–Terry recovering a known strength order (on fixed seeds), and no panic
 //! or out-of-range output on odd inputs.
 
 use std::collections::BTreeMap;
@@ -159,21 +159,31 @@ proptest! {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
-
-    /// Four players with true ln-strengths −1.2, −0.4, 0.4, 1.2 and 1,200 games: BT must
-    /// recover the order, and each estimate must land within 0.3 of the truth.
-    #[test]
-    fn bt_recovers_a_known_strength_order(seed in any::<u64>()) {
-        let truth = [-1.2, -0.4, 0.4, 1.2];
+/// Four players with true ln-strengths −1.2, −0.4, 0.4, 1.2 and 1,200 games: BT must recover
+/// the order, and each estimate must land within 0.3 of the truth.
+///
+/// Statistical, so the tournaments come from 64 fixed seeds rather than proptest's random ones:
+/// the estimates' error is about 0.1 (median of the worst player over 4,000 seeds 0.11, 99.9th
+/// percentile 0.26), and among random seeds one in some thousands exceeds 0.3 (seed
+/// 10839269160655738782 gives 1.55 for the strongest player), which made CI fail by chance.
+#[test]
+fn bt_recovers_a_known_strength_order() {
+    let truth = [-1.2, -0.4, 0.4, 1.2];
+    let mut seeds = SplitMix64(0xB7_5EED);
+    for _ in 0..64 {
+        let seed = seeds.next();
         let m = synthetic_matches(&truth, 1_200, seed);
         let bt = bradley_terry(&[10, 11, 12, 13], &m, 1.0, 100).unwrap();
         for w in bt.windows(2) {
-            prop_assert!(w[0].1 < w[1].1, "order lost: {:?}", bt);
+            assert!(w[0].1 < w[1].1, "seed {seed}: order lost: {bt:?}");
         }
         for (i, &(_, l)) in bt.iter().enumerate() {
-            prop_assert!((l - truth[i]).abs() < 0.3, "uid {}: {} vs {}", 10 + i, l, truth[i]);
+            assert!(
+                (l - truth[i]).abs() < 0.3,
+                "seed {seed}: uid {}: {l} vs {}",
+                10 + i,
+                truth[i]
+            );
         }
     }
 }
