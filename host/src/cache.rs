@@ -209,31 +209,98 @@ impl ArtifactCache {
         component_hash: &str,
         wasm: &[u8],
     ) -> wasmtime::Result<(Component, CacheOutcome)> {
+        match self.lookup(engine, component_hash) {
+            Lookup::Hit(component) => Ok((component, CacheOutcome::Hit)),
+            miss => miss.compile(engine, wasm),
+        }
+    }
+
+    /// Looks the component up without compiling anything: a [`Lookup::Hit`] is the compiled
+    /// component of a valid entry; anything else compiles the bytes with [`Lookup::compile`].
+    ///
+    /// A hit needs only the original component's hash: the entry's key also holds the engine's
+    /// compatibility hash and every compile-relevant setting (the stack-limit instrumentation and
+    /// the compile limits among them, [`DeterministicEngine::compile_hash`]), and its MAC proves
+    /// that this user's imr wrote it after the component passed those checks. So a caller can
+    /// leave the checks and the instrumentation of the bytes to a miss.
+    pub fn lookup(&self, engine: &DeterministicEngine, component_hash: &str) -> Lookup {
         let Ok(secret) = self.check() else {
-            let component = Component::new(engine.wasmtime(), wasm)?;
-            return Ok((component, CacheOutcome::Untrusted));
+            return Lookup::Untrusted;
         };
         let entry_key = Self::entry_key(engine, component_hash);
         let path = self.entry_path(engine, component_hash);
         let existed = fs::symlink_metadata(&path).is_ok();
         if existed {
             if let Some(c) = try_load(engine, &path, &secret, &entry_key) {
-                return Ok((c, CacheOutcome::Hit));
+                return Lookup::Hit(c);
             }
         }
+        Lookup::Miss(Entry {
+            path,
+            secret,
+            entry_key,
+            existed,
+        })
+    }
+}
+
+/// What [`ArtifactCache::lookup`] found.
+pub enum Lookup {
+    /// A valid entry: the compiled component.
+    Hit(Component),
+    /// No valid entry: [`Lookup::compile`] compiles and writes it.
+    Miss(Entry),
+    /// The cache directory or its key is not private to this user: compile without it.
+    Untrusted,
+}
+
+/// The entry a [`Lookup::Miss`] will write.
+pub struct Entry {
+    path: PathBuf,
+    secret: [u8; 32],
+    entry_key: Vec<u8>,
+    existed: bool,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret.
+        f.debug_struct("Entry")
+            .field("path", &self.path)
+            .field("existed", &self.existed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lookup {
+    /// The compiled component: a hit as it is; otherwise `wasm` compiled, and on a miss
+    /// written to the cache (a cache that cannot be written is not an error).
+    pub fn compile(
+        self,
+        engine: &DeterministicEngine,
+        wasm: &[u8],
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
+        let entry = match self {
+            Lookup::Hit(component) => return Ok((component, CacheOutcome::Hit)),
+            Lookup::Untrusted => {
+                let component = Component::new(engine.wasmtime(), wasm)?;
+                return Ok((component, CacheOutcome::Untrusted));
+            }
+            Lookup::Miss(entry) => entry,
+        };
         let compiled = engine.wasmtime().precompile_component(wasm)?;
         let mut file = Vec::with_capacity(compiled.len() + 40);
         file.extend_from_slice(MAGIC);
-        file.extend_from_slice(mac(&secret, &entry_key, &compiled).as_bytes());
+        file.extend_from_slice(mac(&entry.secret, &entry.entry_key, &compiled).as_bytes());
         file.extend_from_slice(&compiled);
         // A cache that cannot be written is not an error: the run goes on. A
         // planted non-file under the entry's name is replaced by the rename.
-        let _ = write_atomic(&path, &file);
+        let _ = write_atomic(&entry.path, &file);
         // SAFETY: `compiled` was produced just now by this engine.
         let component = unsafe { Component::deserialize(engine.wasmtime(), &compiled)? };
         Ok((
             component,
-            if existed {
+            if entry.existed {
                 CacheOutcome::Repaired
             } else {
                 CacheOutcome::Miss

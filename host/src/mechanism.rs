@@ -9,7 +9,7 @@ use wasmtime::component::{
 use wasmtime::{Store, Trap};
 
 use crate::bindings::{self, MechanismPre};
-use crate::cache::{ArtifactCache, CacheOutcome};
+use crate::cache::{ArtifactCache, CacheOutcome, Lookup};
 use crate::engine::{DeterministicEngine, MAX_WASM_STACK};
 use crate::error::{LoadError, RunError};
 use crate::guest_fault;
@@ -151,21 +151,39 @@ impl Mechanism {
                 },
             ));
         }
-        // Bounded compilation: refuse what is over the compile limits before compiling.
-        crate::compile_limits::check(bytes, &engine.limits().compile).map_err(|e| match e {
-            crate::compile_limits::CompileLimitError::Malformed(m) => LoadError::Invalid(m),
-            over => LoadError::OverCompileLimit(over),
-        })?;
+        let id = blake3::hash(bytes).to_hex().to_string();
+        // A valid cache entry is the compiled, instrumented component of exactly these bytes under
+        // this engine's compile settings and compile limits (its key holds them all, and one is
+        // written only after the checks below passed): a hit skips the compile-limit check and the
+        // stack-limit rewrite, which parse every function and were nearly all of a cached load.
+        let (hit, miss) = match cache.filter(|_| stack_limit).map(|c| c.lookup(engine, &id)) {
+            Some(Lookup::Hit(component)) => (Some(component), None),
+            other => (None, other),
+        };
+        if hit.is_none() {
+            // Bounded compilation: refuse what is over the compile limits before compiling.
+            crate::compile_limits::check(bytes, &engine.limits().compile).map_err(|e| match e {
+                crate::compile_limits::CompileLimitError::Malformed(m) => LoadError::Invalid(m),
+                over => LoadError::OverCompileLimit(over),
+            })?;
+        }
+        // The run limits are not in the cache key: checked on every load.
         let initial_memory = largest_initial_memory(bytes)?;
         check_initial_memory(initial_memory, engine)?;
-        let id = blake3::hash(bytes).to_hex().to_string();
-        // What is compiled (and cached) is the instrumented component; its id stays the original's hash.
-        let wasm = crate::stack_limit::prepare(engine, bytes, stack_limit)?;
-        let (component, cache_outcome) = match cache {
-            Some(c) => c.load_or_compile(engine, &id, &wasm),
-            None => Component::new(engine.wasmtime(), &wasm).map(|c| (c, CacheOutcome::Disabled)),
-        }
-        .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let (component, cache_outcome) = match hit {
+            Some(component) => (component, CacheOutcome::Hit),
+            None => {
+                // What is compiled (and cached) is the instrumented component; its id stays the
+                // original's hash.
+                let wasm = crate::stack_limit::prepare(engine, bytes, stack_limit)?;
+                match miss {
+                    Some(lookup) => lookup.compile(engine, &wasm),
+                    None => Component::new(engine.wasmtime(), &wasm)
+                        .map(|c| (c, CacheOutcome::Disabled)),
+                }
+                .map_err(|e| LoadError::Invalid(format!("{e:#}")))?
+            }
+        };
 
         let imports = component_imports(engine, &component);
         let forbidden: Vec<String> = imports

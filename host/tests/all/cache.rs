@@ -1,7 +1,10 @@
 //! The compiled-artifact cache: a cached artifact and a fresh compile agree;
 //! a corrupted entry is recompiled, never an error.
 
-use imr_host::{ArtifactCache, CacheOutcome, Mechanism};
+use imr_host::{
+    ArtifactCache, Backend, CacheOutcome, DeterministicEngine, Limits, LoadError, Mechanism,
+    RunError,
+};
 
 use crate::support::{engine, epoch_with_params, hostile};
 
@@ -170,5 +173,52 @@ fn the_key_is_private_and_a_shared_directory_is_refused() {
     if chown.status.success() {
         let err = cache.check().unwrap_err().to_string();
         assert!(err.contains("not by the current user"), "{err}");
+    }
+}
+
+/// A hit skips the compile-limit check and the stack-limit rewrite (the entry holds the
+/// instrumented component): the cached component still stops a deep recursion at the logical
+/// stack limit with the fresh compile's fuel, and the run limits, which are not in the key, are
+/// still checked on a hit.
+#[test]
+fn a_hit_keeps_the_stack_limit_and_checks_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = ArtifactCache::new(dir.path());
+    let engine = engine();
+    let bytes = std::fs::read(hostile()).unwrap();
+    let epoch = epoch_with_params(r#"{"mode":"recurse_native","size":1000000000}"#);
+
+    let fresh = Mechanism::from_bytes(&engine, &bytes, None).unwrap();
+    let miss = Mechanism::from_bytes(&engine, &bytes, Some(&cache)).unwrap();
+    assert_eq!(miss.cache_outcome(), CacheOutcome::Miss);
+    let hit = Mechanism::from_bytes(&engine, &bytes, Some(&cache)).unwrap();
+    assert_eq!(hit.cache_outcome(), CacheOutcome::Hit);
+    let a = fresh.run(&epoch.epoch, &[]);
+    let b = hit.run(&epoch.epoch, &[]);
+    assert!(
+        matches!(b.result, Err(RunError::StackLimit { .. })),
+        "{:?}",
+        b.result
+    );
+    assert_eq!(a.result, b.result);
+    assert_eq!(a.fuel_consumed, b.fuel_consumed);
+
+    // Same compile settings (memory is a run limit, not in the key), so the same entry: still refused.
+    let small = DeterministicEngine::with(
+        Backend::Cranelift,
+        Limits {
+            memory_bytes: 64 * 1024,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        cache.entry_path(&small, hit.id()),
+        cache.entry_path(&engine, hit.id())
+    );
+    match Mechanism::from_bytes(&small, &bytes, Some(&cache)) {
+        Err(LoadError::MemoryOverLimit { limit, .. }) => assert_eq!(limit, 64 * 1024),
+        Err(other) => panic!("expected MemoryOverLimit, got {other}"),
+        Ok(_) => panic!("a component over the memory limit was loaded from the cache"),
     }
 }
