@@ -8,10 +8,10 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use imr_benches::{scenario, state_before};
 use imr_example_time_series::TimeSeries;
 use imr_guest::{Epoch, Mechanism as _};
 use imr_host::build::{build_guest, BuildOptions};
@@ -31,32 +31,6 @@ fn guest(dir: &str) -> Vec<u8> {
     let built = build_guest(&workspace().join(dir), &BuildOptions::default())
         .expect("build the guest (rustup target add wasm32-unknown-unknown)");
     std::fs::read(built.path).unwrap()
-}
-
-/// Epoch inputs of a scenario, parsed like the host parses them.
-fn inputs(texts: &[String]) -> Vec<EpochInput> {
-    texts
-        .iter()
-        .map(|t| EpochInput::parse(t.as_bytes(), Path::new("bench.json")).unwrap())
-        .collect()
-}
-
-/// The state before epoch `k`, by running the native mechanism over the earlier epochs.
-fn state_before(epochs: &[EpochInput], k: usize) -> Vec<u8> {
-    let mut state = Vec::new();
-    for input in &epochs[..k] {
-        state = TimeSeries::score(&input.epoch, &state).unwrap().state;
-    }
-    state
-}
-
-fn scenario(miners: Option<u16>) -> Vec<EpochInput> {
-    let days = imr_ts_scenario::series::generate();
-    let files = match miners {
-        None => imr_ts_scenario::scenario::generate(&days),
-        Some(m) => imr_ts_scenario::scenario::scaled(&days, m, 8),
-    };
-    inputs(&files.iter().map(|f| f.to_text()).collect::<Vec<_>>())
 }
 
 fn load_and_instantiate(c: &mut Criterion) {

@@ -8,12 +8,9 @@
 
 #![allow(missing_docs)]
 
-use std::path::Path;
-
 use imr_example_time_series::TimeSeries;
 use imr_guest::Mechanism as _;
 use imr_host::build::{build_guest, BuildOptions};
-use imr_host::epoch::EpochInput;
 use imr_host::runner::execute;
 use imr_host::{DeterministicEngine, Mechanism};
 use imr_weights::Sdk;
@@ -23,20 +20,7 @@ fn main() {
     let mode = args.get(1).map(String::as_str).unwrap_or("native");
     let miners: u16 = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(4096);
     let n: u32 = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(50);
-    let days = imr_ts_scenario::series::generate();
-    let (files, k) = if miners == 12 {
-        (imr_ts_scenario::scenario::generate(&days), 100)
-    } else {
-        (imr_ts_scenario::scenario::scaled(&days, miners - 1, 8), 7)
-    };
-    let epochs: Vec<EpochInput> = files
-        .iter()
-        .map(|f| EpochInput::parse(f.to_text().as_bytes(), Path::new("prof.json")).unwrap())
-        .collect();
-    let mut state = Vec::new();
-    for input in &epochs[..k] {
-        state = TimeSeries::score(&input.epoch, &state).unwrap().state;
-    }
+    let (epochs, k, state) = imr_benches::measured_epoch(miners);
     let input = &epochs[k];
     let m = (mode != "native").then(|| {
         let path = match args.get(4) {
