@@ -132,7 +132,9 @@ pub fn weighted_median_columns_known(
     let any_negative = !known.non_negative && rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     // Tasks of a few blocks (a task carries its row cursors from block to block), so that two
     // threads share the 34 blocks of 4352 columns evenly.
-    let per_block = par.map_items(blocks, BLOCKS_PER_TASK, Scratch::default, |s, b| {
+    // Small matrices (a few blocks) get one block per task, so that both threads get some.
+    let per_task = (blocks / 8).clamp(1, BLOCKS_PER_TASK);
+    let per_block = par.map_items(blocks, per_task, Scratch::default, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
         if any_negative {
             s.dense.clear();

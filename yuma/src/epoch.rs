@@ -113,13 +113,6 @@ pub fn run_epoch_traced(
     input: &EpochInput,
 ) -> Result<(EpochOutput, EpochTrace), YumaError> {
     input.validate(hp)?;
-    let n = input.n();
-    let n16 = n as u16;
-    let current_block = input.current_block;
-    let tempo = hp.tempo as u64;
-    let zeros = vec![0u64; n];
-    let last_update = input.last_update.as_deref().unwrap_or(&zeros);
-    let block_at_registration = input.block_at_registration.as_deref().unwrap_or(&zeros);
     let entries: usize = input
         .weights
         .iter()
@@ -127,6 +120,24 @@ pub fn run_epoch_traced(
         .flat_map(|m| m.iter().map(Vec::len))
         .sum();
     let par = Par::for_entries(entries);
+    if par.is_parallel() && rayon::current_thread_index().is_none() {
+        // Called from outside the pool: the whole epoch moves onto a worker thread once, so
+        // that each parallel pass forks from inside the pool (a pass started from outside
+        // parks this thread and wakes it again, which costs more than a small pass).
+        return Ok(rayon::scope(|_| epoch(hp, input, par)));
+    }
+    Ok(epoch(hp, input, par))
+}
+
+/// The epoch of [`run_epoch_traced`] on a validated input.
+fn epoch(hp: &Hyperparams, input: &EpochInput, par: Par) -> (EpochOutput, EpochTrace) {
+    let n = input.n();
+    let n16 = n as u16;
+    let current_block = input.current_block;
+    let tempo = hp.tempo as u64;
+    let zeros = vec![0u64; n];
+    let last_update = input.last_update.as_deref().unwrap_or(&zeros);
+    let block_at_registration = input.block_at_registration.as_deref().unwrap_or(&zeros);
 
     // S1. Activity.
     let cutoff = hp.activity_cutoff();
@@ -330,5 +341,5 @@ pub fn run_epoch_traced(
         dividends,
         liquid_alpha_consensus_source,
     };
-    Ok((output, trace))
+    (output, trace)
 }

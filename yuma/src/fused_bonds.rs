@@ -13,8 +13,8 @@
 use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
-use crate::exact_div::{proportion_to_u16, Divisor};
-use crate::fixed::{mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
+use crate::exact_div::{proportion_to_u16, Divisor, U16SumDivisor};
+use crate::fixed::{is_proportion, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -283,10 +283,10 @@ fn yuma3_fused_row(
         let clipped = if th < v { th } else { v };
         trust = trust.wrapping_add(clipped);
         if let Some(r) = incentive.get_mut(ju) {
-            *r = r.saturating_add(mul_sat(stake, clipped));
+            *r = r.saturating_add(mul_prop(stake, clipped));
         }
         let bond = u16_bond_proportion(bv);
-        let ema = mul_sat(alpha, clipped).saturating_add(mul_sat(one_minus_alpha, bond));
+        let ema = mul_prop(alpha, clipped).saturating_add(mul_prop(one_minus_alpha, bond));
         if ema > ZERO {
             if let Some(c) = sums.get_mut(ju) {
                 *c = c.saturating_add(ema);
@@ -306,14 +306,14 @@ fn yuma3_fused_row(
             let clipped = if th < v { th } else { v };
             trust = trust.wrapping_add(clipped);
             if let Some(r) = incentive.get_mut(j as usize) {
-                *r = r.saturating_add(mul_sat(stake, clipped));
+                *r = r.saturating_add(mul_prop(stake, clipped));
             }
-            ema = mul_sat(alpha, clipped);
+            ema = mul_prop(alpha, clipped);
         }
         if jb <= ja {
             let v = u16_bond_proportion(bonds[b].1);
             b += 1;
-            ema = ema.saturating_add(mul_sat(one_minus_alpha, v));
+            ema = ema.saturating_add(mul_prop(one_minus_alpha, v));
         }
         let j = ja.min(jb) as usize;
         if ema > ZERO {
@@ -349,11 +349,15 @@ fn dense_row(inp: &BondInputs<'_>, i: usize) -> bool {
 
 /// What the one-walk rows need of the whole epoch: the weights for bonds are the clipped
 /// weights (bonds penalty 1), consensus >= 0 (a clip then only drops entries it would set to
-/// 0), and the bond mask passes every stored entry.
-fn fusable_epoch(inp: &BondInputs<'_>) -> bool {
+/// 0), and the bond mask passes every stored entry. They also multiply by the active stake and
+/// the EMA's `alpha` and `1 - alpha` with [`mul_prop`], so those must be proportions in [0, 1]
+/// (always so for the chain's inputs: the stake is normalized, `alpha = 1 - bma / 10^6`).
+fn fusable_epoch(inp: &BondInputs<'_>, alpha: I32F32) -> bool {
     inp.weights.ratio == ONE
         && inp.weights.consensus.iter().all(|&c| c >= ZERO)
         && (inp.stored.is_none() || inp.last_tempo > inp.latest_registration)
+        && is_proportion(alpha)
+        && inp.active_stake.iter().all(|&s| is_proportion(s))
 }
 
 /// The stored bond row `i` (empty when there is none).
@@ -365,9 +369,10 @@ fn stored_row<'a>(inp: &BondInputs<'a>, i: usize) -> &'a [(u16, u16)] {
 
 /// Classic's pass A over row `i` in one walk per row when [`fusable_epoch`] holds: the stored
 /// bonds' column sums (`partial[..n]`), and from the weights clipped at consensus the validator
-/// trust (returned), the bond delta's column sums (`partial[n..2n]`) and the incentive partial
-/// (`partial[2n..3n]`). The delta entry `clipped · stake` and the incentive's `stake · clipped`
-/// are the same product. An entry the clip would drop is kept as 0 and adds 0 everywhere.
+/// trust (returned) and the incentive partial (`partial[n..2n]`), which is also the bond delta's
+/// column sums: with bonds penalty 1 the delta entry `clipped · stake` and the incentive's
+/// `stake · clipped` are the same product. An entry the clip would drop is kept as 0 and adds
+/// 0 everywhere.
 fn classic_fused_sums_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
@@ -375,9 +380,8 @@ fn classic_fused_sums_row(
     stake: I32F32,
     partial: &mut [I32F32],
 ) -> I32F32 {
-    let n = partial.len() / 3;
-    let (bond_sums, rest) = partial.split_at_mut(n);
-    let (delta_sums, incentive) = rest.split_at_mut(n);
+    let n = partial.len() / 2;
+    let (bond_sums, incentive) = partial.split_at_mut(n);
     for &(j, v) in bonds {
         if let Some(c) = bond_sums.get_mut(j as usize) {
             *c = c.saturating_add(u16_to_fixed(v));
@@ -388,13 +392,8 @@ fn classic_fused_sums_row(
         let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
         let clipped = if th < v { th } else { v };
         trust = trust.wrapping_add(clipped);
-        let product = mul_sat(stake, clipped);
-        if let (Some(d), Some(r)) = (
-            delta_sums.get_mut(j as usize),
-            incentive.get_mut(j as usize),
-        ) {
-            *d = d.saturating_add(product);
-            *r = r.saturating_add(product);
+        if let Some(r) = incentive.get_mut(j as usize) {
+            *r = r.saturating_add(mul_prop(stake, clipped));
         }
     }
     trust
@@ -402,7 +401,7 @@ fn classic_fused_sums_row(
 
 /// The column divisors of classic's pass B.
 struct ClassicDivisors<'a> {
-    bonds: &'a [Divisor],
+    bonds: &'a [U16SumDivisor],
     delta: &'a [Divisor],
 }
 
@@ -434,11 +433,13 @@ fn classic_fused_ema_row(
         let ju = j as usize;
         let th = consensus.get(ju).copied().unwrap_or(ZERO);
         let clipped = if th < v { th } else { v };
-        let delta = mul_sat(clipped, stake);
+        let delta = mul_prop(stake, clipped);
         let delta = div.delta.get(ju).map_or(delta, |d| d.normalize(delta));
-        let bond = u16_to_fixed(bv);
-        let bond = div.bonds.get(ju).map_or(bond, |d| d.normalize(bond));
-        let ema = mul_sat(alpha, delta).saturating_add(mul_sat(one_minus_alpha, bond));
+        let bond = div
+            .bonds
+            .get(ju)
+            .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
+        let ema = mul_prop(alpha, delta).saturating_add(mul_prop(one_minus_alpha, bond));
         if ema > ZERO && ju < n {
             out.push((j, ema));
             sums[ju] = sums[ju].saturating_add(ema);
@@ -457,19 +458,21 @@ fn classic_fused_ema_row(
             a += 1;
             let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
             let clipped = if th < v { th } else { v };
-            let delta = mul_sat(clipped, stake);
+            let delta = mul_prop(stake, clipped);
             let delta = div
                 .delta
                 .get(j as usize)
                 .map_or(delta, |d| d.normalize(delta));
-            ema = mul_sat(alpha, delta);
+            ema = mul_prop(alpha, delta);
         }
         if jb <= ja {
             let (j, v) = bonds[b];
             b += 1;
-            let v = u16_to_fixed(v);
-            let v = div.bonds.get(j as usize).map_or(v, |d| d.normalize(v));
-            ema = ema.saturating_add(mul_sat(one_minus_alpha, v));
+            let v = div
+                .bonds
+                .get(j as usize)
+                .map_or(u16_to_fixed(v), |d| d.normalize_u16(v));
+            ema = ema.saturating_add(mul_prop(one_minus_alpha, v));
         }
         let j = ja.min(jb) as usize;
         if ema > ZERO && j < n {
@@ -488,13 +491,18 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let n = inp.n;
     // Rows of the usual case take one walk per pass (`classic_fused_sums_row`,
     // `classic_fused_ema_row`).
-    let fusable = fusable_epoch(inp);
-    // Pass A: validator trust and incentive (S9–S10, incentive partials in [2n, 3n)), and the
-    // column sums of the stored bonds (as integers) and of the bond delta (row_hadamard of the
-    // weights for bonds with the active stake) in columns [0, n) and [n, 2n).
+    let alpha = ema_alpha(hp.bonds_moving_average);
+    let fusable = fusable_epoch(inp, alpha);
+    // Pass A: validator trust and incentive (S9–S10), and the column sums of the stored bonds
+    // (as integers, in columns [0, n)) and of the bond delta (row_hadamard of the weights for
+    // bonds with the active stake). With bonds penalty 1 (every fusable epoch) the weights for
+    // bonds are the clipped weights and the delta's column sums are the incentive's (the same
+    // products, `mul_sat` commutes): the incentive partials are in [n, 2n) and double as the
+    // delta's. Otherwise the delta's are in [n, 2n) and the incentive's in [2n, 3n).
+    let incentive_at = if fusable { n } else { 2 * n };
     let (validator_trust, sums) = par.map_rows_reduce(
         n,
-        3 * n,
+        incentive_at + n,
         ZERO,
         Scratch::default,
         |s, i, p| {
@@ -515,7 +523,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 ZERO
             } else {
                 let stake = scale.unwrap_or(ZERO);
-                trust_and_incentive(clipped, stake, &mut p.values()[2 * n..])
+                trust_and_incentive(clipped, stake, &mut p.values()[incentive_at..])
             };
             if s.bonds.is_empty() && (w.is_empty() || scale.is_none()) {
                 return trust;
@@ -526,22 +534,24 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     *c = c.saturating_add(v);
                 }
             }
-            if let Some(scale) = scale {
-                for &(j, v) in w {
-                    if let Some(c) = p[n..2 * n].get_mut(j as usize) {
-                        *c = c.saturating_add(mul_sat(v, scale));
+            match scale {
+                Some(scale) if !fusable => {
+                    for &(j, v) in w {
+                        if let Some(c) = p[n..2 * n].get_mut(j as usize) {
+                            *c = c.saturating_add(mul_sat(v, scale));
+                        }
                     }
                 }
+                _ => {}
             }
             trust
         },
         sat_add_col,
     );
-    let mut incentive = sums[2 * n..].to_vec();
+    let mut incentive = sums[incentive_at..].to_vec();
     inplace_normalize(&mut incentive);
-    let bond_div = divisors(&sums[..n]);
+    let bond_div: Vec<U16SumDivisor> = sums[..n].iter().map(|&d| U16SumDivisor::new(d)).collect();
     let delta_div = divisors(&sums[n..2 * n]);
-    let alpha = ema_alpha(hp.bonds_moving_average);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
     let div = ClassicDivisors {
@@ -565,7 +575,11 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 return classic_fused_ema_row(w, stored, consensus, stake, &div, alpha, p.values());
             }
             inp.bond_row(i, u16_to_fixed, &mut s.bonds);
-            normalize_row(&mut s.bonds, &bond_div);
+            for (j, v) in s.bonds.iter_mut() {
+                if let Some(d) = bond_div.get(*j as usize) {
+                    *v = d.general().normalize(*v);
+                }
+            }
             let w = inp.weights.row(i, &mut s.weights);
             let scale = inp.active_stake[i];
             s.delta.clear();
@@ -614,7 +628,9 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             for &(j, v) in &ema[i] {
                 let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
-                total = total.saturating_add(mul_sat(x, v));
+                // `v` is a proportion: every EMA entry is > 0, names a column < n and is at
+                // most its column's (saturating) sum of such entries.
+                total = total.saturating_add(mul_prop(v, x));
                 let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 stored.push((j, proportion_to_u16(up)));
             }
@@ -657,7 +673,7 @@ pub fn yuma3(
     let sigmoid = Sigmoid::new(hp);
     let alpha = ema_alpha(hp.bonds_moving_average);
     // Rows of the usual case take one merge walk (`yuma3_fused_row`).
-    let fusable = fusable_epoch(inp);
+    let fusable = fusable_epoch(inp, alpha);
     // Pass A: validator trust and incentive (S9–S10, incentive partials in [n, 2n)), the EMA
     // (constant or liquid alpha) per row, and its column sums in [0, n). The weights and the
     // bonds both have n rows.
@@ -713,7 +729,12 @@ pub fn yuma3(
     let (ema, validator_trust): (Vec<SparseRow>, Vec<I32F32>) = rows.into_iter().unzip();
     let mut incentive = sums[n..].to_vec();
     inplace_normalize(&mut incentive);
-    let ema_div = divisors(&sums[..n]);
+    // Per column: the divisor of the EMA (its sum) and the incentive.
+    let columns: Vec<(Divisor, I32F32)> = sums[..n]
+        .iter()
+        .zip(&incentive)
+        .map(|(&sum, &x)| (Divisor::new(sum), x))
+        .collect();
     // Pass B: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
@@ -721,14 +742,18 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
-            let mut stored = Vec::with_capacity(row.len());
+            let stored: U16Row = row
+                .iter()
+                .map(|&(j, v)| (j, proportion_to_u16(v)))
+                .collect();
             for &(j, v) in row {
-                stored.push((j, proportion_to_u16(v)));
-                let Some(&x) = incentive.get(j as usize) else {
+                let Some(&(d, x)) = columns.get(j as usize) else {
                     continue;
                 };
-                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
-                total = total.wrapping_add(mul_sat(v, x));
+                // A proportion: every EMA entry is > 0 and at most its column's (saturating)
+                // sum of such entries.
+                let v = d.normalize(v);
+                total = total.wrapping_add(mul_prop(v, x));
             }
             (total, stored)
         },
