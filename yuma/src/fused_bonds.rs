@@ -183,6 +183,9 @@ pub struct BondInputs<'a> {
     pub latest_registration: u64,
     /// Normalized active stake.
     pub active_stake: &'a [I32F32],
+    /// True only when every weights row is a proportion row (normalized by a sum that did not
+    /// wrap: every entry in [0, 1]).
+    pub weights_are_proportions: bool,
     /// The weights for bonds, row by row.
     pub weights: WeightsForBonds<'a>,
 }
@@ -283,13 +286,13 @@ fn yuma3_fused_row(
         let clipped = if th < v { th } else { v };
         trust = trust.wrapping_add(clipped);
         if let Some(r) = incentive.get_mut(ju) {
-            *r = r.saturating_add(mul_prop(stake, clipped));
+            *r += mul_prop(stake, clipped);
         }
         let bond = u16_bond_proportion(bv);
-        let ema = mul_prop(alpha, clipped).saturating_add(mul_prop(one_minus_alpha, bond));
+        let ema = mul_prop(alpha, clipped) + mul_prop(one_minus_alpha, bond);
         if ema > ZERO {
             if let Some(c) = sums.get_mut(ju) {
-                *c = c.saturating_add(ema);
+                *c += ema;
                 out.push((j, ema));
             }
         }
@@ -306,19 +309,19 @@ fn yuma3_fused_row(
             let clipped = if th < v { th } else { v };
             trust = trust.wrapping_add(clipped);
             if let Some(r) = incentive.get_mut(j as usize) {
-                *r = r.saturating_add(mul_prop(stake, clipped));
+                *r += mul_prop(stake, clipped);
             }
             ema = mul_prop(alpha, clipped);
         }
         if jb <= ja {
             let v = u16_bond_proportion(bonds[b].1);
             b += 1;
-            ema = ema.saturating_add(mul_prop(one_minus_alpha, v));
+            ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
         if ema > ZERO {
             if let Some(c) = sums.get_mut(j) {
-                *c = c.saturating_add(ema);
+                *c += ema;
                 out.push((j as u16, ema));
             }
         }
@@ -352,12 +355,20 @@ fn dense_row(inp: &BondInputs<'_>, i: usize) -> bool {
 /// 0), and the bond mask passes every stored entry. They also multiply by the active stake and
 /// the EMA's `alpha` and `1 - alpha` with [`mul_prop`], so those must be proportions in [0, 1]
 /// (always so for the chain's inputs: the stake is normalized, `alpha = 1 - bma / 10^6`).
+///
+/// And every weights row must be a proportion row ([`BondInputs::weights_are_proportions`]),
+/// which bounds every value the one-walk rows add: consensus (a median of the weights, or 0)
+/// and the clipped weights are in [0, 1], every product with a proportion is at most 1, an EMA
+/// entry at most 2, so no column sum of at most 65536 rows nor any row sum over at most 65536
+/// columns comes near 2^63, and the chain's saturating additions are plain additions there
+/// (they stay saturating where the bound does not hold, such as the u16 bond sums).
 fn fusable_epoch(inp: &BondInputs<'_>, alpha: I32F32) -> bool {
     inp.weights.ratio == ONE
         && inp.weights.consensus.iter().all(|&c| c >= ZERO)
         && (inp.stored.is_none() || inp.last_tempo > inp.latest_registration)
         && is_proportion(alpha)
         && inp.active_stake.iter().all(|&s| is_proportion(s))
+        && inp.weights_are_proportions
 }
 
 /// The stored bond row `i` (empty when there is none).
@@ -393,7 +404,7 @@ fn classic_fused_sums_row(
         let clipped = if th < v { th } else { v };
         trust = trust.wrapping_add(clipped);
         if let Some(r) = incentive.get_mut(j as usize) {
-            *r = r.saturating_add(mul_prop(stake, clipped));
+            *r += mul_prop(stake, clipped);
         }
     }
     trust
@@ -439,10 +450,10 @@ fn classic_fused_ema_row(
             .bonds
             .get(ju)
             .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
-        let ema = mul_prop(alpha, delta).saturating_add(mul_prop(one_minus_alpha, bond));
+        let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
         if ema > ZERO && ju < n {
             out.push((j, ema));
-            sums[ju] = sums[ju].saturating_add(ema);
+            sums[ju] += ema;
             if maxima[ju] < ema {
                 maxima[ju] = ema;
             }
@@ -472,12 +483,12 @@ fn classic_fused_ema_row(
                 .bonds
                 .get(j as usize)
                 .map_or(u16_to_fixed(v), |d| d.normalize_u16(v));
-            ema = ema.saturating_add(mul_prop(one_minus_alpha, v));
+            ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
         if ema > ZERO && j < n {
             out.push((j as u16, ema));
-            sums[j] = sums[j].saturating_add(ema);
+            sums[j] += ema;
             if maxima[j] < ema {
                 maxima[j] = ema;
             }
