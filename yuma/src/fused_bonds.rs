@@ -640,8 +640,14 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
                 // `v` is a proportion: every EMA entry is > 0, names a column < n and is at
-                // most its column's (saturating) sum of such entries.
-                total = total.saturating_add(mul_prop(v, x));
+                // most its column's (saturating) sum of such entries. In a fusable epoch the
+                // incentive is a proportion too, and the sum stays far below 2^63.
+                let product = mul_prop(v, x);
+                total = if fusable {
+                    total + product
+                } else {
+                    total.saturating_add(product)
+                };
                 let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
                 stored.push((j, proportion_to_u16(up)));
             }
