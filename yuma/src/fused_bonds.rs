@@ -445,7 +445,8 @@ fn classic_fused_ema_row(
         let th = consensus.get(ju).copied().unwrap_or(ZERO);
         let clipped = if th < v { th } else { v };
         let delta = mul_prop(stake, clipped);
-        let delta = div.delta.get(ju).map_or(delta, |d| d.normalize(delta));
+        // The delta's column sum includes this entry and stays far below 2^61.
+        let delta = div.delta.get(ju).map_or(delta, |d| d.divide_bounded(delta));
         let bond = div
             .bonds
             .get(ju)
@@ -473,7 +474,7 @@ fn classic_fused_ema_row(
             let delta = div
                 .delta
                 .get(j as usize)
-                .map_or(delta, |d| d.normalize(delta));
+                .map_or(delta, |d| d.divide_bounded(delta));
             ema = mul_prop(alpha, delta);
         }
         if jb <= ja {
@@ -637,7 +638,16 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             let mut total = ZERO;
             let mut stored = Vec::with_capacity(ema[i].len());
             for &(j, v) in &ema[i] {
-                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
+                // In a fusable epoch every EMA entry is at most 2 and the column sums and
+                // normalized maxima are bounded far below 2^61.
+                let divide = |d: &Divisor, v| {
+                    if fusable {
+                        d.divide_bounded(v)
+                    } else {
+                        d.normalize(v)
+                    }
+                };
+                let v = ema_div.get(j as usize).map_or(v, |d| divide(d, v));
                 let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
                 // `v` is a proportion: every EMA entry is > 0, names a column < n and is at
                 // most its column's (saturating) sum of such entries. In a fusable epoch the
@@ -648,7 +658,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 } else {
                     total.saturating_add(product)
                 };
-                let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
+                let up = max_div.get(j as usize).map_or(v, |d| divide(d, v));
                 stored.push((j, proportion_to_u16(up)));
             }
             (total, stored)
@@ -769,7 +779,13 @@ pub fn yuma3(
                 };
                 // A proportion: every EMA entry is > 0 and at most its column's (saturating)
                 // sum of such entries.
-                let v = d.normalize(v);
+                // In a fusable epoch every EMA entry is at most 2 and each column sum far
+                // below 2^61.
+                let v = if fusable {
+                    d.divide_bounded(v)
+                } else {
+                    d.normalize(v)
+                };
                 total = total.wrapping_add(mul_prop(v, x));
             }
             (total, stored)
