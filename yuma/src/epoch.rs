@@ -131,14 +131,7 @@ pub fn run_epoch_traced(
         .chain(input.bonds.iter())
         .flat_map(|m| m.iter().map(Vec::len))
         .sum();
-    let par = Par::for_entries(entries);
-    if par.is_parallel() && rayon::current_thread_index().is_none() {
-        // Called from outside the pool: the whole epoch moves onto a worker thread once, so
-        // that each parallel pass forks from inside the pool (a pass started from outside
-        // parks this thread and wakes it again, which costs more than a small pass).
-        return Ok(rayon::scope(|_| epoch(hp, input, par)));
-    }
-    Ok(epoch(hp, input, par))
+    Ok(epoch(hp, input, Par::for_entries(entries)))
 }
 
 /// The epoch of [`run_epoch_traced`] on a validated input.
