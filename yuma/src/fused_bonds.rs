@@ -14,7 +14,7 @@ use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::exact_div::{proportion_to_u16, Divisor, U16SumDivisor};
-use crate::fixed::{is_proportion, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
+use crate::fixed::{is_proportion, lt, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -85,7 +85,7 @@ fn mat_ema_row(
     touched.sort_unstable();
     touched.dedup();
     for j in touched {
-        if acc[j] > ZERO {
+        if lt(ZERO, acc[j]) {
             out.push((j as u16, acc[j]));
         }
         acc[j] = ZERO;
@@ -283,14 +283,14 @@ fn yuma3_fused_row(
         a += 1;
         let ju = j as usize;
         let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
+        let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
         if let Some(r) = incentive.get_mut(ju) {
             *r += mul_prop(stake, clipped);
         }
         let bond = u16_bond_proportion(bv);
         let ema = mul_prop(alpha, clipped) + mul_prop(one_minus_alpha, bond);
-        if ema > ZERO {
+        if lt(ZERO, ema) {
             if let Some(c) = sums.get_mut(ju) {
                 *c += ema;
                 out.push((j, ema));
@@ -306,7 +306,7 @@ fn yuma3_fused_row(
             let (j, v) = w[a];
             a += 1;
             let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            let clipped = if th < v { th } else { v };
+            let clipped = if lt(th, v) { th } else { v };
             trust = trust.wrapping_add(clipped);
             if let Some(r) = incentive.get_mut(j as usize) {
                 *r += mul_prop(stake, clipped);
@@ -319,7 +319,7 @@ fn yuma3_fused_row(
             ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
-        if ema > ZERO {
+        if lt(ZERO, ema) {
             if let Some(c) = sums.get_mut(j) {
                 *c += ema;
                 out.push((j as u16, ema));
@@ -401,7 +401,7 @@ fn classic_fused_sums_row(
     let mut trust = ZERO;
     for &(j, v) in w {
         let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
+        let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
         if let Some(r) = incentive.get_mut(j as usize) {
             *r += mul_prop(stake, clipped);
@@ -443,7 +443,7 @@ fn classic_fused_ema_row(
         a += 1;
         let ju = j as usize;
         let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
+        let clipped = if lt(th, v) { th } else { v };
         let delta = mul_prop(stake, clipped);
         // The delta's column sum includes this entry and stays far below 2^61.
         let delta = div.delta.get(ju).map_or(delta, |d| d.divide_bounded(delta));
@@ -452,10 +452,10 @@ fn classic_fused_ema_row(
             .get(ju)
             .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
         let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
-        if ema > ZERO && ju < n {
+        if lt(ZERO, ema) && ju < n {
             out.push((j, ema));
             sums[ju] += ema;
-            if maxima[ju] < ema {
+            if lt(maxima[ju], ema) {
                 maxima[ju] = ema;
             }
         }
@@ -469,7 +469,7 @@ fn classic_fused_ema_row(
             let (j, v) = w[a];
             a += 1;
             let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            let clipped = if th < v { th } else { v };
+            let clipped = if lt(th, v) { th } else { v };
             let delta = mul_prop(stake, clipped);
             let delta = div
                 .delta
@@ -487,10 +487,10 @@ fn classic_fused_ema_row(
             ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
-        if ema > ZERO && j < n {
+        if lt(ZERO, ema) && j < n {
             out.push((j as u16, ema));
             sums[j] += ema;
-            if maxima[j] < ema {
+            if lt(maxima[j], ema) {
                 maxima[j] = ema;
             }
         }
@@ -605,7 +605,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     let j = j as usize;
                     if j < n {
                         p[j] = p[j].saturating_add(v);
-                        if p[n + j] < v {
+                        if lt(p[n + j], v) {
                             p[n + j] = v;
                         }
                     }

@@ -4,7 +4,7 @@
 //! 0 wherever a weight is at or below consensus and not below its bond), and rows sorted by
 //! column are merged instead of densified. Same results as [`crate::bonds::liquid_alpha_ema`].
 
-use crate::fixed::{mul_prop, mul_sat, safe_div, I32F32, ONE, ZERO};
+use crate::fixed::{lt, mul_prop, mul_sat, safe_div, I32F32, ONE, ZERO};
 use crate::fused_bonds::u16_bond_proportion;
 use crate::hyperparams::Hyperparams;
 use crate::sparse::SparseRow;
@@ -282,10 +282,10 @@ pub fn clipped_ema_row(
         // Dropped when the threshold is <= 0 and below the weight (rare: one predictable branch);
         // otherwise min(v, th), without a branch on the comparison (about half the entries of a
         // dense row are clipped, in no predictable order).
-        if (th <= ZERO) & (th < v) {
+        if !lt(ZERO, th) & lt(th, v) {
             continue;
         }
-        let nv = if th < v { th } else { v };
+        let nv = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(nv);
         if let Some(r) = incentive.get_mut(ju) {
             *r += mul_prop(stake, nv);
@@ -303,7 +303,7 @@ pub fn clipped_ema_row(
         let e = decayed
             .saturating_add(mul_sat(alpha, nv).max(ZERO))
             .min(ONE);
-        if e > ZERO {
+        if lt(ZERO, e) {
             out.push((j, e));
             if let Some(c) = sums.get_mut(ju) {
                 *c += e;
