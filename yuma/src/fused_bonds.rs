@@ -498,6 +498,14 @@ fn classic_fused_ema_row(
     out
 }
 
+/// What classic's pass C needs of column `j`, together.
+#[derive(Debug, Clone, Copy)]
+struct ClassicOutputColumn {
+    ema: Divisor,
+    max: Divisor,
+    incentive: I32F32,
+}
+
 /// Classic Yuma (S12a).
 pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let n = inp.n;
@@ -623,44 +631,59 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             }
         },
     );
-    let ema_div = divisors(&reduced[..n]);
-    // The maximum of each normalized column.
-    let max_div: Vec<Divisor> = reduced[n..]
-        .iter()
-        .zip(&ema_div)
-        .map(|(&m, d)| Divisor::new(if d.value() != ZERO { d.divide(m) } else { m }))
+    // Per column: the EMA's divisor (its sum), the divisor of its normalized maximum (the
+    // maximum of the normalized column), and the incentive.
+    let columns: Vec<ClassicOutputColumn> = (0..n)
+        .map(|j| {
+            let ema = Divisor::new(reduced[j]);
+            let m = reduced[n + j];
+            let max = Divisor::new(if ema.value() != ZERO {
+                ema.divide(m)
+            } else {
+                m
+            });
+            ClassicOutputColumn {
+                ema,
+                max,
+                incentive: incentive[j],
+            }
+        })
         .collect();
     // Pass C: dividends (matmul_transpose of the normalized EMA) and the max-upscaled u16 bonds.
+    // Every EMA entry is > 0, names a column < n and is at most its column's (saturating) sum
+    // of such entries, so its normalized value is a proportion. In a fusable epoch every EMA
+    // entry is at most 2, the column sums and normalized maxima are far below 2^61 and the
+    // incentive is a proportion too, so the dividend sum stays far below 2^63.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
         || (),
         |_, i| {
             let mut total = ZERO;
-            let mut stored = Vec::with_capacity(ema[i].len());
-            for &(j, v) in &ema[i] {
-                // In a fusable epoch every EMA entry is at most 2 and the column sums and
-                // normalized maxima are bounded far below 2^61.
-                let divide = |d: &Divisor, v| {
-                    if fusable {
-                        d.divide_bounded(v)
-                    } else {
-                        d.normalize(v)
-                    }
-                };
-                let v = ema_div.get(j as usize).map_or(v, |d| divide(d, v));
-                let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
-                // `v` is a proportion: every EMA entry is > 0, names a column < n and is at
-                // most its column's (saturating) sum of such entries. In a fusable epoch the
-                // incentive is a proportion too, and the sum stays far below 2^63.
-                let product = mul_prop(v, x);
-                total = if fusable {
-                    total + product
-                } else {
-                    total.saturating_add(product)
-                };
-                let up = max_div.get(j as usize).map_or(v, |d| divide(d, v));
-                stored.push((j, proportion_to_u16(up)));
-            }
+            let stored: U16Row = if fusable {
+                ema[i]
+                    .iter()
+                    .map(|&(j, v)| match columns.get(j as usize) {
+                        Some(c) => {
+                            let v = c.ema.divide_bounded(v);
+                            total += mul_prop(v, c.incentive);
+                            (j, proportion_to_u16(c.max.divide_bounded(v)))
+                        }
+                        None => (j, proportion_to_u16(v)),
+                    })
+                    .collect()
+            } else {
+                ema[i]
+                    .iter()
+                    .map(|&(j, v)| match columns.get(j as usize) {
+                        Some(c) => {
+                            let v = c.ema.normalize(v);
+                            total = total.saturating_add(mul_prop(v, c.incentive));
+                            (j, proportion_to_u16(c.max.normalize(v)))
+                        }
+                        None => (j, proportion_to_u16(v)),
+                    })
+                    .collect()
+            };
             (total, stored)
         },
     );
