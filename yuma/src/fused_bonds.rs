@@ -792,25 +792,28 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
-            let stored: U16Row = row
-                .iter()
-                .map(|&(j, v)| (j, proportion_to_u16(v)))
-                .collect();
-            for &(j, v) in row {
-                let Some(&(d, x)) = columns.get(j as usize) else {
-                    continue;
-                };
-                // A proportion: every EMA entry is > 0 and at most its column's (saturating)
-                // sum of such entries.
-                // In a fusable epoch every EMA entry is at most 2 and each column sum far
-                // below 2^61.
-                let v = if fusable {
-                    d.divide_bounded(v)
-                } else {
-                    d.normalize(v)
-                };
-                total = total.wrapping_add(mul_prop(v, x));
-            }
+            // Each entry's normalized value is a proportion: every EMA entry is > 0 and at
+            // most its column's (saturating) sum of such entries. In a fusable epoch every EMA
+            // entry is at most 2 and each column sum far below 2^61.
+            let stored: U16Row = if fusable {
+                row.iter()
+                    .map(|&(j, v)| {
+                        if let Some(&(d, x)) = columns.get(j as usize) {
+                            total = total.wrapping_add(mul_prop(d.divide_bounded(v), x));
+                        }
+                        (j, proportion_to_u16(v))
+                    })
+                    .collect()
+            } else {
+                row.iter()
+                    .map(|&(j, v)| {
+                        if let Some(&(d, x)) = columns.get(j as usize) {
+                            total = total.wrapping_add(mul_prop(d.normalize(v), x));
+                        }
+                        (j, proportion_to_u16(v))
+                    })
+                    .collect()
+            };
             (total, stored)
         },
     );
