@@ -410,10 +410,13 @@ fn classic_fused_sums_row(
     trust
 }
 
-/// The column divisors of classic's pass B.
-struct ClassicDivisors<'a> {
-    bonds: &'a [U16SumDivisor],
-    delta: &'a [Divisor],
+/// What classic's pass B reads of column `j`, together: the clipping threshold (consensus)
+/// and the divisors of the bond delta and of the stored bonds (their column sums).
+#[derive(Debug, Clone, Copy)]
+struct ClassicColumn {
+    threshold: I32F32,
+    delta: Divisor,
+    bonds: U16SumDivisor,
 }
 
 /// Classic's pass B over row `i` in one merge walk when [`row_fusable`] holds: the clipped
@@ -424,9 +427,8 @@ struct ClassicDivisors<'a> {
 fn classic_fused_ema_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
-    consensus: &[I32F32],
+    columns: &[ClassicColumn],
     stake: I32F32,
-    div: &ClassicDivisors<'_>,
     alpha: I32F32,
     partial: &mut [I32F32],
 ) -> SparseRow {
@@ -442,15 +444,15 @@ fn classic_fused_ema_row(
         }
         a += 1;
         let ju = j as usize;
-        let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if lt(th, v) { th } else { v };
-        let delta = mul_prop(stake, clipped);
+        // Weights name columns < n, so the lockstep always finds its column.
+        let Some(c) = columns.get(ju) else {
+            a -= 1;
+            break;
+        };
+        let clipped = if lt(c.threshold, v) { c.threshold } else { v };
         // The delta's column sum includes this entry and stays far below 2^61.
-        let delta = div.delta.get(ju).map_or(delta, |d| d.divide_bounded(delta));
-        let bond = div
-            .bonds
-            .get(ju)
-            .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
+        let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
+        let bond = c.bonds.normalize_u16(bv);
         let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
         if lt(ZERO, ema) && ju < n {
             out.push((j, ema));
@@ -461,32 +463,29 @@ fn classic_fused_ema_row(
         }
     }
     let mut b = a;
+    // The merge (a column only one row has, then usually the same column again: the stored
+    // bond rows lack the few entries whose EMA was 0 last epoch).
     while a < w.len() || b < bonds.len() {
         let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
         let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
+        let j = ja.min(jb) as usize;
+        let c = columns.get(j);
         let mut ema = ZERO;
         if ja <= jb {
-            let (j, v) = w[a];
+            let v = w[a].1;
             a += 1;
-            let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
+            let th = c.map_or(ZERO, |c| c.threshold);
             let clipped = if lt(th, v) { th } else { v };
             let delta = mul_prop(stake, clipped);
-            let delta = div
-                .delta
-                .get(j as usize)
-                .map_or(delta, |d| d.divide_bounded(delta));
+            let delta = c.map_or(delta, |c| c.delta.divide_bounded(delta));
             ema = mul_prop(alpha, delta);
         }
         if jb <= ja {
-            let (j, v) = bonds[b];
+            let v = bonds[b].1;
             b += 1;
-            let v = div
-                .bonds
-                .get(j as usize)
-                .map_or(u16_to_fixed(v), |d| d.normalize_u16(v));
+            let v = c.map_or(u16_to_fixed(v), |c| c.bonds.normalize_u16(v));
             ema += mul_prop(one_minus_alpha, v);
         }
-        let j = ja.min(jb) as usize;
         if lt(ZERO, ema) && j < n {
             out.push((j as u16, ema));
             sums[j] += ema;
@@ -574,10 +573,13 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let delta_div = divisors(&sums[n..2 * n]);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
-    let div = ClassicDivisors {
-        bonds: &bond_div,
-        delta: &delta_div,
-    };
+    let columns: Vec<ClassicColumn> = (0..n)
+        .map(|j| ClassicColumn {
+            threshold: inp.weights.consensus.get(j).copied().unwrap_or(ZERO),
+            delta: delta_div[j],
+            bonds: bond_div[j],
+        })
+        .collect();
     // Pass B: normalize both, the EMA, and its column sums [0, n) and maxima [n, 2n).
     let (ema, reduced) = par.map_rows_reduce(
         rows,
@@ -591,8 +593,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 if w.is_empty() && stored.is_empty() {
                     return Vec::new();
                 }
-                let (consensus, stake) = (inp.weights.consensus, inp.active_stake[i]);
-                return classic_fused_ema_row(w, stored, consensus, stake, &div, alpha, p.values());
+                let stake = inp.active_stake[i];
+                return classic_fused_ema_row(w, stored, &columns, stake, alpha, p.values());
             }
             inp.bond_row(i, u16_to_fixed, &mut s.bonds);
             for (j, v) in s.bonds.iter_mut() {
