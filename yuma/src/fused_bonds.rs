@@ -274,27 +274,29 @@ fn yuma3_fused_row(
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
     let mut trust = ZERO;
     // Rows with the same columns (the usual case) advance in lockstep; the merge below takes
-    // over at the first column where they differ.
+    // over at the first column where they differ (or at a column >= n, which the weights
+    // never name). The three column arrays have n entries: one check covers them.
+    let (lock_consensus, lock_sums, lock_incentive) = (
+        &consensus[..n.min(consensus.len())],
+        &mut sums[..n],
+        &mut incentive[..n],
+    );
     let mut a = 0usize;
     for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
-        if j != jb {
+        let ju = j as usize;
+        if j != jb || ju >= lock_consensus.len() {
             break;
         }
         a += 1;
-        let ju = j as usize;
-        let th = consensus.get(ju).copied().unwrap_or(ZERO);
+        let th = lock_consensus[ju];
         let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
-        if let Some(r) = incentive.get_mut(ju) {
-            *r += mul_prop(stake, clipped);
-        }
+        lock_incentive[ju] += mul_prop(stake, clipped);
         let bond = u16_bond_proportion(bv);
         let ema = mul_prop(alpha, clipped) + mul_prop(one_minus_alpha, bond);
         if lt(ZERO, ema) {
-            if let Some(c) = sums.get_mut(ju) {
-                *c += ema;
-                out.push((j, ema));
-            }
+            lock_sums[ju] += ema;
+            out.push((j, ema));
         }
     }
     let mut b = a;
