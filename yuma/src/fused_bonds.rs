@@ -401,12 +401,22 @@ fn classic_fused_sums_row(
         }
     }
     let mut trust = ZERO;
+    // Consensus and the incentive partial have n entries: one check covers both.
+    let (consensus, incentive) = (&consensus[..n.min(consensus.len())], &mut incentive[..n]);
     for &(j, v) in w {
-        let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-        let clipped = if lt(th, v) { th } else { v };
-        trust = trust.wrapping_add(clipped);
-        if let Some(r) = incentive.get_mut(j as usize) {
-            *r += mul_prop(stake, clipped);
+        let ju = j as usize;
+        if ju < consensus.len() {
+            let th = consensus[ju];
+            let clipped = if lt(th, v) { th } else { v };
+            trust = trust.wrapping_add(clipped);
+            incentive[ju] += mul_prop(stake, clipped);
+        } else {
+            // A column without consensus (never named by the weights): threshold 0.
+            let clipped = if lt(ZERO, v) { ZERO } else { v };
+            trust = trust.wrapping_add(clipped);
+            if let Some(r) = incentive.get_mut(ju) {
+                *r += mul_prop(stake, clipped);
+            }
         }
     }
     trust
