@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use crate::fixed::{sum, I32F32, ZERO};
+use crate::fixed::{self, sum, I32F32, ZERO};
 use crate::par::Par;
 use crate::sparse::{inplace_normalize, SparseRow};
 
@@ -336,7 +336,7 @@ fn median_pairs(
         for &(v, w) in &s.current[..n] {
             s.lower[nl] = (v, w);
             s.upper[nu] = (v, w);
-            let (lt, gt) = (v < pivot, v > pivot);
+            let (lt, gt) = (fixed::lt(v, pivot), fixed::lt(pivot, v));
             lo_stake += if lt { w.to_bits() } else { 0 };
             hi_stake += if gt { w.to_bits() } else { 0 };
             nl += lt as usize;

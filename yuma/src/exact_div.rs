@@ -65,6 +65,20 @@ impl Divisor {
         self.divide_other(a)
     }
 
+    /// [`Divisor::normalize`] of a dividend the caller knows to lie in `[0, d]` with `d < 2^61`
+    /// (a zero dividend may also have a zero divisor): the quotient without the range checks.
+    /// The epoch's one-walk passes bound their sums far below 2^61 (see
+    /// `fused_bonds::fusable_epoch`); debug builds check the bound.
+    #[inline(always)]
+    pub fn divide_bounded(&self, a: I32F32) -> I32F32 {
+        debug_assert!(
+            a == ZERO || (self.small && a.to_bits() >= 0 && a.to_bits() <= self.d.to_bits()),
+            "divide_bounded({a:?}) by {:?}",
+            self.d
+        );
+        self.divide_small(a)
+    }
+
     /// The quotient for `0 <= a <= d < 2^61` (as unsigned, `a <= d` also excludes a < 0).
     #[inline(always)]
     fn divide_small(&self, a: I32F32) -> I32F32 {
@@ -258,6 +272,26 @@ mod tests {
                 assert_eq!(div.normalize_u16(v), safe_div(a, d), "{v} / {sum}");
             }
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn bounded_division_equals_normalize(
+            d in proptest::prop_oneof![1i64..16, 1i64..=1 << 33, 1i64..1 << 61, (1i64 << 61) - 3..1 << 61],
+            frac in 0u64..=1 << 32,
+        ) {
+            let a = ((d as u128 * frac as u128) >> 32) as i64;
+            let (a, d) = (I32F32::from_bits(a), I32F32::from_bits(d));
+            proptest::prop_assert_eq!(Divisor::new(d).divide_bounded(a), Divisor::new(d).normalize(a));
+            proptest::prop_assert_eq!(Divisor::new(d).divide_bounded(d), Divisor::new(d).normalize(d));
+        }
+    }
+
+    #[test]
+    fn bounded_division_of_zero_by_zero_is_zero() {
+        assert_eq!(Divisor::new(ZERO).divide_bounded(ZERO), ZERO);
+        assert_eq!(Divisor::new(ZERO).normalize(ZERO), ZERO);
     }
 
     #[test]

@@ -67,6 +67,14 @@ pub fn mul_prop(p: I32F32, b: I32F32) -> I32F32 {
     I32F32::from_bits(((p.to_bits() as i128 * b.to_bits() as i128) >> 32) as i64)
 }
 
+/// `a < b` as one integer comparison. substrate-fixed's `PartialOrd` is written for operands
+/// of any two fixed types and checks the signs and converts first (branches in hot loops); for
+/// two I32F32 it is the comparison of the bits, which this is.
+#[inline(always)]
+pub fn lt(a: I32F32, b: I32F32) -> bool {
+    a.to_bits() < b.to_bits()
+}
+
 /// True when `x` lies in [0, 1] (bits in `[0, 2^32]`).
 #[inline]
 pub fn is_proportion(x: I32F32) -> bool {
@@ -288,6 +296,16 @@ mod tests {
             proptest::prop_assert!(is_proportion(p));
             proptest::prop_assert_eq!(mul_prop(p, b), p.saturating_mul(b));
             proptest::prop_assert_eq!(mul_prop(p, b), b.saturating_mul(p));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn lt_equals_partial_ord(a in proptest::prelude::any::<i64>(), b in proptest::prelude::any::<i64>(), same in proptest::prelude::any::<bool>()) {
+            let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(if same { a } else { b }));
+            proptest::prop_assert_eq!(lt(a, b), a < b);
+            proptest::prop_assert_eq!(lt(b, a), a > b);
         }
     }
 

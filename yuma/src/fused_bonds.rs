@@ -14,7 +14,7 @@ use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
 use crate::exact_div::{proportion_to_u16, Divisor, U16SumDivisor};
-use crate::fixed::{is_proportion, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
+use crate::fixed::{is_proportion, lt, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -85,7 +85,7 @@ fn mat_ema_row(
     touched.sort_unstable();
     touched.dedup();
     for j in touched {
-        if acc[j] > ZERO {
+        if lt(ZERO, acc[j]) {
             out.push((j as u16, acc[j]));
         }
         acc[j] = ZERO;
@@ -183,6 +183,9 @@ pub struct BondInputs<'a> {
     pub latest_registration: u64,
     /// Normalized active stake.
     pub active_stake: &'a [I32F32],
+    /// True only when every weights row is a proportion row (normalized by a sum that did not
+    /// wrap: every entry in [0, 1]).
+    pub weights_are_proportions: bool,
     /// The weights for bonds, row by row.
     pub weights: WeightsForBonds<'a>,
 }
@@ -271,27 +274,29 @@ fn yuma3_fused_row(
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
     let mut trust = ZERO;
     // Rows with the same columns (the usual case) advance in lockstep; the merge below takes
-    // over at the first column where they differ.
+    // over at the first column where they differ (or at a column >= n, which the weights
+    // never name). The three column arrays have n entries: one check covers them.
+    let (lock_consensus, lock_sums, lock_incentive) = (
+        &consensus[..n.min(consensus.len())],
+        &mut sums[..n],
+        &mut incentive[..n],
+    );
     let mut a = 0usize;
     for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
-        if j != jb {
+        let ju = j as usize;
+        if j != jb || ju >= lock_consensus.len() {
             break;
         }
         a += 1;
-        let ju = j as usize;
-        let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
+        let th = lock_consensus[ju];
+        let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
-        if let Some(r) = incentive.get_mut(ju) {
-            *r = r.saturating_add(mul_prop(stake, clipped));
-        }
+        lock_incentive[ju] += mul_prop(stake, clipped);
         let bond = u16_bond_proportion(bv);
-        let ema = mul_prop(alpha, clipped).saturating_add(mul_prop(one_minus_alpha, bond));
-        if ema > ZERO {
-            if let Some(c) = sums.get_mut(ju) {
-                *c = c.saturating_add(ema);
-                out.push((j, ema));
-            }
+        let ema = mul_prop(alpha, clipped) + mul_prop(one_minus_alpha, bond);
+        if lt(ZERO, ema) {
+            lock_sums[ju] += ema;
+            out.push((j, ema));
         }
     }
     let mut b = a;
@@ -303,22 +308,22 @@ fn yuma3_fused_row(
             let (j, v) = w[a];
             a += 1;
             let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            let clipped = if th < v { th } else { v };
+            let clipped = if lt(th, v) { th } else { v };
             trust = trust.wrapping_add(clipped);
             if let Some(r) = incentive.get_mut(j as usize) {
-                *r = r.saturating_add(mul_prop(stake, clipped));
+                *r += mul_prop(stake, clipped);
             }
             ema = mul_prop(alpha, clipped);
         }
         if jb <= ja {
             let v = u16_bond_proportion(bonds[b].1);
             b += 1;
-            ema = ema.saturating_add(mul_prop(one_minus_alpha, v));
+            ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
-        if ema > ZERO {
+        if lt(ZERO, ema) {
             if let Some(c) = sums.get_mut(j) {
-                *c = c.saturating_add(ema);
+                *c += ema;
                 out.push((j as u16, ema));
             }
         }
@@ -352,12 +357,20 @@ fn dense_row(inp: &BondInputs<'_>, i: usize) -> bool {
 /// 0), and the bond mask passes every stored entry. They also multiply by the active stake and
 /// the EMA's `alpha` and `1 - alpha` with [`mul_prop`], so those must be proportions in [0, 1]
 /// (always so for the chain's inputs: the stake is normalized, `alpha = 1 - bma / 10^6`).
+///
+/// And every weights row must be a proportion row ([`BondInputs::weights_are_proportions`]),
+/// which bounds every value the one-walk rows add: consensus (a median of the weights, or 0)
+/// and the clipped weights are in [0, 1], every product with a proportion is at most 1, an EMA
+/// entry at most 2, so no column sum of at most 65536 rows nor any row sum over at most 65536
+/// columns comes near 2^63, and the chain's saturating additions are plain additions there
+/// (they stay saturating where the bound does not hold, such as the u16 bond sums).
 fn fusable_epoch(inp: &BondInputs<'_>, alpha: I32F32) -> bool {
     inp.weights.ratio == ONE
         && inp.weights.consensus.iter().all(|&c| c >= ZERO)
         && (inp.stored.is_none() || inp.last_tempo > inp.latest_registration)
         && is_proportion(alpha)
         && inp.active_stake.iter().all(|&s| is_proportion(s))
+        && inp.weights_are_proportions
 }
 
 /// The stored bond row `i` (empty when there is none).
@@ -388,21 +401,34 @@ fn classic_fused_sums_row(
         }
     }
     let mut trust = ZERO;
+    // Consensus and the incentive partial have n entries: one check covers both.
+    let (consensus, incentive) = (&consensus[..n.min(consensus.len())], &mut incentive[..n]);
     for &(j, v) in w {
-        let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
-        trust = trust.wrapping_add(clipped);
-        if let Some(r) = incentive.get_mut(j as usize) {
-            *r = r.saturating_add(mul_prop(stake, clipped));
+        let ju = j as usize;
+        if ju < consensus.len() {
+            let th = consensus[ju];
+            let clipped = if lt(th, v) { th } else { v };
+            trust = trust.wrapping_add(clipped);
+            incentive[ju] += mul_prop(stake, clipped);
+        } else {
+            // A column without consensus (never named by the weights): threshold 0.
+            let clipped = if lt(ZERO, v) { ZERO } else { v };
+            trust = trust.wrapping_add(clipped);
+            if let Some(r) = incentive.get_mut(ju) {
+                *r += mul_prop(stake, clipped);
+            }
         }
     }
     trust
 }
 
-/// The column divisors of classic's pass B.
-struct ClassicDivisors<'a> {
-    bonds: &'a [U16SumDivisor],
-    delta: &'a [Divisor],
+/// What classic's pass B reads of column `j`, together: the clipping threshold (consensus)
+/// and the divisors of the bond delta and of the stored bonds (their column sums).
+#[derive(Debug, Clone, Copy)]
+struct ClassicColumn {
+    threshold: I32F32,
+    delta: Divisor,
+    bonds: U16SumDivisor,
 }
 
 /// Classic's pass B over row `i` in one merge walk when [`row_fusable`] holds: the clipped
@@ -413,9 +439,8 @@ struct ClassicDivisors<'a> {
 fn classic_fused_ema_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
-    consensus: &[I32F32],
+    columns: &[ClassicColumn],
     stake: I32F32,
-    div: &ClassicDivisors<'_>,
     alpha: I32F32,
     partial: &mut [I32F32],
 ) -> SparseRow {
@@ -431,59 +456,65 @@ fn classic_fused_ema_row(
         }
         a += 1;
         let ju = j as usize;
-        let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
-        let delta = mul_prop(stake, clipped);
-        let delta = div.delta.get(ju).map_or(delta, |d| d.normalize(delta));
-        let bond = div
-            .bonds
-            .get(ju)
-            .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
-        let ema = mul_prop(alpha, delta).saturating_add(mul_prop(one_minus_alpha, bond));
-        if ema > ZERO && ju < n {
+        // Weights name columns < n, so the lockstep always finds its column.
+        let Some(c) = columns.get(ju) else {
+            a -= 1;
+            break;
+        };
+        let clipped = if lt(c.threshold, v) { c.threshold } else { v };
+        // The delta's column sum includes this entry and stays far below 2^61.
+        let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
+        let bond = c.bonds.normalize_u16(bv);
+        let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
+        if lt(ZERO, ema) && ju < n {
             out.push((j, ema));
-            sums[ju] = sums[ju].saturating_add(ema);
-            if maxima[ju] < ema {
+            sums[ju] += ema;
+            if lt(maxima[ju], ema) {
                 maxima[ju] = ema;
             }
         }
     }
     let mut b = a;
+    // The merge (a column only one row has, then usually the same column again: the stored
+    // bond rows lack the few entries whose EMA was 0 last epoch).
     while a < w.len() || b < bonds.len() {
         let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
         let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
+        let j = ja.min(jb) as usize;
+        let c = columns.get(j);
         let mut ema = ZERO;
         if ja <= jb {
-            let (j, v) = w[a];
+            let v = w[a].1;
             a += 1;
-            let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            let clipped = if th < v { th } else { v };
+            let th = c.map_or(ZERO, |c| c.threshold);
+            let clipped = if lt(th, v) { th } else { v };
             let delta = mul_prop(stake, clipped);
-            let delta = div
-                .delta
-                .get(j as usize)
-                .map_or(delta, |d| d.normalize(delta));
+            let delta = c.map_or(delta, |c| c.delta.divide_bounded(delta));
             ema = mul_prop(alpha, delta);
         }
         if jb <= ja {
-            let (j, v) = bonds[b];
+            let v = bonds[b].1;
             b += 1;
-            let v = div
-                .bonds
-                .get(j as usize)
-                .map_or(u16_to_fixed(v), |d| d.normalize_u16(v));
-            ema = ema.saturating_add(mul_prop(one_minus_alpha, v));
+            let v = c.map_or(u16_to_fixed(v), |c| c.bonds.normalize_u16(v));
+            ema += mul_prop(one_minus_alpha, v);
         }
-        let j = ja.min(jb) as usize;
-        if ema > ZERO && j < n {
+        if lt(ZERO, ema) && j < n {
             out.push((j as u16, ema));
-            sums[j] = sums[j].saturating_add(ema);
-            if maxima[j] < ema {
+            sums[j] += ema;
+            if lt(maxima[j], ema) {
                 maxima[j] = ema;
             }
         }
     }
     out
+}
+
+/// What classic's pass C needs of column `j`, together.
+#[derive(Debug, Clone, Copy)]
+struct ClassicOutputColumn {
+    ema: Divisor,
+    max: Divisor,
+    incentive: I32F32,
 }
 
 /// Classic Yuma (S12a).
@@ -554,10 +585,13 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let delta_div = divisors(&sums[n..2 * n]);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
-    let div = ClassicDivisors {
-        bonds: &bond_div,
-        delta: &delta_div,
-    };
+    let columns: Vec<ClassicColumn> = (0..n)
+        .map(|j| ClassicColumn {
+            threshold: inp.weights.consensus.get(j).copied().unwrap_or(ZERO),
+            delta: delta_div[j],
+            bonds: bond_div[j],
+        })
+        .collect();
     // Pass B: normalize both, the EMA, and its column sums [0, n) and maxima [n, 2n).
     let (ema, reduced) = par.map_rows_reduce(
         rows,
@@ -571,8 +605,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 if w.is_empty() && stored.is_empty() {
                     return Vec::new();
                 }
-                let (consensus, stake) = (inp.weights.consensus, inp.active_stake[i]);
-                return classic_fused_ema_row(w, stored, consensus, stake, &div, alpha, p.values());
+                let stake = inp.active_stake[i];
+                return classic_fused_ema_row(w, stored, &columns, stake, alpha, p.values());
             }
             inp.bond_row(i, u16_to_fixed, &mut s.bonds);
             for (j, v) in s.bonds.iter_mut() {
@@ -593,7 +627,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     let j = j as usize;
                     if j < n {
                         p[j] = p[j].saturating_add(v);
-                        if p[n + j] < v {
+                        if lt(p[n + j], v) {
                             p[n + j] = v;
                         }
                     }
@@ -611,29 +645,59 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             }
         },
     );
-    let ema_div = divisors(&reduced[..n]);
-    // The maximum of each normalized column.
-    let max_div: Vec<Divisor> = reduced[n..]
-        .iter()
-        .zip(&ema_div)
-        .map(|(&m, d)| Divisor::new(if d.value() != ZERO { d.divide(m) } else { m }))
+    // Per column: the EMA's divisor (its sum), the divisor of its normalized maximum (the
+    // maximum of the normalized column), and the incentive.
+    let columns: Vec<ClassicOutputColumn> = (0..n)
+        .map(|j| {
+            let ema = Divisor::new(reduced[j]);
+            let m = reduced[n + j];
+            let max = Divisor::new(if ema.value() != ZERO {
+                ema.divide(m)
+            } else {
+                m
+            });
+            ClassicOutputColumn {
+                ema,
+                max,
+                incentive: incentive[j],
+            }
+        })
         .collect();
     // Pass C: dividends (matmul_transpose of the normalized EMA) and the max-upscaled u16 bonds.
+    // Every EMA entry is > 0, names a column < n and is at most its column's (saturating) sum
+    // of such entries, so its normalized value is a proportion. In a fusable epoch every EMA
+    // entry is at most 2, the column sums and normalized maxima are far below 2^61 and the
+    // incentive is a proportion too, so the dividend sum stays far below 2^63.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
         || (),
         |_, i| {
             let mut total = ZERO;
-            let mut stored = Vec::with_capacity(ema[i].len());
-            for &(j, v) in &ema[i] {
-                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
-                let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
-                // `v` is a proportion: every EMA entry is > 0, names a column < n and is at
-                // most its column's (saturating) sum of such entries.
-                total = total.saturating_add(mul_prop(v, x));
-                let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
-                stored.push((j, proportion_to_u16(up)));
-            }
+            let stored: U16Row = if fusable {
+                ema[i]
+                    .iter()
+                    .map(|&(j, v)| match columns.get(j as usize) {
+                        Some(c) => {
+                            let v = c.ema.divide_bounded(v);
+                            total += mul_prop(v, c.incentive);
+                            (j, proportion_to_u16(c.max.divide_bounded(v)))
+                        }
+                        None => (j, proportion_to_u16(v)),
+                    })
+                    .collect()
+            } else {
+                ema[i]
+                    .iter()
+                    .map(|&(j, v)| match columns.get(j as usize) {
+                        Some(c) => {
+                            let v = c.ema.normalize(v);
+                            total = total.saturating_add(mul_prop(v, c.incentive));
+                            (j, proportion_to_u16(c.max.normalize(v)))
+                        }
+                        None => (j, proportion_to_u16(v)),
+                    })
+                    .collect()
+            };
             (total, stored)
         },
     );
@@ -742,19 +806,28 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
-            let stored: U16Row = row
-                .iter()
-                .map(|&(j, v)| (j, proportion_to_u16(v)))
-                .collect();
-            for &(j, v) in row {
-                let Some(&(d, x)) = columns.get(j as usize) else {
-                    continue;
-                };
-                // A proportion: every EMA entry is > 0 and at most its column's (saturating)
-                // sum of such entries.
-                let v = d.normalize(v);
-                total = total.wrapping_add(mul_prop(v, x));
-            }
+            // Each entry's normalized value is a proportion: every EMA entry is > 0 and at
+            // most its column's (saturating) sum of such entries. In a fusable epoch every EMA
+            // entry is at most 2 and each column sum far below 2^61.
+            let stored: U16Row = if fusable {
+                row.iter()
+                    .map(|&(j, v)| {
+                        if let Some(&(d, x)) = columns.get(j as usize) {
+                            total = total.wrapping_add(mul_prop(d.divide_bounded(v), x));
+                        }
+                        (j, proportion_to_u16(v))
+                    })
+                    .collect()
+            } else {
+                row.iter()
+                    .map(|&(j, v)| {
+                        if let Some(&(d, x)) = columns.get(j as usize) {
+                            total = total.wrapping_add(mul_prop(d.normalize(v), x));
+                        }
+                        (j, proportion_to_u16(v))
+                    })
+                    .collect()
+            };
             (total, stored)
         },
     );
