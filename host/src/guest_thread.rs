@@ -47,17 +47,57 @@ fn new_pool() -> Result<rayon::ThreadPool, GuestThreadError> {
 /// [`RUN_THREAD_STACK`] bytes) and returns its result. Blocks until it is done.
 pub fn run_on_guest_thread<R: Send>(job: impl FnOnce() -> R + Send) -> Result<R, GuestThreadError> {
     let job = move || catch_unwind(AssertUnwindSafe(job)).map_err(|_| GuestThreadError::Panicked);
+    with_guest_pool(|pool| pool?.install(job))
+}
+
+/// Runs `job` on this thread's guest thread as [`run_on_guest_thread`] does and, while it
+/// runs, `beside` on the calling thread (work that needs no large stack, done in the time
+/// the caller would otherwise wait); returns both results once both are done.
+///
+/// `beside` always runs, also when the guest thread cannot start (then `job` is dropped
+/// unrun first, so that `beside` never waits for something `job` would have sent).
+pub fn run_beside_guest_thread<R: Send, B>(
+    job: impl FnOnce() -> R + Send,
+    beside: impl FnOnce() -> B,
+) -> (Result<R, GuestThreadError>, B) {
+    with_guest_pool(|pool| match pool {
+        Ok(pool) => {
+            let mut done = None;
+            let b = pool.in_place_scope(|s| {
+                let done = &mut done;
+                s.spawn(move |_| *done = Some(catch_unwind(AssertUnwindSafe(job))));
+                beside()
+            });
+            let r = done
+                .ok_or(GuestThreadError::Panicked)
+                .and_then(|r| r.map_err(|_| GuestThreadError::Panicked));
+            (r, b)
+        }
+        Err(e) => {
+            drop(job);
+            (Err(e), beside())
+        }
+    })
+}
+
+/// Calls `f` with this thread's guest thread (created on first use).
+fn with_guest_pool<T>(f: impl FnOnce(Result<&rayon::ThreadPool, GuestThreadError>) -> T) -> T {
     GUEST.with(|slot| {
         // A job that itself runs a guest (nested runs) finds the slot borrowed: give it a
         // thread of its own rather than deadlock on the one that is running it.
         let Ok(mut slot) = slot.try_borrow_mut() else {
-            return new_pool()?.install(job);
+            return match new_pool() {
+                Ok(pool) => f(Ok(&pool)),
+                Err(e) => f(Err(e)),
+            };
         };
         if slot.is_none() {
-            *slot = Some(new_pool()?);
+            match new_pool() {
+                Ok(pool) => *slot = Some(pool),
+                Err(e) => return f(Err(e)),
+            }
         }
-        let pool = slot.as_ref().expect("set above");
-        pool.install(job)
+        f(Ok(slot.as_ref().expect("set above")))
     })
 }
 
@@ -127,6 +167,34 @@ mod tests {
     fn nested_jobs_run() {
         let r = run_on_guest_thread(|| run_on_guest_thread(|| 5).unwrap() + 1).unwrap();
         assert_eq!(r, 6);
+    }
+
+    #[test]
+    fn work_beside_the_guest_thread_runs_on_the_caller_at_the_same_time() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let caller = std::thread::current().id();
+        // The job waits for what the caller sends: both must run at once, on different threads.
+        let (job, beside) = run_beside_guest_thread(
+            move || (rx.recv().unwrap(), std::thread::current().id()),
+            || {
+                tx.send(11u32).unwrap();
+                std::thread::current().id()
+            },
+        );
+        let (got, job_thread) = job.unwrap();
+        assert_eq!((got, beside), (11, caller));
+        assert_ne!(job_thread, caller);
+        assert_eq!(
+            job_thread,
+            run_on_guest_thread(|| std::thread::current().id()).unwrap()
+        );
+        // A panicking job is an error; the caller's result is still there.
+        let (r, b): (Result<(), _>, _) = run_beside_guest_thread(|| panic!("boom"), || 3);
+        assert_eq!((r, b), (Err(GuestThreadError::Panicked), 3));
+        // Nested: a job that runs work beside its own guest thread.
+        let (r, b) = run_beside_guest_thread(|| run_beside_guest_thread(|| 1, || 2), || 3);
+        let (inner_job, inner_beside) = r.unwrap();
+        assert_eq!((inner_job.unwrap(), inner_beside, b), (1, 2, 3));
     }
 
     #[test]

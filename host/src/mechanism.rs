@@ -326,7 +326,7 @@ impl Mechanism {
             .unwrap_or_else(|e| self.host_failure(&e.to_string()))
     }
 
-    fn host_failure(&self, message: &str) -> Run {
+    pub(crate) fn host_failure(&self, message: &str) -> Run {
         Run {
             result: Err(RunError::Host {
                 message: message.to_string(),
@@ -339,7 +339,7 @@ impl Mechanism {
     }
 
     /// Runs one epoch on a fresh instance on the current thread.
-    fn run_here(&self, epoch: &Epoch, state: &[u8]) -> Run {
+    pub(crate) fn run_here(&self, epoch: &Epoch, state: &[u8]) -> Run {
         let limits = *self.engine.limits();
         let mut store = Store::new(self.engine.wasmtime(), Sandbox::new(limits));
         store.limiter(|s| s);

@@ -46,6 +46,12 @@ pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
 
 /// Runs `mechanism` on `input` with `state_in`, turns the scores into weights
 /// with the `sdk` pipeline, and seals a receipt chained to `previous`.
+///
+/// The guest runs on the caller's guest thread ([`crate::guest_thread`]); meanwhile the
+/// calling thread encodes and hashes the epoch and the state handed in and then, as soon as the
+/// guest's scores arrive, runs the weights pipeline while the guest thread encodes and hashes
+/// the state and outcome the run returned. Every blob and hash is the same as computed one after
+/// the other; only the waiting is shorter.
 pub fn execute(
     mechanism: &Mechanism,
     input: &EpochInput,
@@ -53,33 +59,59 @@ pub fn execute(
     previous: Option<String>,
     sdk: Sdk,
 ) -> Executed {
-    let mut run = mechanism.run(&input.epoch, state_in);
+    let (scores_tx, scores_rx) = std::sync::mpsc::sync_channel::<(Vec<u16>, Vec<f64>)>(1);
+    let (guest, beside) = crate::guest_thread::run_beside_guest_thread(
+        move || {
+            let run = mechanism.run_here(&input.epoch, state_in);
+            let returned = run.result.as_ref().ok().map(|o| {
+                // Capacity 1 and one send: never blocks. The receiver hangs up only by panicking.
+                let _ = scores_tx.send((
+                    o.scores.iter().map(|s| s.uid).collect(),
+                    o.scores.iter().map(|s| s.score).collect(),
+                ));
+                Returned::of(o)
+            });
+            (run, returned)
+        },
+        || {
+            let epoch = Hashed::new(input.canonical_bytes());
+            let state_in = Hashed::new(state_in.to_vec());
+            // The scores, once the run succeeded (the sender is gone when it did not).
+            let emitted = scores_rx.recv().ok().map(|(uids, scores)| {
+                chain_params(input).and_then(|params| {
+                    let e = imr_weights::emit(&uids, &scores, &params, sdk)
+                        .map_err(|e| e.to_string())?;
+                    Ok((e, params))
+                })
+            });
+            (epoch, state_in, emitted)
+        },
+    );
+    let (mut run, returned) =
+        guest.unwrap_or_else(|e| (mechanism.host_failure(&e.to_string()), None));
+    let (epoch, state_in, emitted) = beside;
     let mut emission = None;
     let mut params_used = None;
-    if let Ok(outcome) = &run.result {
-        let uids: Vec<u16> = outcome.scores.iter().map(|s| s.uid).collect();
-        let scores: Vec<f64> = outcome.scores.iter().map(|s| s.score).collect();
-        let emitted = chain_params(input).and_then(|params| {
-            let e = imr_weights::emit(&uids, &scores, &params, sdk).map_err(|e| e.to_string())?;
-            Ok((e, params))
-        });
-        match emitted {
-            Ok((e, params)) => {
-                emission = Some(e);
-                params_used = Some(params);
-            }
-            Err(reason) => run.result = Err(RunError::WeightsRefused { reason }),
+    match emitted {
+        Some(Ok((e, params))) => {
+            emission = Some(e);
+            params_used = Some(params);
         }
+        Some(Err(reason)) => run.result = Err(RunError::WeightsRefused { reason }),
+        None => {}
     }
     let engine = mechanism.engine();
-    let (state_out, outcome) = match &run.result {
-        Ok(o) => (Some(o.state.clone()), Some(outcome_bytes(o))),
-        Err(_) => (None, None),
+    let returned = returned.filter(|_| run.result.is_ok());
+    let (state_out, outcome) = match returned {
+        Some(r) => (Some(r.state), Some(r.outcome)),
+        None => (None, None),
     };
+    let (state_out, state_out_hash) = Hashed::split(state_out);
+    let (outcome, outcome_hash) = Hashed::split(outcome);
     let blobs = RunBlobs {
         component: mechanism.shared_bytes(),
-        epoch: input.canonical_bytes(),
-        state_in: state_in.to_vec(),
+        epoch: epoch.bytes,
+        state_in: state_in.bytes,
         state_out,
         outcome,
         log: log_bytes(&run.log, run.log_dropped),
@@ -106,10 +138,10 @@ pub fn execute(
     let receipt = Receipt {
         format: RECEIPT_FORMAT.to_string(),
         component: mechanism.id().to_string(),
-        epoch: blake3_hex(&blobs.epoch),
-        state_in: blake3_hex(&blobs.state_in),
-        state_out: blobs.state_out.as_deref().map(blake3_hex),
-        outcome: blobs.outcome.as_deref().map(blake3_hex),
+        epoch: epoch.hash,
+        state_in: state_in.hash,
+        state_out: state_out_hash,
+        outcome: outcome_hash,
         error: run.result.as_ref().err().cloned(),
         log: blake3_hex(&blobs.log),
         fuel_limit: run.fuel_limit,
@@ -127,6 +159,38 @@ pub fn execute(
         timelocked,
         receipt,
         blobs,
+    }
+}
+
+/// A blob and its blake3 (hex).
+struct Hashed {
+    bytes: Vec<u8>,
+    hash: String,
+}
+
+impl Hashed {
+    fn new(bytes: Vec<u8>) -> Self {
+        let hash = blake3_hex(&bytes);
+        Self { bytes, hash }
+    }
+
+    fn split(h: Option<Self>) -> (Option<Vec<u8>>, Option<String>) {
+        h.map_or((None, None), |h| (Some(h.bytes), Some(h.hash)))
+    }
+}
+
+/// The blobs of a successful run's result: the state it returned and its outcome's encoding.
+struct Returned {
+    state: Hashed,
+    outcome: Hashed,
+}
+
+impl Returned {
+    fn of(o: &Outcome) -> Self {
+        Self {
+            state: Hashed::new(o.state.clone()),
+            outcome: Hashed::new(outcome_bytes(o)),
+        }
     }
 }
 

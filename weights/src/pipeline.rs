@@ -145,18 +145,30 @@ fn to_u16_uids(uids: &[i64]) -> Result<Vec<u16>, WeightsError> {
         .collect()
 }
 
+/// `0x` and the `digits` lowest hex digits of `bits`, lowercase, zero-padded: what
+/// `format!("0x{:08x}")` / `format!("0x{:016x}")` write for an `f32`'s / `f64`'s bits, without
+/// the formatting machinery (4,096 of them per 4096-miner epoch).
+fn hex_bits(bits: u64, digits: u32) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 + digits as usize);
+    s.push_str("0x");
+    for k in (0..digits).rev() {
+        s.push(char::from(HEX[((bits >> (4 * k)) & 0xf) as usize]));
+    }
+    s
+}
+
 fn processed_from(uids: Vec<u16>, arr: &NdArray) -> ProcessedWeights {
     let (weights, bits) = match arr {
         NdArray::Float32(v) => (
             v.iter().map(|&x| f64::from(x)).collect(),
-            v.iter().map(|x| format!("0x{:08x}", x.to_bits())).collect(),
+            v.iter()
+                .map(|x| hex_bits(u64::from(x.to_bits()), 8))
+                .collect(),
         ),
         other => {
             let v = other.to_f64_vec();
-            let bits = v
-                .iter()
-                .map(|x| format!("0x{:016x}", x.to_bits()))
-                .collect();
+            let bits = v.iter().map(|x| hex_bits(x.to_bits(), 16)).collect();
             (v, bits)
         }
     };
@@ -425,4 +437,37 @@ pub fn report(emission: &Emission, params: &ChainParams) -> serde_json::Value {
         );
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_bits;
+
+    #[test]
+    fn hex_bits_writes_what_format_writes() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let specials = [0u64, 1, 0xf, 0x10, u64::from(u32::MAX), u64::MAX, 1 << 63];
+        for i in 0..100_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = if (i as usize) < specials.len() {
+                specials[i as usize]
+            } else {
+                x >> (i % 64)
+            };
+            assert_eq!(hex_bits(v, 16), format!("0x{v:016x}"));
+            let f = v as u32;
+            assert_eq!(hex_bits(u64::from(f), 8), format!("0x{f:08x}"));
+            let (f32v, f64v) = (f32::from_bits(f), f64::from_bits(v));
+            assert_eq!(
+                hex_bits(u64::from(f32v.to_bits()), 8),
+                format!("0x{:08x}", f32v.to_bits())
+            );
+            assert_eq!(
+                hex_bits(f64v.to_bits(), 16),
+                format!("0x{:016x}", f64v.to_bits())
+            );
+        }
+    }
 }

@@ -8,7 +8,6 @@
 
 use crate::error::WeightsError;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Validated scores: unique uids in 0..=65535, finite non-negative weights, equal lengths.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,14 +133,21 @@ fn check_shape(uids: &[u16], n_weights: usize) -> Result<(), WeightsError> {
             uids.len()
         )));
     }
-    let mut first_seen: BTreeMap<u16, usize> = BTreeMap::new();
+    // One bit per possible uid (8 KiB): a duplicate is found in one pass without a map; its first
+    // position is looked up only then.
+    let mut seen = vec![0u64; (usize::from(u16::MAX) + 1) / 64];
     for (i, &u) in uids.iter().enumerate() {
-        if let Some(&j) = first_seen.get(&u) {
+        let (word, bit) = (usize::from(u) / 64, 1u64 << (u % 64));
+        if seen[word] & bit != 0 {
+            let j = uids[..i]
+                .iter()
+                .position(|&x| x == u)
+                .expect("a set bit was set by an earlier position");
             return Err(problem(format!(
                 "duplicate uid {u} at positions {j} and {i}"
             )));
         }
-        first_seen.insert(u, i);
+        seen[word] |= bit;
     }
     Ok(())
 }

@@ -115,3 +115,40 @@ fn good_file_parses() {
     // NaN inside a string key or value elsewhere is not touched by the token rewrite.
     assert!(parse(r#"{"uids": [], "weights": []}"#).is_ok());
 }
+
+#[test]
+fn the_first_duplicate_is_named_with_its_first_position() {
+    use imr_weights::scores::validate;
+    // Every uid once, in a scrambled order: no duplicate, all 65,536 of them.
+    let all: Vec<u16> = (0..=u16::MAX).map(|i| i.wrapping_mul(40_503)).collect();
+    assert!(validate(&all, &vec![1.0; all.len()]).is_ok());
+    for (uids, named) in [
+        (
+            vec![65535, 0, 65535],
+            "duplicate uid 65535 at positions 0 and 2",
+        ),
+        (vec![0, 1, 2, 1, 0], "duplicate uid 1 at positions 1 and 3"),
+        (
+            vec![5, 64, 63, 65, 64],
+            "duplicate uid 64 at positions 1 and 4",
+        ),
+        (vec![9, 9], "duplicate uid 9 at positions 0 and 1"),
+    ] {
+        let err = validate(&uids, &vec![1.0; uids.len()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(named), "{err}");
+    }
+    let mut with_dup = all.clone();
+    with_dup.push(all[1234]);
+    let err = validate(&with_dup, &vec![1.0; with_dup.len()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "duplicate uid {} at positions 1234 and 65536",
+            all[1234]
+        )),
+        "{err}"
+    );
+}

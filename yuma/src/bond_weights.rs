@@ -2,7 +2,7 @@
 //! of as whole matrices: the weights clipped at consensus (`col_clip_sparse`) and their
 //! interpolation with the unclipped weights by the bonds penalty (`interpolate_sparse`).
 
-use crate::fixed::{mul_sat, I32F32, ONE, ZERO};
+use crate::fixed::{lt, mul_sat, I32F32, ONE, ZERO};
 use crate::sparse::{col_clip_row, SparseRow};
 
 /// One row of `col_clip_sparse(row, threshold)` into `out`: an entry above its column's
@@ -16,8 +16,8 @@ pub fn clip_row(row: &[(u16, I32F32)], threshold: &[I32F32], out: &mut SparseRow
     let mut dropped = false;
     out.extend(row.iter().map(|&(j, v)| {
         let th = threshold.get(j as usize).copied().unwrap_or(ZERO);
-        let clipped = th < v;
-        dropped |= clipped & (th <= ZERO);
+        let clipped = lt(th, v);
+        dropped |= clipped & !lt(ZERO, th);
         (j, if clipped { th } else { v })
     }));
     if dropped {

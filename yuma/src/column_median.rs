@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use crate::fixed::{sum, I32F32, ZERO};
+use crate::fixed::{self, sum, I32F32, ZERO};
 use crate::par::Par;
 use crate::sparse::{inplace_normalize, SparseRow};
 
@@ -132,7 +132,9 @@ pub fn weighted_median_columns_known(
     let any_negative = !known.non_negative && rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     // Tasks of a few blocks (a task carries its row cursors from block to block), so that two
     // threads share the 34 blocks of 4352 columns evenly.
-    let per_block = par.map_items(blocks, BLOCKS_PER_TASK, Scratch::default, |s, b| {
+    // Small matrices (a few blocks) get one block per task, so that both threads get some.
+    let per_task = (blocks / 8).clamp(1, BLOCKS_PER_TASK);
+    let per_block = par.map_items(blocks, per_task, Scratch::default, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
         if any_negative {
             s.dense.clear();
@@ -334,7 +336,7 @@ fn median_pairs(
         for &(v, w) in &s.current[..n] {
             s.lower[nl] = (v, w);
             s.upper[nu] = (v, w);
-            let (lt, gt) = (v < pivot, v > pivot);
+            let (lt, gt) = (fixed::lt(v, pivot), fixed::lt(pivot, v));
             lo_stake += if lt { w.to_bits() } else { 0 };
             hi_stake += if gt { w.to_bits() } else { 0 };
             nl += lt as usize;

@@ -10,7 +10,7 @@ use crate::column_median::{weighted_median_columns_known, KnownRows};
 use crate::consensus_mode::ConsensusSource;
 use crate::emission;
 use crate::error::YumaError;
-use crate::exact_div::Divisor;
+use crate::exact_div::{Divisor, U16SumDivisor};
 use crate::fixed::{
     fixed64_to_fixed32, fixed64_to_u64, fixed_proportion_to_u16, tao_weight_fraction,
     u16_proportion_to_fixed, I32F32, I64F64, ZERO,
@@ -65,14 +65,15 @@ pub fn run_epoch_with_threads(
 }
 
 /// One weights row read (S5–S7) and row-normalized: the entries `keep` accepts, in stored
-/// order, as `u16_to_fixed(v) / row sum` (left as they are when the sum is not positive), and
-/// whether their columns are strictly ascending.
+/// order, as `u16_to_fixed(v) / row sum` (left as they are when the sum is not positive),
+/// whether their columns are strictly ascending, and whether every entry is a proportion in
+/// [0, 1] (the sum of the kept u16 values is below 2^31, so their I32F32 sum did not wrap).
 ///
 /// The row sum is taken from the u16 values in one pass over the input before anything is
 /// written: the chain's wrapping I32F32 sum of `v << 32` is `(Σ v) << 32` modulo 2^64, and
 /// `Σ v` is exact in u64 (fewer than 2^48 entries), so each entry is written once, already
-/// divided.
-fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRow, bool) {
+/// divided (by a multiply-high when the sum did not wrap: [`U16SumDivisor`]).
+fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRow, bool, bool) {
     let (mut total, mut kept, mut previous, mut ascending) = (0u64, 0usize, -1i32, true);
     for &(j, v) in row {
         if keep(j) {
@@ -83,7 +84,23 @@ fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRo
         }
     }
     let sum = I32F32::from_bits(total.wrapping_shl(32) as i64);
+    let proportions = total < 1 << 31;
     let mut out: SparseRow = Vec::with_capacity(kept);
+    if proportions && total > 0 {
+        // The usual case: a positive sum, every quotient at most 1.
+        let d = U16SumDivisor::new(sum);
+        if kept == row.len() {
+            // Nothing dropped: an exact-size extend, without per-entry pushes.
+            out.extend(row.iter().map(|&(j, v)| (j, d.normalize_u16(v))));
+        } else {
+            for &(j, v) in row {
+                if keep(j) {
+                    out.push((j, d.normalize_u16(v)));
+                }
+            }
+        }
+        return (out, ascending, proportions);
+    }
     // u16_to_fixed: a u16 is exactly representable. Division by a non-positive sum is skipped.
     let d = Divisor::new(sum);
     let scale = |v: u16| {
@@ -94,17 +111,12 @@ fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRo
             v
         }
     };
-    if kept == row.len() {
-        // Nothing dropped (the usual case): an exact-size extend, without per-entry pushes.
-        out.extend(row.iter().map(|&(j, v)| (j, scale(v))));
-    } else {
-        for &(j, v) in row {
-            if keep(j) {
-                out.push((j, scale(v)));
-            }
+    for &(j, v) in row {
+        if keep(j) {
+            out.push((j, scale(v)));
         }
     }
-    (out, ascending)
+    (out, ascending, proportions)
 }
 
 /// [`run_epoch`], also returning the fixed-point intermediates.
@@ -113,6 +125,17 @@ pub fn run_epoch_traced(
     input: &EpochInput,
 ) -> Result<(EpochOutput, EpochTrace), YumaError> {
     input.validate(hp)?;
+    let entries: usize = input
+        .weights
+        .iter()
+        .chain(input.bonds.iter())
+        .flat_map(|m| m.iter().map(Vec::len))
+        .sum();
+    Ok(epoch(hp, input, Par::for_entries(entries)))
+}
+
+/// The epoch of [`run_epoch_traced`] on a validated input.
+fn epoch(hp: &Hyperparams, input: &EpochInput, par: Par) -> (EpochOutput, EpochTrace) {
     let n = input.n();
     let n16 = n as u16;
     let current_block = input.current_block;
@@ -120,13 +143,6 @@ pub fn run_epoch_traced(
     let zeros = vec![0u64; n];
     let last_update = input.last_update.as_deref().unwrap_or(&zeros);
     let block_at_registration = input.block_at_registration.as_deref().unwrap_or(&zeros);
-    let entries: usize = input
-        .weights
-        .iter()
-        .chain(input.bonds.iter())
-        .flat_map(|m| m.iter().map(Vec::len))
-        .sum();
-    let par = Par::for_entries(entries);
 
     // S1. Activity.
     let cutoff = hp.activity_cutoff();
@@ -196,40 +212,41 @@ pub fn run_epoch_traced(
     // The latest registration block: rows updated (and committed) after it keep every entry
     // but the out-of-range ones and the diagonal.
     let latest_registration = block_at_registration.iter().copied().max().unwrap_or(0);
-    // Each row also says whether it is strictly ascending by column (for the medians).
-    let (weights, sorted): (Vec<SparseRow>, Vec<bool>) = par
-        .map_rows(
-            n,
-            || (),
-            |_, i| {
-                let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
-                    Some(row) if !validator_forbids[i] => row,
-                    _ => return (Vec::new(), true),
-                };
-                let updated = last_update[i];
-                let committed = commit_blocks.as_ref().map(|c| c[i]);
-                let diagonal_kept = |j: u16| i != j as usize || hp.owner_uid == Some(j);
-                if updated > latest_registration
-                    && committed.is_none_or(|c| c >= latest_registration)
-                {
-                    // Every uid registered before this row's update (and commit): only uids
-                    // >= n and the diagonal are dropped.
-                    read_weights_row(row, |j| (j as usize) < n && diagonal_kept(j))
-                } else {
-                    read_weights_row(row, |j| {
-                        // block_at_registration has n entries: None is a uid >= n.
-                        block_at_registration
-                            .get(j as usize)
-                            .is_some_and(|&registered| {
-                                diagonal_kept(j)
-                                    && updated > registered
-                                    && committed.is_none_or(|c| c >= registered)
-                            })
-                    })
-                }
-            },
-        )
+    // Each row also says whether it is strictly ascending by column (for the medians) and
+    // whether its entries are proportions (for the bond passes).
+    let read: Vec<(SparseRow, bool, bool)> = par.map_rows(
+        n,
+        || (),
+        |_, i| {
+            let row = match input.weights.as_ref().and_then(|w| w.get(i)) {
+                Some(row) if !validator_forbids[i] => row,
+                _ => return (Vec::new(), true, true),
+            };
+            let updated = last_update[i];
+            let committed = commit_blocks.as_ref().map(|c| c[i]);
+            let diagonal_kept = |j: u16| i != j as usize || hp.owner_uid == Some(j);
+            if updated > latest_registration && committed.is_none_or(|c| c >= latest_registration) {
+                // Every uid registered before this row's update (and commit): only uids
+                // >= n and the diagonal are dropped.
+                read_weights_row(row, |j| (j as usize) < n && diagonal_kept(j))
+            } else {
+                read_weights_row(row, |j| {
+                    // block_at_registration has n entries: None is a uid >= n.
+                    block_at_registration
+                        .get(j as usize)
+                        .is_some_and(|&registered| {
+                            diagonal_kept(j)
+                                && updated > registered
+                                && committed.is_none_or(|c| c >= registered)
+                        })
+                })
+            }
+        },
+    );
+    let weights_are_proportions = read.iter().all(|r| r.2);
+    let (weights, sorted): (Vec<SparseRow>, Vec<bool>) = read
         .into_iter()
+        .map(|(row, sorted, _)| (row, sorted))
         .unzip();
 
     // S8. Consensus.
@@ -256,6 +273,7 @@ pub fn run_epoch_traced(
         registered: block_at_registration,
         latest_registration,
         active_stake: &active_stake,
+        weights_are_proportions,
         weights: WeightsForBonds {
             weights: &weights,
             sorted: &sorted,
@@ -330,5 +348,5 @@ pub fn run_epoch_traced(
         dividends,
         liquid_alpha_consensus_source,
     };
-    Ok((output, trace))
+    (output, trace)
 }

@@ -65,6 +65,20 @@ impl Divisor {
         self.divide_other(a)
     }
 
+    /// [`Divisor::normalize`] of a dividend the caller knows to lie in `[0, d]` with `d < 2^61`
+    /// (a zero dividend may also have a zero divisor): the quotient without the range checks.
+    /// The epoch's one-walk passes bound their sums far below 2^61 (see
+    /// `fused_bonds::fusable_epoch`); debug builds check the bound.
+    #[inline(always)]
+    pub fn divide_bounded(&self, a: I32F32) -> I32F32 {
+        debug_assert!(
+            a == ZERO || (self.small && a.to_bits() >= 0 && a.to_bits() <= self.d.to_bits()),
+            "divide_bounded({a:?}) by {:?}",
+            self.d
+        );
+        self.divide_small(a)
+    }
+
     /// The quotient for `0 <= a <= d < 2^61` (as unsigned, `a <= d` also excludes a < 0).
     #[inline(always)]
     fn divide_small(&self, a: I32F32) -> I32F32 {
@@ -74,16 +88,14 @@ impl Divisor {
             // most 2^32, so rounded to the nearest integer (by adding 1.5·2^52, exact for
             // values below 2^51) it is the quotient's floor or one more. The remainder
             // `x·2^32 - q·d` then lies in [-d, d): it fits in i64 for d < 2^61 and is exact in
-            // wrapping 64-bit arithmetic. One branch-free step corrects it (and a second one
-            // the other way, which the bound says never fires).
+            // wrapping 64-bit arithmetic, and one branch-free step corrects it: a negative
+            // remainder means the estimate was one more than the floor. (The error of the
+            // estimate is below 3 units in 2^53 of a quotient below 2^32, under 2^-19, so
+            // rounding to the nearest never gives less than the floor.)
             let e = x as f64 * self.inv + ROUNDING_MAGIC;
-            let mut q = (e.to_bits() as i64).wrapping_sub(ROUNDING_MAGIC.to_bits() as i64);
-            let mut r = ((x as u64) << 32).wrapping_sub((q as u64).wrapping_mul(d as u64)) as i64;
-            let low = r < 0;
-            q -= i64::from(low);
-            r += if low { d } else { 0 };
-            q += i64::from(r >= d);
-            I32F32::from_bits(q)
+            let q = (e.to_bits() as i64).wrapping_sub(ROUNDING_MAGIC.to_bits() as i64);
+            let r = ((x as u64) << 32).wrapping_sub((q as u64).wrapping_mul(d as u64)) as i64;
+            I32F32::from_bits(q - i64::from(r < 0))
         }
     }
 
@@ -108,6 +120,62 @@ impl Divisor {
             return I32F32::from_bits(q as i64);
         }
         safe_div(a, self.d)
+    }
+}
+
+/// Division of u16 values read as I32F32 integers (`u16_to_fixed(v)`, bits `v << 32`) by a sum
+/// of such values (classic Yuma's column sums of the stored bonds), as one multiply-high.
+///
+/// For an integer sum `V >= 3` (bits `V << 32`, `V < 2^31`) the quotient is
+/// `floor(v · 2^32 / V)`, and with `l = ceil(log2 V)` and `m = ceil(2^(62+l) / V)` (below
+/// 2^63) it equals `floor(m · v·2^32 / 2^(62+l))` for every numerator below 2^62
+/// (Granlund–Montgomery: `0 <= m·V - 2^(62+l) < V <= 2^l`, so the error term stays below
+/// `1/V`), that is the high word of the 128-bit product shifted right by `l - 2`. Every other
+/// divisor takes [`Divisor::normalize`].
+#[derive(Debug, Clone, Copy)]
+pub struct U16SumDivisor {
+    /// The multiplier (0: use `general`).
+    m: u64,
+    shift: u32,
+    general: Divisor,
+}
+
+impl U16SumDivisor {
+    /// Prepare division by `d`.
+    pub fn new(d: I32F32) -> U16SumDivisor {
+        let bits = d.to_bits();
+        let general = Divisor::new(d);
+        let v = (bits >> 32) as u64;
+        if bits > 0 && bits & 0xFFFF_FFFF == 0 && v >= 3 {
+            let l = u64::BITS - (v - 1).leading_zeros();
+            let m = (1u128 << (62 + l)).div_ceil(u128::from(v));
+            return U16SumDivisor {
+                m: m as u64,
+                shift: l - 2,
+                general,
+            };
+        }
+        U16SumDivisor {
+            m: 0,
+            shift: 0,
+            general,
+        }
+    }
+
+    /// The same division as a [`Divisor`].
+    pub fn general(&self) -> &Divisor {
+        &self.general
+    }
+
+    /// `Divisor::new(d).normalize(u16_to_fixed(v))`.
+    #[inline]
+    pub fn normalize_u16(&self, v: u16) -> I32F32 {
+        if self.m != 0 {
+            let n = u128::from(v) << 32;
+            let q = ((n * u128::from(self.m)) >> 64) as u64 >> self.shift;
+            return I32F32::from_bits(q as i64);
+        }
+        self.general.normalize(crate::fixed::u16_to_fixed(v))
     }
 }
 
@@ -157,6 +225,73 @@ mod tests {
             let kept = if b == ZERO { a } else { safe_div(a, b) };
             proptest::prop_assert_eq!(Divisor::new(b).normalize(a), kept);
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn u16_sum_division_equals_safe_div(
+            sum in proptest::prop_oneof![1i64..=20, 1i64..=1 << 31, (1i64 << 31) - 5..1 << 31, 65_535i64..=1 << 24, proptest::prelude::Just(3i64), proptest::prelude::Just(4i64), proptest::prelude::Just(5i64)],
+            power in 2u32..31,
+            offset in -2i64..=2,
+            use_power in proptest::prelude::any::<bool>(),
+            v in proptest::prelude::any::<u16>(),
+            fraction in proptest::prelude::any::<u32>(),
+            integer in 0u8..4,
+        ) {
+            let sum = if use_power { ((1i64 << power) + offset).clamp(1, (1 << 31) - 1) } else { sum };
+            // Mostly integer sums; sometimes fractional bits, zero or negative (the general path).
+            let bits = match integer {
+                0 => (sum << 32) | i64::from(fraction),
+                1 if fraction % 8 == 0 => -(sum << 32),
+                1 if fraction % 8 == 1 => 0,
+                _ => sum << 32,
+            };
+            let d = I32F32::from_bits(bits);
+            let a = crate::fixed::u16_to_fixed(v);
+            let want = if d == ZERO { a } else { safe_div(a, d) };
+            proptest::prop_assert_eq!(U16SumDivisor::new(d).normalize_u16(v), want);
+            proptest::prop_assert_eq!(Divisor::new(d).normalize(a), want);
+        }
+    }
+
+    #[test]
+    fn u16_sum_division_at_the_edges() {
+        for sum in (1i64..=70).chain([
+            65_535,
+            65_536,
+            65_537,
+            (1 << 31) - 1,
+            1 << 30,
+            (1 << 30) + 1,
+        ]) {
+            let d = I32F32::from_bits(sum << 32);
+            let div = U16SumDivisor::new(d);
+            for v in [0u16, 1, 2, 3, 255, 32_767, 65_534, 65_535] {
+                let a = crate::fixed::u16_to_fixed(v);
+                assert_eq!(div.normalize_u16(v), safe_div(a, d), "{v} / {sum}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn bounded_division_equals_normalize(
+            d in proptest::prop_oneof![1i64..16, 1i64..=1 << 33, 1i64..1 << 61, (1i64 << 61) - 3..1 << 61],
+            frac in 0u64..=1 << 32,
+        ) {
+            let a = ((d as u128 * frac as u128) >> 32) as i64;
+            let (a, d) = (I32F32::from_bits(a), I32F32::from_bits(d));
+            proptest::prop_assert_eq!(Divisor::new(d).divide_bounded(a), Divisor::new(d).normalize(a));
+            proptest::prop_assert_eq!(Divisor::new(d).divide_bounded(d), Divisor::new(d).normalize(d));
+        }
+    }
+
+    #[test]
+    fn bounded_division_of_zero_by_zero_is_zero() {
+        assert_eq!(Divisor::new(ZERO).divide_bounded(ZERO), ZERO);
+        assert_eq!(Divisor::new(ZERO).normalize(ZERO), ZERO);
     }
 
     #[test]

@@ -57,6 +57,30 @@ pub fn mul_sat(a: I32F32, b: I32F32) -> I32F32 {
     }
 }
 
+/// [`mul_sat`] for `p` a proportion in [0, 1] (bits in `[0, 2^32]`), without the saturation
+/// check: `|p·b / 2^32| <= |b|`, so `floor(p·b / 2^32)` lies between 0 and `b` and always fits in
+/// i64. Callers check that `p` is a proportion (once per row or epoch, see [`is_proportion`]);
+/// in debug builds a wrong `p` panics.
+#[inline(always)]
+pub fn mul_prop(p: I32F32, b: I32F32) -> I32F32 {
+    debug_assert!(is_proportion(p), "mul_prop of a non-proportion {p:?}");
+    I32F32::from_bits(((p.to_bits() as i128 * b.to_bits() as i128) >> 32) as i64)
+}
+
+/// `a < b` as one integer comparison. substrate-fixed's `PartialOrd` is written for operands
+/// of any two fixed types and checks the signs and converts first (branches in hot loops); for
+/// two I32F32 it is the comparison of the bits, which this is.
+#[inline(always)]
+pub fn lt(a: I32F32, b: I32F32) -> bool {
+    a.to_bits() < b.to_bits()
+}
+
+/// True when `x` lies in [0, 1] (bits in `[0, 2^32]`).
+#[inline]
+pub fn is_proportion(x: I32F32) -> bool {
+    (0..=1i64 << 32).contains(&x.to_bits())
+}
+
 /// `a / b` in I64F64, or 0 when `b == 0` or the quotient overflows.
 pub fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
     a.checked_div(b).unwrap_or(I64F64::from_bits(0))
@@ -259,6 +283,42 @@ mod tests {
             let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(b));
             proptest::prop_assert_eq!(mul_sat(a, b), a.saturating_mul(b));
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn mul_prop_equals_saturating_mul(
+            p in proptest::prop_oneof![0i64..=1 << 32, proptest::prelude::Just(0i64), proptest::prelude::Just(1i64 << 32), (1i64 << 32) - 3..=1i64 << 32],
+            b in proptest::prop_oneof![0i64..=1 << 32, -(1i64 << 40)..=1 << 40, proptest::prelude::any::<i64>(), proptest::prelude::Just(i64::MIN), proptest::prelude::Just(i64::MAX)],
+        ) {
+            let (p, b) = (I32F32::from_bits(p), I32F32::from_bits(b));
+            proptest::prop_assert!(is_proportion(p));
+            proptest::prop_assert_eq!(mul_prop(p, b), p.saturating_mul(b));
+            proptest::prop_assert_eq!(mul_prop(p, b), b.saturating_mul(p));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn lt_equals_partial_ord(a in proptest::prelude::any::<i64>(), b in proptest::prelude::any::<i64>(), same in proptest::prelude::any::<bool>()) {
+            let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(if same { a } else { b }));
+            proptest::prop_assert_eq!(lt(a, b), a < b);
+            proptest::prop_assert_eq!(lt(b, a), a > b);
+        }
+    }
+
+    #[test]
+    fn mul_prop_at_the_bounds() {
+        for p in [0i64, 1, (1 << 32) - 1, 1 << 32] {
+            for b in [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX] {
+                let (p, b) = (I32F32::from_bits(p), I32F32::from_bits(b));
+                assert_eq!(mul_prop(p, b), p.saturating_mul(b), "{p:?} * {b:?}");
+            }
+        }
+        assert!(!is_proportion(I32F32::from_bits((1 << 32) + 1)));
+        assert!(!is_proportion(I32F32::from_bits(-1)));
     }
 
     #[test]

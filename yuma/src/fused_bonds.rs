@@ -13,8 +13,8 @@
 use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
-use crate::exact_div::{proportion_to_u16, Divisor};
-use crate::fixed::{mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
+use crate::exact_div::{proportion_to_u16, Divisor, U16SumDivisor};
+use crate::fixed::{is_proportion, lt, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
@@ -85,7 +85,7 @@ fn mat_ema_row(
     touched.sort_unstable();
     touched.dedup();
     for j in touched {
-        if acc[j] > ZERO {
+        if lt(ZERO, acc[j]) {
             out.push((j as u16, acc[j]));
         }
         acc[j] = ZERO;
@@ -183,6 +183,9 @@ pub struct BondInputs<'a> {
     pub latest_registration: u64,
     /// Normalized active stake.
     pub active_stake: &'a [I32F32],
+    /// True only when every weights row is a proportion row (normalized by a sum that did not
+    /// wrap: every entry in [0, 1]).
+    pub weights_are_proportions: bool,
     /// The weights for bonds, row by row.
     pub weights: WeightsForBonds<'a>,
 }
@@ -280,16 +283,16 @@ fn yuma3_fused_row(
         a += 1;
         let ju = j as usize;
         let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
+        let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
         if let Some(r) = incentive.get_mut(ju) {
-            *r = r.saturating_add(mul_sat(stake, clipped));
+            *r += mul_prop(stake, clipped);
         }
         let bond = u16_bond_proportion(bv);
-        let ema = mul_sat(alpha, clipped).saturating_add(mul_sat(one_minus_alpha, bond));
-        if ema > ZERO {
+        let ema = mul_prop(alpha, clipped) + mul_prop(one_minus_alpha, bond);
+        if lt(ZERO, ema) {
             if let Some(c) = sums.get_mut(ju) {
-                *c = c.saturating_add(ema);
+                *c += ema;
                 out.push((j, ema));
             }
         }
@@ -303,22 +306,22 @@ fn yuma3_fused_row(
             let (j, v) = w[a];
             a += 1;
             let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            let clipped = if th < v { th } else { v };
+            let clipped = if lt(th, v) { th } else { v };
             trust = trust.wrapping_add(clipped);
             if let Some(r) = incentive.get_mut(j as usize) {
-                *r = r.saturating_add(mul_sat(stake, clipped));
+                *r += mul_prop(stake, clipped);
             }
-            ema = mul_sat(alpha, clipped);
+            ema = mul_prop(alpha, clipped);
         }
         if jb <= ja {
             let v = u16_bond_proportion(bonds[b].1);
             b += 1;
-            ema = ema.saturating_add(mul_sat(one_minus_alpha, v));
+            ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
-        if ema > ZERO {
+        if lt(ZERO, ema) {
             if let Some(c) = sums.get_mut(j) {
-                *c = c.saturating_add(ema);
+                *c += ema;
                 out.push((j as u16, ema));
             }
         }
@@ -349,11 +352,23 @@ fn dense_row(inp: &BondInputs<'_>, i: usize) -> bool {
 
 /// What the one-walk rows need of the whole epoch: the weights for bonds are the clipped
 /// weights (bonds penalty 1), consensus >= 0 (a clip then only drops entries it would set to
-/// 0), and the bond mask passes every stored entry.
-fn fusable_epoch(inp: &BondInputs<'_>) -> bool {
+/// 0), and the bond mask passes every stored entry. They also multiply by the active stake and
+/// the EMA's `alpha` and `1 - alpha` with [`mul_prop`], so those must be proportions in [0, 1]
+/// (always so for the chain's inputs: the stake is normalized, `alpha = 1 - bma / 10^6`).
+///
+/// And every weights row must be a proportion row ([`BondInputs::weights_are_proportions`]),
+/// which bounds every value the one-walk rows add: consensus (a median of the weights, or 0)
+/// and the clipped weights are in [0, 1], every product with a proportion is at most 1, an EMA
+/// entry at most 2, so no column sum of at most 65536 rows nor any row sum over at most 65536
+/// columns comes near 2^63, and the chain's saturating additions are plain additions there
+/// (they stay saturating where the bound does not hold, such as the u16 bond sums).
+fn fusable_epoch(inp: &BondInputs<'_>, alpha: I32F32) -> bool {
     inp.weights.ratio == ONE
         && inp.weights.consensus.iter().all(|&c| c >= ZERO)
         && (inp.stored.is_none() || inp.last_tempo > inp.latest_registration)
+        && is_proportion(alpha)
+        && inp.active_stake.iter().all(|&s| is_proportion(s))
+        && inp.weights_are_proportions
 }
 
 /// The stored bond row `i` (empty when there is none).
@@ -365,9 +380,10 @@ fn stored_row<'a>(inp: &BondInputs<'a>, i: usize) -> &'a [(u16, u16)] {
 
 /// Classic's pass A over row `i` in one walk per row when [`fusable_epoch`] holds: the stored
 /// bonds' column sums (`partial[..n]`), and from the weights clipped at consensus the validator
-/// trust (returned), the bond delta's column sums (`partial[n..2n]`) and the incentive partial
-/// (`partial[2n..3n]`). The delta entry `clipped · stake` and the incentive's `stake · clipped`
-/// are the same product. An entry the clip would drop is kept as 0 and adds 0 everywhere.
+/// trust (returned) and the incentive partial (`partial[n..2n]`), which is also the bond delta's
+/// column sums: with bonds penalty 1 the delta entry `clipped · stake` and the incentive's
+/// `stake · clipped` are the same product. An entry the clip would drop is kept as 0 and adds
+/// 0 everywhere.
 fn classic_fused_sums_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
@@ -375,9 +391,8 @@ fn classic_fused_sums_row(
     stake: I32F32,
     partial: &mut [I32F32],
 ) -> I32F32 {
-    let n = partial.len() / 3;
-    let (bond_sums, rest) = partial.split_at_mut(n);
-    let (delta_sums, incentive) = rest.split_at_mut(n);
+    let n = partial.len() / 2;
+    let (bond_sums, incentive) = partial.split_at_mut(n);
     for &(j, v) in bonds {
         if let Some(c) = bond_sums.get_mut(j as usize) {
             *c = c.saturating_add(u16_to_fixed(v));
@@ -386,15 +401,10 @@ fn classic_fused_sums_row(
     let mut trust = ZERO;
     for &(j, v) in w {
         let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
+        let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
-        let product = mul_sat(stake, clipped);
-        if let (Some(d), Some(r)) = (
-            delta_sums.get_mut(j as usize),
-            incentive.get_mut(j as usize),
-        ) {
-            *d = d.saturating_add(product);
-            *r = r.saturating_add(product);
+        if let Some(r) = incentive.get_mut(j as usize) {
+            *r += mul_prop(stake, clipped);
         }
     }
     trust
@@ -402,7 +412,7 @@ fn classic_fused_sums_row(
 
 /// The column divisors of classic's pass B.
 struct ClassicDivisors<'a> {
-    bonds: &'a [Divisor],
+    bonds: &'a [U16SumDivisor],
     delta: &'a [Divisor],
 }
 
@@ -433,16 +443,19 @@ fn classic_fused_ema_row(
         a += 1;
         let ju = j as usize;
         let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if th < v { th } else { v };
-        let delta = mul_sat(clipped, stake);
-        let delta = div.delta.get(ju).map_or(delta, |d| d.normalize(delta));
-        let bond = u16_to_fixed(bv);
-        let bond = div.bonds.get(ju).map_or(bond, |d| d.normalize(bond));
-        let ema = mul_sat(alpha, delta).saturating_add(mul_sat(one_minus_alpha, bond));
-        if ema > ZERO && ju < n {
+        let clipped = if lt(th, v) { th } else { v };
+        let delta = mul_prop(stake, clipped);
+        // The delta's column sum includes this entry and stays far below 2^61.
+        let delta = div.delta.get(ju).map_or(delta, |d| d.divide_bounded(delta));
+        let bond = div
+            .bonds
+            .get(ju)
+            .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
+        let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
+        if lt(ZERO, ema) && ju < n {
             out.push((j, ema));
-            sums[ju] = sums[ju].saturating_add(ema);
-            if maxima[ju] < ema {
+            sums[ju] += ema;
+            if lt(maxima[ju], ema) {
                 maxima[ju] = ema;
             }
         }
@@ -456,26 +469,28 @@ fn classic_fused_ema_row(
             let (j, v) = w[a];
             a += 1;
             let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-            let clipped = if th < v { th } else { v };
-            let delta = mul_sat(clipped, stake);
+            let clipped = if lt(th, v) { th } else { v };
+            let delta = mul_prop(stake, clipped);
             let delta = div
                 .delta
                 .get(j as usize)
-                .map_or(delta, |d| d.normalize(delta));
-            ema = mul_sat(alpha, delta);
+                .map_or(delta, |d| d.divide_bounded(delta));
+            ema = mul_prop(alpha, delta);
         }
         if jb <= ja {
             let (j, v) = bonds[b];
             b += 1;
-            let v = u16_to_fixed(v);
-            let v = div.bonds.get(j as usize).map_or(v, |d| d.normalize(v));
-            ema = ema.saturating_add(mul_sat(one_minus_alpha, v));
+            let v = div
+                .bonds
+                .get(j as usize)
+                .map_or(u16_to_fixed(v), |d| d.normalize_u16(v));
+            ema += mul_prop(one_minus_alpha, v);
         }
         let j = ja.min(jb) as usize;
-        if ema > ZERO && j < n {
+        if lt(ZERO, ema) && j < n {
             out.push((j as u16, ema));
-            sums[j] = sums[j].saturating_add(ema);
-            if maxima[j] < ema {
+            sums[j] += ema;
+            if lt(maxima[j], ema) {
                 maxima[j] = ema;
             }
         }
@@ -483,18 +498,31 @@ fn classic_fused_ema_row(
     out
 }
 
+/// What classic's pass C needs of column `j`, together.
+#[derive(Debug, Clone, Copy)]
+struct ClassicOutputColumn {
+    ema: Divisor,
+    max: Divisor,
+    incentive: I32F32,
+}
+
 /// Classic Yuma (S12a).
 pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let n = inp.n;
     // Rows of the usual case take one walk per pass (`classic_fused_sums_row`,
     // `classic_fused_ema_row`).
-    let fusable = fusable_epoch(inp);
-    // Pass A: validator trust and incentive (S9–S10, incentive partials in [2n, 3n)), and the
-    // column sums of the stored bonds (as integers) and of the bond delta (row_hadamard of the
-    // weights for bonds with the active stake) in columns [0, n) and [n, 2n).
+    let alpha = ema_alpha(hp.bonds_moving_average);
+    let fusable = fusable_epoch(inp, alpha);
+    // Pass A: validator trust and incentive (S9–S10), and the column sums of the stored bonds
+    // (as integers, in columns [0, n)) and of the bond delta (row_hadamard of the weights for
+    // bonds with the active stake). With bonds penalty 1 (every fusable epoch) the weights for
+    // bonds are the clipped weights and the delta's column sums are the incentive's (the same
+    // products, `mul_sat` commutes): the incentive partials are in [n, 2n) and double as the
+    // delta's. Otherwise the delta's are in [n, 2n) and the incentive's in [2n, 3n).
+    let incentive_at = if fusable { n } else { 2 * n };
     let (validator_trust, sums) = par.map_rows_reduce(
         n,
-        3 * n,
+        incentive_at + n,
         ZERO,
         Scratch::default,
         |s, i, p| {
@@ -515,7 +543,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 ZERO
             } else {
                 let stake = scale.unwrap_or(ZERO);
-                trust_and_incentive(clipped, stake, &mut p.values()[2 * n..])
+                trust_and_incentive(clipped, stake, &mut p.values()[incentive_at..])
             };
             if s.bonds.is_empty() && (w.is_empty() || scale.is_none()) {
                 return trust;
@@ -526,22 +554,24 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     *c = c.saturating_add(v);
                 }
             }
-            if let Some(scale) = scale {
-                for &(j, v) in w {
-                    if let Some(c) = p[n..2 * n].get_mut(j as usize) {
-                        *c = c.saturating_add(mul_sat(v, scale));
+            match scale {
+                Some(scale) if !fusable => {
+                    for &(j, v) in w {
+                        if let Some(c) = p[n..2 * n].get_mut(j as usize) {
+                            *c = c.saturating_add(mul_sat(v, scale));
+                        }
                     }
                 }
+                _ => {}
             }
             trust
         },
         sat_add_col,
     );
-    let mut incentive = sums[2 * n..].to_vec();
+    let mut incentive = sums[incentive_at..].to_vec();
     inplace_normalize(&mut incentive);
-    let bond_div = divisors(&sums[..n]);
+    let bond_div: Vec<U16SumDivisor> = sums[..n].iter().map(|&d| U16SumDivisor::new(d)).collect();
     let delta_div = divisors(&sums[n..2 * n]);
-    let alpha = ema_alpha(hp.bonds_moving_average);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
     let div = ClassicDivisors {
@@ -565,7 +595,11 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 return classic_fused_ema_row(w, stored, consensus, stake, &div, alpha, p.values());
             }
             inp.bond_row(i, u16_to_fixed, &mut s.bonds);
-            normalize_row(&mut s.bonds, &bond_div);
+            for (j, v) in s.bonds.iter_mut() {
+                if let Some(d) = bond_div.get(*j as usize) {
+                    *v = d.general().normalize(*v);
+                }
+            }
             let w = inp.weights.row(i, &mut s.weights);
             let scale = inp.active_stake[i];
             s.delta.clear();
@@ -579,7 +613,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                     let j = j as usize;
                     if j < n {
                         p[j] = p[j].saturating_add(v);
-                        if p[n + j] < v {
+                        if lt(p[n + j], v) {
                             p[n + j] = v;
                         }
                     }
@@ -597,27 +631,59 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             }
         },
     );
-    let ema_div = divisors(&reduced[..n]);
-    // The maximum of each normalized column.
-    let max_div: Vec<Divisor> = reduced[n..]
-        .iter()
-        .zip(&ema_div)
-        .map(|(&m, d)| Divisor::new(if d.value() != ZERO { d.divide(m) } else { m }))
+    // Per column: the EMA's divisor (its sum), the divisor of its normalized maximum (the
+    // maximum of the normalized column), and the incentive.
+    let columns: Vec<ClassicOutputColumn> = (0..n)
+        .map(|j| {
+            let ema = Divisor::new(reduced[j]);
+            let m = reduced[n + j];
+            let max = Divisor::new(if ema.value() != ZERO {
+                ema.divide(m)
+            } else {
+                m
+            });
+            ClassicOutputColumn {
+                ema,
+                max,
+                incentive: incentive[j],
+            }
+        })
         .collect();
     // Pass C: dividends (matmul_transpose of the normalized EMA) and the max-upscaled u16 bonds.
+    // Every EMA entry is > 0, names a column < n and is at most its column's (saturating) sum
+    // of such entries, so its normalized value is a proportion. In a fusable epoch every EMA
+    // entry is at most 2, the column sums and normalized maxima are far below 2^61 and the
+    // incentive is a proportion too, so the dividend sum stays far below 2^63.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
         || (),
         |_, i| {
             let mut total = ZERO;
-            let mut stored = Vec::with_capacity(ema[i].len());
-            for &(j, v) in &ema[i] {
-                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
-                let x = incentive.get(j as usize).copied().unwrap_or(ZERO);
-                total = total.saturating_add(mul_sat(x, v));
-                let up = max_div.get(j as usize).map_or(v, |d| d.normalize(v));
-                stored.push((j, proportion_to_u16(up)));
-            }
+            let stored: U16Row = if fusable {
+                ema[i]
+                    .iter()
+                    .map(|&(j, v)| match columns.get(j as usize) {
+                        Some(c) => {
+                            let v = c.ema.divide_bounded(v);
+                            total += mul_prop(v, c.incentive);
+                            (j, proportion_to_u16(c.max.divide_bounded(v)))
+                        }
+                        None => (j, proportion_to_u16(v)),
+                    })
+                    .collect()
+            } else {
+                ema[i]
+                    .iter()
+                    .map(|&(j, v)| match columns.get(j as usize) {
+                        Some(c) => {
+                            let v = c.ema.normalize(v);
+                            total = total.saturating_add(mul_prop(v, c.incentive));
+                            (j, proportion_to_u16(c.max.normalize(v)))
+                        }
+                        None => (j, proportion_to_u16(v)),
+                    })
+                    .collect()
+            };
             (total, stored)
         },
     );
@@ -657,7 +723,7 @@ pub fn yuma3(
     let sigmoid = Sigmoid::new(hp);
     let alpha = ema_alpha(hp.bonds_moving_average);
     // Rows of the usual case take one merge walk (`yuma3_fused_row`).
-    let fusable = fusable_epoch(inp);
+    let fusable = fusable_epoch(inp, alpha);
     // Pass A: validator trust and incentive (S9–S10, incentive partials in [n, 2n)), the EMA
     // (constant or liquid alpha) per row, and its column sums in [0, n). The weights and the
     // bonds both have n rows.
@@ -713,7 +779,12 @@ pub fn yuma3(
     let (ema, validator_trust): (Vec<SparseRow>, Vec<I32F32>) = rows.into_iter().unzip();
     let mut incentive = sums[n..].to_vec();
     inplace_normalize(&mut incentive);
-    let ema_div = divisors(&sums[..n]);
+    // Per column: the divisor of the EMA (its sum) and the incentive.
+    let columns: Vec<(Divisor, I32F32)> = sums[..n]
+        .iter()
+        .zip(&incentive)
+        .map(|(&sum, &x)| (Divisor::new(sum), x))
+        .collect();
     // Pass B: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
     let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
         ema.len(),
@@ -721,15 +792,28 @@ pub fn yuma3(
         |_, i| {
             let row = &ema[i];
             let mut total = ZERO;
-            let mut stored = Vec::with_capacity(row.len());
-            for &(j, v) in row {
-                stored.push((j, proportion_to_u16(v)));
-                let Some(&x) = incentive.get(j as usize) else {
-                    continue;
-                };
-                let v = ema_div.get(j as usize).map_or(v, |d| d.normalize(v));
-                total = total.wrapping_add(mul_sat(v, x));
-            }
+            // Each entry's normalized value is a proportion: every EMA entry is > 0 and at
+            // most its column's (saturating) sum of such entries. In a fusable epoch every EMA
+            // entry is at most 2 and each column sum far below 2^61.
+            let stored: U16Row = if fusable {
+                row.iter()
+                    .map(|&(j, v)| {
+                        if let Some(&(d, x)) = columns.get(j as usize) {
+                            total = total.wrapping_add(mul_prop(d.divide_bounded(v), x));
+                        }
+                        (j, proportion_to_u16(v))
+                    })
+                    .collect()
+            } else {
+                row.iter()
+                    .map(|&(j, v)| {
+                        if let Some(&(d, x)) = columns.get(j as usize) {
+                            total = total.wrapping_add(mul_prop(d.normalize(v), x));
+                        }
+                        (j, proportion_to_u16(v))
+                    })
+                    .collect()
+            };
             (total, stored)
         },
     );

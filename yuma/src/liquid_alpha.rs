@@ -4,7 +4,7 @@
 //! 0 wherever a weight is at or below consensus and not below its bond), and rows sorted by
 //! column are merged instead of densified. Same results as [`crate::bonds::liquid_alpha_ema`].
 
-use crate::fixed::{mul_sat, safe_div, I32F32, ONE, ZERO};
+use crate::fixed::{lt, mul_prop, mul_sat, safe_div, I32F32, ONE, ZERO};
 use crate::fused_bonds::u16_bond_proportion;
 use crate::hyperparams::Hyperparams;
 use crate::sparse::SparseRow;
@@ -254,6 +254,11 @@ pub fn ema_row(
 /// path with its bond (`u16` read as a proportion where it is used); the EMA's entries > 0 are
 /// returned and added to the column sums (`partial[..n]`). Same bits as the clip,
 /// `trust_and_incentive`, [`ema_row`] and the column sums one after the other.
+///
+/// Only for epochs where the stake and every weight are proportions in [0, 1] (the caller's
+/// one-walk condition): the stake multiplies with `mul_prop`, and the additions to the
+/// partials (at most 1 per row each, EMA entries at most 1) are plain additions, which cannot
+/// reach the chain's saturation bound (checked in debug builds).
 #[allow(clippy::too_many_arguments)]
 pub fn clipped_ema_row(
     s: &mut RowScratch,
@@ -277,13 +282,13 @@ pub fn clipped_ema_row(
         // Dropped when the threshold is <= 0 and below the weight (rare: one predictable branch);
         // otherwise min(v, th), without a branch on the comparison (about half the entries of a
         // dense row are clipped, in no predictable order).
-        if (th <= ZERO) & (th < v) {
+        if !lt(ZERO, th) & lt(th, v) {
             continue;
         }
-        let nv = if th < v { th } else { v };
+        let nv = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(nv);
         if let Some(r) = incentive.get_mut(ju) {
-            *r = r.saturating_add(mul_sat(stake, nv));
+            *r += mul_prop(stake, nv);
         }
         if ju >= cols {
             continue;
@@ -298,10 +303,10 @@ pub fn clipped_ema_row(
         let e = decayed
             .saturating_add(mul_sat(alpha, nv).max(ZERO))
             .min(ONE);
-        if e > ZERO {
+        if lt(ZERO, e) {
             out.push((j, e));
             if let Some(c) = sums.get_mut(ju) {
-                *c = c.saturating_add(e);
+                *c += e;
             }
         }
     }

@@ -354,6 +354,13 @@ fn same_result_with_1_2_and_8_threads() {
                 let got = run_epoch_with_threads(&hp, &input, threads).unwrap();
                 assert!(got == want, "{name} (sorted rows: {sorted}) with {threads} threads differs from the literal port");
             }
+            // From a thread outside any pool, on rayon's global pool (the epoch moves onto one
+            // of its workers when that pool has more than one thread).
+            let got = imr_yuma::run_epoch(&hp, &input).unwrap();
+            assert!(
+                got == want,
+                "{name} (sorted rows: {sorted}) on the global pool differs from the literal port"
+            );
         }
     }
 }

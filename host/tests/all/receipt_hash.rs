@@ -3,6 +3,7 @@
 
 use imr_host::receipt::blake3_hex;
 use imr_host::runner::execute;
+use imr_host::Mechanism;
 use imr_weights::Sdk;
 
 use crate::support::{engine, epoch_with_params, load_hostile};
@@ -39,4 +40,67 @@ fn the_receipt_hash_is_blake3_of_the_canonical_json_without_hash() {
         "{}",
         String::from_utf8_lossy(&canonical)
     );
+}
+
+/// What `execute` hands back beside the receipt: the blobs, each the bytes whose blake3 the
+/// receipt records (the epoch and state are encoded and hashed beside the guest thread while
+/// the guest runs, the returned state and outcome on the guest thread while the weights are
+/// made: the result must be what computing them one after the other gives).
+fn assert_blobs_match(executed: &imr_host::runner::Executed, input: &imr_host::epoch::EpochInput) {
+    let (r, b) = (&executed.receipt, &executed.blobs);
+    assert_eq!(b.epoch, input.canonical_bytes());
+    assert_eq!(r.epoch, blake3_hex(&b.epoch));
+    assert_eq!(r.epoch, input.hash());
+    assert_eq!(r.state_in, blake3_hex(&b.state_in));
+    assert_eq!(r.log, blake3_hex(&b.log));
+    assert_eq!(r.state_out, b.state_out.as_deref().map(blake3_hex));
+    assert_eq!(r.outcome, b.outcome.as_deref().map(blake3_hex));
+    match executed.outcome() {
+        Some(o) => {
+            assert_eq!(b.state_out.as_deref(), Some(&o.state[..]));
+            assert_eq!(
+                b.outcome.as_deref(),
+                Some(&imr_host::receipt::outcome_bytes(o)[..])
+            );
+            assert!(r.weights.is_some() && r.error.is_none());
+        }
+        None => {
+            assert!(b.state_out.is_none() && b.outcome.is_none() && r.weights.is_none());
+            assert!(r.error.is_some());
+        }
+    }
+    assert!(r.hash_is_valid());
+}
+
+#[test]
+fn execute_returns_each_blob_the_receipt_names() {
+    let engine = engine();
+    let m = load_hostile(&engine);
+    let ok = epoch_with_params(r#"{"mode":"ok"}"#);
+    let executed = execute(&m, &ok, b"41", None, Sdk::V11);
+    assert_eq!(executed.blobs.state_in, b"41");
+    assert_eq!(executed.outcome().unwrap().state, b"42");
+    assert_blobs_match(&executed, &ok);
+    // A failed run: no state out, no outcome, no weights.
+    let failed = epoch_with_params(r#"{"mode":"failed"}"#);
+    let executed = execute(&m, &failed, b"41", None, Sdk::V11);
+    assert!(matches!(
+        executed.run.result,
+        Err(imr_host::RunError::MechanismFailed { .. })
+    ));
+    assert_blobs_match(&executed, &failed);
+    // A run the weights pipeline refuses (all scores zero): its state and outcome are dropped.
+    let nobody = Mechanism::from_bytes(
+        &engine,
+        &crate::abi_faults::component(&format!("(i32.const {})", crate::abi_faults::RET)),
+        None,
+    )
+    .expect("loads");
+    let input = epoch_with_params("{}");
+    let executed = execute(&nobody, &input, b"", None, Sdk::V11);
+    assert!(matches!(
+        executed.run.result,
+        Err(imr_host::RunError::WeightsRefused { .. })
+    ));
+    assert_blobs_match(&executed, &input);
 }
