@@ -274,27 +274,29 @@ fn yuma3_fused_row(
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
     let mut trust = ZERO;
     // Rows with the same columns (the usual case) advance in lockstep; the merge below takes
-    // over at the first column where they differ.
+    // over at the first column where they differ (or at a column >= n, which the weights
+    // never name). The three column arrays have n entries: one check covers them.
+    let (lock_consensus, lock_sums, lock_incentive) = (
+        &consensus[..n.min(consensus.len())],
+        &mut sums[..n],
+        &mut incentive[..n],
+    );
     let mut a = 0usize;
     for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
-        if j != jb {
+        let ju = j as usize;
+        if j != jb || ju >= lock_consensus.len() {
             break;
         }
         a += 1;
-        let ju = j as usize;
-        let th = consensus.get(ju).copied().unwrap_or(ZERO);
+        let th = lock_consensus[ju];
         let clipped = if lt(th, v) { th } else { v };
         trust = trust.wrapping_add(clipped);
-        if let Some(r) = incentive.get_mut(ju) {
-            *r += mul_prop(stake, clipped);
-        }
+        lock_incentive[ju] += mul_prop(stake, clipped);
         let bond = u16_bond_proportion(bv);
         let ema = mul_prop(alpha, clipped) + mul_prop(one_minus_alpha, bond);
         if lt(ZERO, ema) {
-            if let Some(c) = sums.get_mut(ju) {
-                *c += ema;
-                out.push((j, ema));
-            }
+            lock_sums[ju] += ema;
+            out.push((j, ema));
         }
     }
     let mut b = a;
@@ -399,21 +401,34 @@ fn classic_fused_sums_row(
         }
     }
     let mut trust = ZERO;
+    // Consensus and the incentive partial have n entries: one check covers both.
+    let (consensus, incentive) = (&consensus[..n.min(consensus.len())], &mut incentive[..n]);
     for &(j, v) in w {
-        let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
-        let clipped = if lt(th, v) { th } else { v };
-        trust = trust.wrapping_add(clipped);
-        if let Some(r) = incentive.get_mut(j as usize) {
-            *r += mul_prop(stake, clipped);
+        let ju = j as usize;
+        if ju < consensus.len() {
+            let th = consensus[ju];
+            let clipped = if lt(th, v) { th } else { v };
+            trust = trust.wrapping_add(clipped);
+            incentive[ju] += mul_prop(stake, clipped);
+        } else {
+            // A column without consensus (never named by the weights): threshold 0.
+            let clipped = if lt(ZERO, v) { ZERO } else { v };
+            trust = trust.wrapping_add(clipped);
+            if let Some(r) = incentive.get_mut(ju) {
+                *r += mul_prop(stake, clipped);
+            }
         }
     }
     trust
 }
 
-/// The column divisors of classic's pass B.
-struct ClassicDivisors<'a> {
-    bonds: &'a [U16SumDivisor],
-    delta: &'a [Divisor],
+/// What classic's pass B reads of column `j`, together: the clipping threshold (consensus)
+/// and the divisors of the bond delta and of the stored bonds (their column sums).
+#[derive(Debug, Clone, Copy)]
+struct ClassicColumn {
+    threshold: I32F32,
+    delta: Divisor,
+    bonds: U16SumDivisor,
 }
 
 /// Classic's pass B over row `i` in one merge walk when [`row_fusable`] holds: the clipped
@@ -424,9 +439,8 @@ struct ClassicDivisors<'a> {
 fn classic_fused_ema_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
-    consensus: &[I32F32],
+    columns: &[ClassicColumn],
     stake: I32F32,
-    div: &ClassicDivisors<'_>,
     alpha: I32F32,
     partial: &mut [I32F32],
 ) -> SparseRow {
@@ -434,64 +448,67 @@ fn classic_fused_ema_row(
     let one_minus_alpha = ONE.saturating_sub(alpha);
     let (sums, maxima) = partial.split_at_mut(n);
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
-    // Lockstep while the columns agree (the usual case), then the merge.
-    let mut a = 0usize;
-    for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
-        if j != jb {
-            break;
-        }
-        a += 1;
-        let ju = j as usize;
-        let th = consensus.get(ju).copied().unwrap_or(ZERO);
-        let clipped = if lt(th, v) { th } else { v };
-        let delta = mul_prop(stake, clipped);
-        // The delta's column sum includes this entry and stays far below 2^61.
-        let delta = div.delta.get(ju).map_or(delta, |d| d.divide_bounded(delta));
-        let bond = div
-            .bonds
-            .get(ju)
-            .map_or(u16_to_fixed(bv), |d| d.normalize_u16(bv));
-        let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
-        if lt(ZERO, ema) && ju < n {
-            out.push((j, ema));
-            sums[ju] += ema;
-            if lt(maxima[ju], ema) {
-                maxima[ju] = ema;
+    // The column records, sums and maxima of columns < n (one check covers all three).
+    let (lock_columns, lock_sums, lock_maxima) = (
+        &columns[..n.min(columns.len())],
+        &mut sums[..n],
+        &mut maxima[..n],
+    );
+    let (mut a, mut b) = (0usize, 0usize);
+    loop {
+        // Lockstep while the columns agree (the usual case).
+        for (&(j, v), &(jb, bv)) in w[a..].iter().zip(&bonds[b..]) {
+            let ju = j as usize;
+            // Weights name columns < n, so the lockstep always finds its column.
+            if j != jb || ju >= lock_columns.len() {
+                break;
+            }
+            a += 1;
+            b += 1;
+            let c = &lock_columns[ju];
+            let clipped = if lt(c.threshold, v) { c.threshold } else { v };
+            // The delta's column sum includes this entry and stays far below 2^61.
+            let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
+            let bond = c.bonds.normalize_u16(bv);
+            let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
+            if lt(ZERO, ema) {
+                out.push((j, ema));
+                lock_sums[ju] += ema;
+                if lt(lock_maxima[ju], ema) {
+                    lock_maxima[ju] = ema;
+                }
             }
         }
-    }
-    let mut b = a;
-    while a < w.len() || b < bonds.len() {
+        if a == w.len() && b == bonds.len() {
+            break;
+        }
+        // One merge step where the columns differ (a column only one row has: the stored bond
+        // rows lack the few entries whose EMA was 0 last epoch), then the lockstep again.
         let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
         let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
+        let j = ja.min(jb) as usize;
+        let c = lock_columns.get(j);
         let mut ema = ZERO;
         if ja <= jb {
-            let (j, v) = w[a];
+            let v = w[a].1;
             a += 1;
-            let th = consensus.get(j as usize).copied().unwrap_or(ZERO);
+            let th = c.map_or(ZERO, |c| c.threshold);
             let clipped = if lt(th, v) { th } else { v };
             let delta = mul_prop(stake, clipped);
-            let delta = div
-                .delta
-                .get(j as usize)
-                .map_or(delta, |d| d.divide_bounded(delta));
+            let delta = c.map_or(delta, |c| c.delta.divide_bounded(delta));
             ema = mul_prop(alpha, delta);
         }
         if jb <= ja {
-            let (j, v) = bonds[b];
+            let v = bonds[b].1;
             b += 1;
-            let v = div
-                .bonds
-                .get(j as usize)
-                .map_or(u16_to_fixed(v), |d| d.normalize_u16(v));
+            let v = c.map_or(u16_to_fixed(v), |c| c.bonds.normalize_u16(v));
             ema += mul_prop(one_minus_alpha, v);
         }
-        let j = ja.min(jb) as usize;
         if lt(ZERO, ema) && j < n {
             out.push((j as u16, ema));
-            sums[j] += ema;
-            if lt(maxima[j], ema) {
-                maxima[j] = ema;
+            lock_sums[j] += ema;
+            if lt(lock_maxima[j], ema) {
+                lock_maxima[j] = ema;
             }
         }
     }
@@ -574,10 +591,13 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let delta_div = divisors(&sums[n..2 * n]);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
-    let div = ClassicDivisors {
-        bonds: &bond_div,
-        delta: &delta_div,
-    };
+    let columns: Vec<ClassicColumn> = (0..n)
+        .map(|j| ClassicColumn {
+            threshold: inp.weights.consensus.get(j).copied().unwrap_or(ZERO),
+            delta: delta_div[j],
+            bonds: bond_div[j],
+        })
+        .collect();
     // Pass B: normalize both, the EMA, and its column sums [0, n) and maxima [n, 2n).
     let (ema, reduced) = par.map_rows_reduce(
         rows,
@@ -591,8 +611,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 if w.is_empty() && stored.is_empty() {
                     return Vec::new();
                 }
-                let (consensus, stake) = (inp.weights.consensus, inp.active_stake[i]);
-                return classic_fused_ema_row(w, stored, consensus, stake, &div, alpha, p.values());
+                let stake = inp.active_stake[i];
+                return classic_fused_ema_row(w, stored, &columns, stake, alpha, p.values());
             }
             inp.bond_row(i, u16_to_fixed, &mut s.bonds);
             for (j, v) in s.bonds.iter_mut() {
