@@ -448,40 +448,46 @@ fn classic_fused_ema_row(
     let one_minus_alpha = ONE.saturating_sub(alpha);
     let (sums, maxima) = partial.split_at_mut(n);
     let mut out = Vec::with_capacity(w.len().max(bonds.len()));
-    // Lockstep while the columns agree (the usual case), then the merge.
-    let mut a = 0usize;
-    for (&(j, v), &(jb, bv)) in w.iter().zip(bonds) {
-        if j != jb {
-            break;
-        }
-        a += 1;
-        let ju = j as usize;
-        // Weights name columns < n, so the lockstep always finds its column.
-        let Some(c) = columns.get(ju) else {
-            a -= 1;
-            break;
-        };
-        let clipped = if lt(c.threshold, v) { c.threshold } else { v };
-        // The delta's column sum includes this entry and stays far below 2^61.
-        let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
-        let bond = c.bonds.normalize_u16(bv);
-        let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
-        if lt(ZERO, ema) && ju < n {
-            out.push((j, ema));
-            sums[ju] += ema;
-            if lt(maxima[ju], ema) {
-                maxima[ju] = ema;
+    // The column records, sums and maxima of columns < n (one check covers all three).
+    let (lock_columns, lock_sums, lock_maxima) = (
+        &columns[..n.min(columns.len())],
+        &mut sums[..n],
+        &mut maxima[..n],
+    );
+    let (mut a, mut b) = (0usize, 0usize);
+    loop {
+        // Lockstep while the columns agree (the usual case).
+        for (&(j, v), &(jb, bv)) in w[a..].iter().zip(&bonds[b..]) {
+            let ju = j as usize;
+            // Weights name columns < n, so the lockstep always finds its column.
+            if j != jb || ju >= lock_columns.len() {
+                break;
+            }
+            a += 1;
+            b += 1;
+            let c = &lock_columns[ju];
+            let clipped = if lt(c.threshold, v) { c.threshold } else { v };
+            // The delta's column sum includes this entry and stays far below 2^61.
+            let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
+            let bond = c.bonds.normalize_u16(bv);
+            let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
+            if lt(ZERO, ema) {
+                out.push((j, ema));
+                lock_sums[ju] += ema;
+                if lt(lock_maxima[ju], ema) {
+                    lock_maxima[ju] = ema;
+                }
             }
         }
-    }
-    let mut b = a;
-    // The merge (a column only one row has, then usually the same column again: the stored
-    // bond rows lack the few entries whose EMA was 0 last epoch).
-    while a < w.len() || b < bonds.len() {
+        if a == w.len() && b == bonds.len() {
+            break;
+        }
+        // One merge step where the columns differ (a column only one row has: the stored bond
+        // rows lack the few entries whose EMA was 0 last epoch), then the lockstep again.
         let ja = w.get(a).map_or(u32::MAX, |e| u32::from(e.0));
         let jb = bonds.get(b).map_or(u32::MAX, |e| u32::from(e.0));
         let j = ja.min(jb) as usize;
-        let c = columns.get(j);
+        let c = lock_columns.get(j);
         let mut ema = ZERO;
         if ja <= jb {
             let v = w[a].1;
@@ -500,9 +506,9 @@ fn classic_fused_ema_row(
         }
         if lt(ZERO, ema) && j < n {
             out.push((j as u16, ema));
-            sums[j] += ema;
-            if lt(maxima[j], ema) {
-                maxima[j] = ema;
+            lock_sums[j] += ema;
+            if lt(lock_maxima[j], ema) {
+                lock_maxima[j] = ema;
             }
         }
     }
