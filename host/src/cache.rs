@@ -22,6 +22,20 @@
 //! Any other problem with an entry (missing, truncated, corrupted, incompatible)
 //! is a miss: the component is recompiled and the entry rewritten, never an
 //! error. Artifacts are never copied between machines.
+//!
+//! **Loading a hit without a copy.** An entry is wasmtime's artifact followed by
+//! its MAC and the format's magic, so that on Linux the verified file can be
+//! mapped in place ([`Component::deserialize_file`]) instead of being copied into
+//! fresh anonymous memory, which page-faulted on every page and was about half of
+//! a cached load (issue 12). The file is opened once, without following symlinks;
+//! the MAC is checked over the bytes read through that handle, and wasmtime maps
+//! the same open file (`/proc/self/fd/N`), so an entry renamed over the verified
+//! one in between is never the one mapped. imr only ever replaces entries by an
+//! atomic rename; a mapped entry rewritten *in place* afterwards would change
+//! under the running code, but only the cache's owner can do that, and the owner
+//! can read the key and forge entries anyway (the directory's privacy is the
+//! boundary). Elsewhere, and if `/proc` is not mounted, the verified bytes are
+//! copied as before.
 
 use std::fs;
 use std::io::Read;
@@ -32,8 +46,11 @@ use wasmtime::component::Component;
 use crate::engine::{DeterministicEngine, PROTOCOL_VERSION};
 use crate::fsutil::write_atomic;
 
-/// Entry format: magic, 32-byte MAC, payload.
-const MAGIC: &[u8; 8] = b"IMRCWSM2";
+/// Entry format: payload (wasmtime's artifact, mapped in place on a hit), 32-byte MAC, magic.
+/// (Version 2 put the magic and the MAC first; such an entry is a miss and is rewritten.)
+const MAGIC: &[u8; 8] = b"IMRCWSM3";
+/// Bytes after the payload: the MAC and the magic.
+const TRAILER: usize = 32 + MAGIC.len();
 /// The secret key's file name inside the cache directory.
 pub const KEY_FILE: &str = "key";
 /// Entries larger than this are not read (compiled components are far smaller).
@@ -153,7 +170,12 @@ impl ArtifactCache {
 
     /// The entry file for this component under this engine.
     pub fn entry_path(&self, engine: &DeterministicEngine, component_hash: &str) -> PathBuf {
-        let name = blake3::hash(&Self::entry_key(engine, component_hash));
+        self.path_for(&Self::entry_key(engine, component_hash))
+    }
+
+    /// The entry file named by this key material.
+    fn path_for(&self, entry_key: &[u8]) -> PathBuf {
+        let name = blake3::hash(entry_key);
         self.dir.join(format!("{}.cwasm", name.to_hex()))
     }
 
@@ -228,7 +250,7 @@ impl ArtifactCache {
             return Lookup::Untrusted;
         };
         let entry_key = Self::entry_key(engine, component_hash);
-        let path = self.entry_path(engine, component_hash);
+        let path = self.path_for(&entry_key);
         let existed = fs::symlink_metadata(&path).is_ok();
         if existed {
             if let Some(c) = try_load(engine, &path, &secret, &entry_key) {
@@ -289,10 +311,10 @@ impl Lookup {
             Lookup::Miss(entry) => entry,
         };
         let compiled = engine.wasmtime().precompile_component(wasm)?;
-        let mut file = Vec::with_capacity(compiled.len() + 40);
-        file.extend_from_slice(MAGIC);
-        file.extend_from_slice(mac(&entry.secret, &entry.entry_key, &compiled).as_bytes());
+        let mut file = Vec::with_capacity(compiled.len() + TRAILER);
         file.extend_from_slice(&compiled);
+        file.extend_from_slice(mac(&entry.secret, &entry.entry_key, &compiled).as_bytes());
+        file.extend_from_slice(MAGIC);
         // A cache that cannot be written is not an error: the run goes on. A
         // planted non-file under the entry's name is replaced by the rename.
         let _ = write_atomic(&entry.path, &file);
@@ -314,7 +336,7 @@ fn mac(secret: &[u8; 32], entry_key: &[u8], payload: &[u8]) -> blake3::Hash {
     let mut h = blake3::Hasher::new_keyed(secret);
     h.update(&(entry_key.len() as u64).to_le_bytes());
     h.update(entry_key);
-    h.update(payload);
+    crate::hashing::update(&mut h, payload);
     h.finalize()
 }
 
@@ -324,24 +346,60 @@ fn try_load(
     secret: &[u8; 32],
     entry_key: &[u8],
 ) -> Option<Component> {
-    let (bytes, _) = read_regular(path, MAX_ENTRY_BYTES).ok()?;
-    if bytes.len() < 40 || &bytes[..8] != MAGIC {
-        return None;
-    }
-    let (sum, payload) = bytes[8..].split_at(32);
-    // `blake3::Hash` compares in constant time.
-    if mac(secret, entry_key, payload) != blake3::Hash::from_bytes(sum.try_into().ok()?) {
-        return None;
-    }
+    let (file, bytes, _) = read_regular_file(path, MAX_ENTRY_BYTES).ok()?;
+    let payload = verified_payload(&bytes, secret, entry_key)?;
     // SAFETY: the MAC proves this user's imr wrote this payload for exactly this
     // component, engine compatibility hash, protocol version and backend, in a
     // directory only this user can write; wasmtime also checks compatibility.
+    unsafe { deserialize_verified(engine, &file, payload) }
+}
+
+/// The component of a verified entry: `file` mapped in place where possible, else
+/// `payload` (the artifact read from `file`) copied.
+///
+/// # Safety
+/// `payload` must be a verified artifact, read from `file`, followed in it by the trailer only.
+unsafe fn deserialize_verified(
+    engine: &DeterministicEngine,
+    file: &fs::File,
+    payload: &[u8],
+) -> Option<Component> {
+    #[cfg(target_os = "linux")]
+    {
+        // The open file that was verified, not the path again (see the module docs).
+        // wasmtime's ELF parser ignores the trailer after the artifact.
+        use std::os::fd::AsRawFd;
+        let verified = format!("/proc/self/fd/{}", file.as_raw_fd());
+        // SAFETY: the caller's.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine.wasmtime(), verified) } {
+            return Some(component);
+        }
+    }
+    let _ = file;
+    // SAFETY: the caller's.
     unsafe { Component::deserialize(engine.wasmtime(), payload).ok() }
+}
+
+/// The artifact of an entry whose magic and MAC are right.
+fn verified_payload<'a>(bytes: &'a [u8], secret: &[u8; 32], entry_key: &[u8]) -> Option<&'a [u8]> {
+    let (payload, trailer) = bytes.split_at_checked(bytes.len().checked_sub(TRAILER)?)?;
+    let (sum, magic) = trailer.split_at(32);
+    if magic != MAGIC {
+        return None;
+    }
+    // `blake3::Hash` compares in constant time.
+    (mac(secret, entry_key, payload) == blake3::Hash::from_bytes(sum.try_into().ok()?))
+        .then_some(payload)
 }
 
 /// Reads `path` if it is a regular file of at most `max` bytes, opening it
 /// without following symlinks and without blocking (FIFOs, devices).
 fn read_regular(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, fs::Metadata)> {
+    read_regular_file(path, max).map(|(_, bytes, meta)| (bytes, meta))
+}
+
+/// [`read_regular`], keeping the open file.
+fn read_regular_file(path: &Path, max: u64) -> std::io::Result<(fs::File, Vec<u8>, fs::Metadata)> {
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -349,7 +407,7 @@ fn read_regular(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, fs::Metadata
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32 | nonblock());
     }
-    let file = options.open(path)?;
+    let mut file = options.open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
@@ -358,11 +416,11 @@ fn read_regular(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, fs::Metadata
         return Err(std::io::Error::other("too large"));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max + 1).read_to_end(&mut bytes)?;
+    (&mut file).take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Err(std::io::Error::other("too large"));
     }
-    Ok((bytes, meta))
+    Ok((file, bytes, meta))
 }
 
 #[cfg(unix)]
@@ -424,5 +482,98 @@ fn create_key_file(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
         // Created by a concurrent process: the caller reads that one.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component whose only export is a function named `name`, compiled for `engine`.
+    fn artifact(engine: &DeterministicEngine, name: &str) -> Vec<u8> {
+        let wat = format!(
+            r#"(component
+                (core module $m (func (export "f")))
+                (core instance $i (instantiate $m))
+                (func (export "{name}") (canon lift (core func $i "f"))))"#
+        );
+        let wasm = wat::parse_str(wat).unwrap();
+        engine.wasmtime().precompile_component(&wasm).unwrap()
+    }
+
+    fn exports(engine: &DeterministicEngine, c: &Component) -> Vec<String> {
+        crate::mechanism::component_exports(engine, c)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    /// What is loaded is the file that was verified, even when another entry was renamed
+    /// over its path after it was opened (as a concurrent repair or an attacker would).
+    #[test]
+    fn the_verified_open_file_is_loaded_not_the_path() {
+        let engine = DeterministicEngine::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entry.cwasm");
+        let with_trailer = |artifact: &[u8]| {
+            let mut entry = artifact.to_vec();
+            entry.extend_from_slice(&[0u8; 32]);
+            entry.extend_from_slice(MAGIC);
+            entry
+        };
+        let verified = artifact(&engine, "verified");
+        fs::write(&path, with_trailer(&verified)).unwrap();
+        let (file, bytes, _) = read_regular_file(&path, MAX_ENTRY_BYTES).unwrap();
+        let other = dir.path().join("other.cwasm");
+        fs::write(&other, with_trailer(&artifact(&engine, "swapped"))).unwrap();
+        fs::rename(&other, &path).unwrap();
+        let payload = &bytes[..bytes.len() - TRAILER];
+        assert_eq!(payload, verified.as_slice());
+        // SAFETY: compiled just now by this engine.
+        let loaded = unsafe { deserialize_verified(&engine, &file, payload) }.unwrap();
+        assert_eq!(exports(&engine, &loaded), ["verified"]);
+    }
+
+    /// On Linux a hit maps the entry file instead of copying it (the copy page-faulted on every
+    /// page and was about half of a cached load): the loaded image lies in a mapping of the entry.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_hit_maps_the_entry_in_place() {
+        let engine = DeterministicEngine::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(dir.path());
+        let wasm = wat::parse_str(
+            r#"(component
+                (core module $m (func (export "f")))
+                (core instance $i (instantiate $m))
+                (func (export "g") (canon lift (core func $i "f"))))"#,
+        )
+        .unwrap();
+        let Lookup::Miss(entry) = cache.lookup(&engine, "mapped") else {
+            panic!("an empty cache is a miss");
+        };
+        let (_, outcome) = Lookup::Miss(entry).compile(&engine, &wasm).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss);
+        let Lookup::Hit(component) = cache.lookup(&engine, "mapped") else {
+            panic!("the entry just written is a hit");
+        };
+        let start = component.image_range().start as usize;
+        let entry = fs::canonicalize(cache.entry_path(&engine, "mapped")).unwrap();
+        let maps = fs::read_to_string("/proc/self/maps").unwrap();
+        let mapping = maps
+            .lines()
+            .find(|line| {
+                let range = line.split(' ').next().unwrap();
+                let (lo, hi) = range.split_once('-').unwrap();
+                let lo = usize::from_str_radix(lo, 16).unwrap();
+                let hi = usize::from_str_radix(hi, 16).unwrap();
+                (lo..hi).contains(&start)
+            })
+            .expect("the image is mapped");
+        assert!(
+            mapping.ends_with(entry.to_str().unwrap()),
+            "the image is not a mapping of {}: {mapping}",
+            entry.display()
+        );
     }
 }

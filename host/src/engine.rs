@@ -68,6 +68,10 @@ pub struct DeterministicEngine {
     /// The wasmtime configuration's description (the `limits.*` lines apart).
     config_description: String,
     description: String,
+    /// [`compile_hash`](Self::compile_hash) and [`compatibility_hash`](Self::compatibility_hash),
+    /// computed once: a cached load needs both (the artifact cache's key).
+    compile_hash: String,
+    compatibility_hash: String,
 }
 
 impl std::fmt::Debug for DeterministicEngine {
@@ -129,6 +133,8 @@ impl DeterministicEngine {
             protocol: PROTOCOL_VERSION,
             config_hash: blake3::hash(semantic.as_bytes()).to_hex().to_string(),
         };
+        let compile_hash = compile_hash(&config_description, backend, &limits);
+        let compatibility_hash = compatibility_hash(&engine);
         Self {
             engine,
             backend,
@@ -136,6 +142,8 @@ impl DeterministicEngine {
             fingerprint,
             config_description,
             description,
+            compile_hash,
+            compatibility_hash,
         }
     }
 
@@ -168,18 +176,7 @@ impl DeterministicEngine {
     /// limits, except the run limits (fuel, memory cap) that each run's store
     /// applies. The artifact cache keys entries by it.
     pub fn compile_hash(&self) -> String {
-        let run_limits = Limits {
-            fuel: 0,
-            memory_bytes: 0,
-            ..self.limits
-        };
-        let text = format!(
-            "{}{}",
-            self.config_description
-                .replace(&format!("backend={}\n", self.backend), ""),
-            describe_limits(&run_limits)
-        );
-        blake3::hash(text.as_bytes()).to_hex().to_string()
+        self.compile_hash.clone()
     }
 
     /// The canonical, human-readable description of the configuration (one `key=value` per line).
@@ -189,21 +186,41 @@ impl DeterministicEngine {
 
     /// A fixed hash of `Engine::precompile_compatibility_hash`, stable for this host binary.
     pub fn compatibility_hash(&self) -> String {
-        struct Blake3Hasher(blake3::Hasher);
-        impl std::hash::Hasher for Blake3Hasher {
-            fn finish(&self) -> u64 {
-                let h = self.0.finalize();
-                u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
-            }
-            fn write(&mut self, bytes: &[u8]) {
-                self.0.update(bytes);
-            }
-        }
-        use std::hash::Hash;
-        let mut h = Blake3Hasher(blake3::Hasher::new());
-        self.engine.precompile_compatibility_hash().hash(&mut h);
-        h.0.finalize().to_hex().to_string()
+        self.compatibility_hash.clone()
     }
+}
+
+/// [`DeterministicEngine::compile_hash`].
+fn compile_hash(config_description: &str, backend: Backend, limits: &Limits) -> String {
+    let run_limits = Limits {
+        fuel: 0,
+        memory_bytes: 0,
+        ..*limits
+    };
+    let text = format!(
+        "{}{}",
+        config_description.replace(&format!("backend={backend}\n"), ""),
+        describe_limits(&run_limits)
+    );
+    blake3::hash(text.as_bytes()).to_hex().to_string()
+}
+
+/// [`DeterministicEngine::compatibility_hash`].
+fn compatibility_hash(engine: &Engine) -> String {
+    struct Blake3Hasher(blake3::Hasher);
+    impl std::hash::Hasher for Blake3Hasher {
+        fn finish(&self) -> u64 {
+            let h = self.0.finalize();
+            u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    use std::hash::Hash;
+    let mut h = Blake3Hasher(blake3::Hasher::new());
+    engine.precompile_compatibility_hash().hash(&mut h);
+    h.0.finalize().to_hex().to_string()
 }
 
 /// Builds the wasmtime config and its canonical description.

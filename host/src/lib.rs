@@ -48,6 +48,7 @@ mod error;
 mod fsutil;
 pub mod guest_fault;
 pub mod guest_thread;
+pub mod hashing;
 pub mod input_file;
 pub mod inspect;
 pub mod limits;

@@ -48,6 +48,9 @@ pub struct Mechanism {
     pre: MechanismPre<Sandbox>,
     /// The `score` export (the world check at load found it).
     score: ComponentExportIndex,
+    /// Set once an instance of this component type-checked `score` as [`ScoreFunc`]; later
+    /// instances skip the check (see [`Mechanism::score_func`]).
+    score_checked: std::sync::Arc<std::sync::atomic::AtomicBool>,
     cache: CacheOutcome,
 }
 
@@ -151,7 +154,7 @@ impl Mechanism {
                 },
             ));
         }
-        let id = blake3::hash(bytes).to_hex().to_string();
+        let id = crate::hashing::hash(bytes).to_hex().to_string();
         // A valid cache entry is the compiled, instrumented component of exactly these bytes under
         // this engine's compile settings and compile limits (its key holds them all, and one is
         // written only after the checks below passed): a hit skips the compile-limit check and the
@@ -213,6 +216,7 @@ impl Mechanism {
             imports,
             pre,
             score,
+            score_checked: Default::default(),
             cache: cache_outcome,
         })
     }
@@ -284,11 +288,35 @@ impl Mechanism {
             .instance_pre()
             .instantiate(&mut *store)
             .map_err(|e| classify(e, store, &limits, Phase::Instantiate))?;
-        instance
+        self.score_func(instance, store)
+    }
+
+    /// `score` of a fresh instance. The first instance of a loaded component type-checks it
+    /// against [`ScoreFunc`] (the borrowed records of [`crate::lowering`] against the
+    /// component's export); later ones skip that check, which was about 4% of a fresh
+    /// instance (issue 12), since it cannot come out differently: every instance of one
+    /// component has the same export types (the world has no resources, the only types that
+    /// differ between instances).
+    fn score_func<'a>(
+        &self,
+        instance: wasmtime::component::Instance,
+        store: &mut Store<Sandbox>,
+    ) -> Result<ScoreFunc<'a>, RunError> {
+        use std::sync::atomic::Ordering;
+        let host = |message: String| RunError::Host { message };
+        if self.score_checked.load(Ordering::Relaxed) {
+            let func = instance
+                .get_func(&mut *store, self.score)
+                .ok_or_else(|| host("the `score` export is not a function".into()))?;
+            // SAFETY: an instance of this same component passed `get_typed_func` for this
+            // export and these types (below) before the flag was set.
+            return Ok(unsafe { ScoreFunc::new_unchecked(func) });
+        }
+        let typed = instance
             .get_typed_func(&mut *store, self.score)
-            .map_err(|e| RunError::Host {
-                message: format!("{e:#}"),
-            })
+            .map_err(|e| host(format!("{e:#}")))?;
+        self.score_checked.store(true, Ordering::Relaxed);
+        Ok(typed)
     }
 
     /// Runs one epoch on a fresh instance, on a thread with a large native stack

@@ -29,8 +29,11 @@ fn cached_and_fresh_compiles_give_identical_runs_and_corruption_is_a_miss() {
     assert_eq!(a.fuel_consumed, b.fuel_consumed);
     assert_eq!(a.result.as_ref().unwrap().state, b"42");
 
-    // Corrupt the entry in three ways: each is a miss that repairs the entry.
+    // Corrupt the entry in three ways: each is a miss that repairs the entry. (A hit maps its
+    // entry: the cached mechanism is dropped before the file is rewritten in place, which imr
+    // itself never does: it replaces entries by renaming.)
     let entry = cache.entry_path(&engine, cached.id());
+    drop(cached);
     let original = std::fs::read(&entry).unwrap();
     let mut flipped = original.clone();
     let mid = flipped.len() / 2;
@@ -104,16 +107,29 @@ fn an_entry_compiled_from_another_component_is_not_run() {
     assert_eq!(ran.result, reference.result);
     assert_eq!(ran.fuel_consumed, reference.fuel_consumed);
 
-    // A payload forged with the public checksum scheme of the old format (no key) is refused too.
-    let payload = &original[40..];
-    let mut forged = b"IMRCWSM2".to_vec();
+    // The entry is wasmtime's artifact, then a 32-byte MAC and the magic.
+    assert!(original.ends_with(b"IMRCWSM3"));
+    let payload = &original[..original.len() - 40];
+    // A payload forged with a public checksum (no key) in place of the MAC is refused.
+    let mut forged = payload.to_vec();
     forged.extend_from_slice(blake3::hash(payload).as_bytes());
-    forged.extend_from_slice(payload);
+    forged.extend_from_slice(b"IMRCWSM3");
     std::fs::write(&honest_entry, forged).unwrap();
     assert_eq!(
         load_bounded(&cache, &honest).cache_outcome(),
         CacheOutcome::Repaired
     );
+    assert_eq!(std::fs::read(&honest_entry).unwrap(), original);
+    // So is the old format's layout (magic, checksum, payload): a miss, rewritten in the new one.
+    let mut old_format = b"IMRCWSM2".to_vec();
+    old_format.extend_from_slice(blake3::hash(payload).as_bytes());
+    old_format.extend_from_slice(payload);
+    std::fs::write(&honest_entry, old_format).unwrap();
+    assert_eq!(
+        load_bounded(&cache, &honest).cache_outcome(),
+        CacheOutcome::Repaired
+    );
+    assert_eq!(std::fs::read(&honest_entry).unwrap(), original);
 }
 
 #[cfg(unix)]
