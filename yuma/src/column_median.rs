@@ -63,7 +63,7 @@ impl Scratch {
             cursor: Vec::new(),
             next_block: 0,
             dense: Vec::new(),
-            flat: FLAT.with(std::cell::Cell::take),
+            flat: FLAT.try_with(std::cell::Cell::take).unwrap_or_default(),
             counts: Vec::new(),
             select: Selection::default(),
         }
@@ -73,7 +73,8 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let flat = std::mem::take(&mut self.flat);
-        FLAT.with(|f| f.set(flat));
+        // A thread being torn down has no slot left: the buffer is then simply freed.
+        let _ = FLAT.try_with(|f| f.set(flat));
     }
 }
 
