@@ -34,8 +34,16 @@ pub fn sorted_last_wins(row: &[(u16, I32F32)]) -> Entries<'_> {
     Cow::Owned(out)
 }
 
+thread_local! {
+    /// The scatter buffer of the last block task on this thread, kept for the next one (it is
+    /// hundreds of KiB; zero-filling a fresh one per task and epoch cost more than the tasks'
+    /// share of work at 64 × 256). Its contents are never read before they are written: a
+    /// block reads exactly the slots its own scatter wrote.
+    static FLAT: std::cell::Cell<Vec<(I32F32, I32F32)>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Buffers of one block task.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Scratch {
     /// Per row, where the next block's columns start (valid when `next_block` is that block).
     cursor: Vec<usize>,
@@ -46,6 +54,28 @@ struct Scratch {
     /// The number of non-zero scores of each column of the block.
     counts: Vec<usize>,
     select: Selection,
+}
+
+impl Scratch {
+    /// Fresh buffers, with this thread's kept scatter buffer.
+    fn new() -> Scratch {
+        Scratch {
+            cursor: Vec::new(),
+            next_block: 0,
+            dense: Vec::new(),
+            flat: FLAT.try_with(std::cell::Cell::take).unwrap_or_default(),
+            counts: Vec::new(),
+            select: Selection::default(),
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let flat = std::mem::take(&mut self.flat);
+        // A thread being torn down has no slot left: the buffer is then simply freed.
+        let _ = FLAT.try_with(|f| f.set(flat));
+    }
 }
 
 /// Partition buffers of the selection, reused across columns.
@@ -132,9 +162,10 @@ pub fn weighted_median_columns_known(
     let any_negative = !known.non_negative && rows.iter().any(|r| r.iter().any(|&(_, v)| v < ZERO));
     // Tasks of a few blocks (a task carries its row cursors from block to block), so that two
     // threads share the 34 blocks of 4352 columns evenly.
-    // Small matrices (a few blocks) get one block per task, so that both threads get some.
-    let per_task = (blocks / 8).clamp(1, BLOCKS_PER_TASK);
-    let per_block = par.map_items(blocks, per_task, Scratch::default, |s, b| {
+    // At least 16 tasks where there are enough blocks (34 blocks: 17 tasks of 2, split 9/8
+    // between two threads), one block per task for small matrices.
+    let per_task = (blocks / 16).clamp(1, BLOCKS_PER_TASK);
+    let per_block = par.map_items(blocks, per_task, Scratch::new, |s, b| {
         let (c0, c1) = (b * width, ((b + 1) * width).min(cols));
         if any_negative {
             s.dense.clear();

@@ -19,6 +19,8 @@ use crate::fixed::I32F32;
 
 /// Rows per task of a row-wise pass and per partial of a column reduction.
 pub const ROWS_PER_CHUNK: usize = 16;
+/// Columns per task when the chunks' partial column vectors are combined.
+const COMBINE_COLUMNS: usize = 1024;
 /// Below this many matrix entries an epoch's passes run on the calling thread.
 pub const PARALLEL_MIN_ENTRIES: usize = 1 << 16;
 
@@ -113,7 +115,7 @@ impl Par {
     ) -> Vec<I32F32>
     where
         F: Fn(usize, &mut Partial) + Sync + Send,
-        C: Fn(usize, I32F32, I32F32) -> I32F32,
+        C: Fn(usize, I32F32, I32F32) -> I32F32 + Sync,
     {
         self.map_rows_reduce(rows, columns, identity, || (), |_, i, p| f(i, p), combine)
             .1
@@ -135,7 +137,7 @@ impl Par {
         T: Send,
         I: Fn() -> S + Sync + Send,
         F: Fn(&mut S, usize, &mut Partial) -> T + Sync + Send,
-        C: Fn(usize, I32F32, I32F32) -> I32F32,
+        C: Fn(usize, I32F32, I32F32) -> I32F32 + Sync,
     {
         let chunk = |c: usize| {
             let mut scratch = init();
@@ -161,20 +163,37 @@ impl Par {
             (0..chunks).map(chunk).collect()
         };
         let mut out = Vec::with_capacity(rows);
-        let mut result: Option<Vec<I32F32>> = None;
+        let mut partials: Vec<Vec<I32F32>> = Vec::with_capacity(chunks);
         for (rows_out, p) in parts {
             out.extend(rows_out);
-            let Some(p) = p else { continue };
-            match result.as_mut() {
-                None => result = Some(p),
-                Some(r) => r
-                    .iter_mut()
-                    .zip(p)
-                    .enumerate()
-                    .for_each(|(j, (a, b))| *a = combine(j, *a, b)),
-            }
+            partials.extend(p);
         }
-        (out, result.unwrap_or_else(|| vec![identity; columns]))
+        let mut partials = partials.into_iter();
+        let Some(mut result) = partials.next() else {
+            return (out, vec![identity; columns]);
+        };
+        let rest: Vec<Vec<I32F32>> = partials.collect();
+        // Each column combines the partials in chunk order; blocks of columns are independent.
+        let combine_block = |(b, block): (usize, &mut [I32F32])| {
+            let start = b * COMBINE_COLUMNS;
+            for p in &rest {
+                for ((a, &v), j) in block.iter_mut().zip(&p[start..]).zip(start..) {
+                    *a = combine(j, *a, v);
+                }
+            }
+        };
+        if self.parallel && !rest.is_empty() {
+            result
+                .par_chunks_mut(COMBINE_COLUMNS)
+                .enumerate()
+                .for_each(combine_block);
+        } else {
+            result
+                .chunks_mut(COMBINE_COLUMNS)
+                .enumerate()
+                .for_each(combine_block);
+        }
+        (out, result)
     }
 }
 
