@@ -49,9 +49,9 @@ pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
 ///
 /// The guest runs on the caller's guest thread ([`crate::guest_thread`]); meanwhile the
 /// calling thread encodes and hashes the epoch and the state handed in and then, as soon as the
-/// guest's scores arrive, runs the weights pipeline while the guest thread encodes and hashes
-/// the state and outcome the run returned. Every blob and hash is the same as computed one after
-/// the other; only the waiting is shorter.
+/// guest's scores arrive, runs the weights pipeline and hashes the returned state while the
+/// guest thread encodes and hashes the outcome. Every blob and hash is the same as computed one
+/// after the other; only the waiting is shorter.
 pub fn execute(
     mechanism: &Mechanism,
     input: &EpochInput,
@@ -60,18 +60,21 @@ pub fn execute(
     sdk: Sdk,
 ) -> Executed {
     let (scores_tx, scores_rx) = std::sync::mpsc::sync_channel::<(Vec<u16>, Vec<f64>)>(1);
+    let (state_tx, state_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
     let (guest, beside) = crate::guest_thread::run_beside_guest_thread(
         move || {
             let run = mechanism.run_here(&input.epoch, state_in);
-            let returned = run.result.as_ref().ok().map(|o| {
-                // Capacity 1 and one send: never blocks. The receiver hangs up only by panicking.
+            let outcome = run.result.as_ref().ok().map(|o| {
+                // Capacity 1 and one send each: never blocks. The receiver hangs up only by
+                // panicking.
                 let _ = scores_tx.send((
                     o.scores.iter().map(|s| s.uid).collect(),
                     o.scores.iter().map(|s| s.score).collect(),
                 ));
-                Returned::of(o)
+                let _ = state_tx.send(o.state.clone());
+                Hashed::new(outcome_bytes(o))
             });
-            (run, returned)
+            (run, outcome)
         },
         || {
             let epoch = Hashed::new(input.canonical_bytes());
@@ -84,12 +87,13 @@ pub fn execute(
                     Ok((e, params))
                 })
             });
-            (epoch, state_in, emitted)
+            let state_out = state_rx.recv().ok().map(Hashed::new);
+            (epoch, state_in, emitted, state_out)
         },
     );
-    let (mut run, returned) =
+    let (mut run, outcome) =
         guest.unwrap_or_else(|e| (mechanism.host_failure(&e.to_string()), None));
-    let (epoch, state_in, emitted) = beside;
+    let (epoch, state_in, emitted, state_out) = beside;
     let mut emission = None;
     let mut params_used = None;
     match emitted {
@@ -101,10 +105,9 @@ pub fn execute(
         None => {}
     }
     let engine = mechanism.engine();
-    let returned = returned.filter(|_| run.result.is_ok());
-    let (state_out, outcome) = match returned {
-        Some(r) => (Some(r.state), Some(r.outcome)),
-        None => (None, None),
+    let (state_out, outcome) = match run.result {
+        Ok(_) => (state_out, outcome),
+        Err(_) => (None, None),
     };
     let (state_out, state_out_hash) = Hashed::split(state_out);
     let (outcome, outcome_hash) = Hashed::split(outcome);
@@ -176,21 +179,6 @@ impl Hashed {
 
     fn split(h: Option<Self>) -> (Option<Vec<u8>>, Option<String>) {
         h.map_or((None, None), |h| (Some(h.bytes), Some(h.hash)))
-    }
-}
-
-/// The blobs of a successful run's result: the state it returned and its outcome's encoding.
-struct Returned {
-    state: Hashed,
-    outcome: Hashed,
-}
-
-impl Returned {
-    fn of(o: &Outcome) -> Self {
-        Self {
-            state: Hashed::new(o.state.clone()),
-            outcome: Hashed::new(outcome_bytes(o)),
-        }
     }
 }
 

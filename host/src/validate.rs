@@ -38,6 +38,7 @@ pub fn validate_outcome(
             limits.max_diagnostics_bytes,
         ));
     }
+    let neurons = NeuronUids::of(epoch, outcome.scores.len());
     for s in &outcome.scores {
         let bad = |reason: &str| RunError::InvalidOutput {
             uid: s.uid,
@@ -50,7 +51,7 @@ pub fn validate_outcome(
         if s.score < 0.0 {
             return Err(bad("scores must be non-negative"));
         }
-        if epoch.neuron(s.uid).is_none() {
+        if !neurons.contains(s.uid) {
             return Err(bad("uid is not among the epoch's neurons"));
         }
     }
@@ -69,4 +70,102 @@ pub fn validate_outcome(
         }
     }
     Ok(outcome)
+}
+
+/// The epoch's neuron uids, for checking every score's uid: a binary search per score for a few
+/// scores, a 65,536-bit set (8 KiB, one pass over the neurons) for many.
+enum NeuronUids<'a> {
+    Search(&'a Epoch),
+    Set(Vec<u64>),
+}
+
+impl<'a> NeuronUids<'a> {
+    /// Above this many scores the set is built.
+    const SET_ABOVE: usize = 64;
+
+    fn of(epoch: &'a Epoch, scores: usize) -> Self {
+        if scores <= Self::SET_ABOVE {
+            return Self::Search(epoch);
+        }
+        let mut set = vec![0u64; (usize::from(u16::MAX) + 1) / 64];
+        for n in &epoch.neurons {
+            set[usize::from(n.uid) / 64] |= 1 << (n.uid % 64);
+        }
+        Self::Set(set)
+    }
+
+    fn contains(&self, uid: u16) -> bool {
+        match self {
+            Self::Search(epoch) => epoch.neuron(uid).is_some(),
+            Self::Set(set) => set[usize::from(uid) / 64] & (1 << (uid % 64)) != 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imr_types::{Neuron, Scored};
+
+    fn epoch(uids: &[u16]) -> Epoch {
+        Epoch {
+            netuid: 1,
+            block: 1,
+            seed: vec![0; 32],
+            neurons: uids
+                .iter()
+                .map(|&uid| Neuron {
+                    uid,
+                    hotkey: format!("h{uid}"),
+                    stake: 0.0,
+                    registered_at_block: 0,
+                    validator_permit: false,
+                })
+                .collect(),
+            task: b"{}".to_vec(),
+            responses: Vec::new(),
+            params: b"{}".to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_set_and_the_search_agree_on_every_uid() {
+        // Sparse uids with both ends of the range, as an epoch lists them (ascending).
+        let uids: Vec<u16> = (0..=u16::MAX)
+            .filter(|u| u % 7 == 0 || *u == u16::MAX)
+            .collect();
+        let e = epoch(&uids);
+        let (search, set) = (NeuronUids::of(&e, 1), NeuronUids::of(&e, 1000));
+        assert!(matches!(search, NeuronUids::Search(_)) && matches!(set, NeuronUids::Set(_)));
+        for u in 0..=u16::MAX {
+            assert_eq!(search.contains(u), set.contains(u), "uid {u}");
+            assert_eq!(set.contains(u), e.neuron(u).is_some(), "uid {u}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_uid_among_many_scores_is_named() {
+        let e = epoch(&(0..200).collect::<Vec<_>>());
+        let limits = Limits::default();
+        let mut scores: Vec<Scored> = (0..200).map(|uid| Scored { uid, score: 1.0 }).collect();
+        let ok = Outcome {
+            scores: scores.clone(),
+            state: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        assert!(validate_outcome(ok, &e, &limits).is_ok());
+        scores[150].uid = 4000;
+        let bad = Outcome {
+            scores,
+            state: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        match validate_outcome(bad, &e, &limits) {
+            Err(RunError::InvalidOutput { uid, reason, .. }) => {
+                assert_eq!(uid, 4000);
+                assert!(reason.contains("not among the epoch's neurons"), "{reason}");
+            }
+            other => panic!("expected InvalidOutput, got {other:?}"),
+        }
+    }
 }
