@@ -1,5 +1,6 @@
 //! Benchmarks live in benches/; this library holds the fixture that the runtime bench and the profiling
-//! examples (`prof_epoch`, `prof_boundary`) share: the time-series scenario's epochs and the state before one.
+//! examples (`prof_epoch`, `prof_boundary`, `prof_instance`, `prof_load`) share: the time-series scenario's
+//! epochs and the state before one, and the component a profiling loop runs.
 
 use std::path::Path;
 
@@ -40,4 +41,27 @@ pub fn measured_epoch(miners: u16) -> (Vec<EpochInput>, usize, Vec<u8>) {
     };
     let state = state_before(&epochs, k);
     (epochs, k, state)
+}
+
+/// The component bytes and iteration count of a profiling example's command line,
+/// `[guest dir or component.wasm] [iterations]`: a guest directory (relative to the workspace) is
+/// built first; by default the time-series example and `default_iterations`.
+pub fn profiled_component(default_iterations: u32) -> (Vec<u8>, u32) {
+    use imr_host::build::{build_guest, BuildOptions};
+    let mut args = std::env::args().skip(1);
+    let dir = args.next().unwrap_or_else(|| "examples/time-series".into());
+    let iterations = args.next().map_or(default_iterations, |s| {
+        s.parse()
+            .unwrap_or_else(|_| panic!("iterations: not a number: {s}"))
+    });
+    let path = if dir.ends_with(".wasm") {
+        dir.into()
+    } else {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        build_guest(&workspace.join(&dir), &BuildOptions::default())
+            .unwrap_or_else(|e| panic!("building {dir}: {e}"))
+            .path
+    };
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (bytes, iterations)
 }
