@@ -562,11 +562,15 @@ mod tests {
             let points: Vec<f64> = (0..h + usize::from(case % 97 == 0))
                 .map(|i| value(&mut rng, realized[i.min(h - 1)]))
                 .collect();
-            let helpers_points = helpers::mape(&points, &realized).ok().zip(
-                helpers::directional_accuracy_vs_base(&points, &realized, base).ok(),
-            );
+            let helpers_points = helpers::mape(&points, &realized)
+                .ok()
+                .zip(helpers::directional_accuracy_vs_base(&points, &realized, base).ok());
             let fused = point_error_fused(&points, &realized, base);
-            assert_eq!(bits(fused), bits(helpers_points), "{points:?} {realized:?} {base}");
+            assert_eq!(
+                bits(fused),
+                bits(helpers_points),
+                "{points:?} {realized:?} {base}"
+            );
             point_some += usize::from(fused.is_some());
 
             let steps = h - usize::from(case % 89 == 0);
@@ -590,12 +594,18 @@ mod tests {
             match fused {
                 Some(_) => assert_eq!(bits(fused), bits(by_helpers), "{intervals:?} {realized:?}"),
                 // The fused pass declines only what the helpers refuse (or no step at all).
-                None => assert!(by_helpers.is_none() || steps == 0, "{intervals:?} {realized:?}"),
+                None => assert!(
+                    by_helpers.is_none() || steps == 0,
+                    "{intervals:?} {realized:?}"
+                ),
             }
             interval_some += usize::from(fused.is_some());
         }
         // Both paths must have been exercised many times.
-        assert!(point_some > 5_000 && interval_some > 5_000, "{point_some} {interval_some}");
+        assert!(
+            point_some > 5_000 && interval_some > 5_000,
+            "{point_some} {interval_some}"
+        );
     }
 
     #[test]
@@ -608,11 +618,17 @@ mod tests {
             uids.sort_unstable();
             uids.dedup();
             // Ascending queries (the usual case), with gaps of every size, then some in any order.
-            let mut queries: Vec<u16> = (0..400u16).filter(|_| rng.next_u64() % 3 != 0).collect();
+            let mut queries: Vec<u16> = (0..400u16)
+                .filter(|_| !rng.next_u64().is_multiple_of(3))
+                .collect();
             queries.extend((0..50).map(|_| (rng.next_u64() % 420) as u16));
             let mut cursor = RowCursor::new(&uids);
             for q in queries {
-                assert_eq!(cursor.row(q), uids.binary_search(&q).ok(), "{q} in {uids:?}");
+                assert_eq!(
+                    cursor.row(q),
+                    uids.binary_search(&q).ok(),
+                    "{q} in {uids:?}"
+                );
             }
         }
     }
