@@ -85,7 +85,7 @@ fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRo
     }
     let sum = I32F32::from_bits(total.wrapping_shl(32) as i64);
     let proportions = total < 1 << 31;
-    let mut out: SparseRow = Vec::with_capacity(kept);
+    let mut out: SparseRow = crate::row_pool::take(kept);
     if proportions && total > 0 {
         // The usual case: a positive sum, every quotient at most 1.
         let d = U16SumDivisor::new(sum);
@@ -294,6 +294,8 @@ fn epoch(hp: &Hyperparams, input: &EpochInput, par: Par) -> (EpochOutput, EpochT
         fused_bonds::classic(par, hp, &bond_inputs)
     };
 
+    // The weights rows are not read again: their buffers serve the next epoch.
+    crate::row_pool::give(weights);
     let validator_trust = outcome.validator_trust;
     let incentive = outcome.incentive;
 

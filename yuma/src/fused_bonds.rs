@@ -18,6 +18,7 @@ use crate::fixed::{is_proportion, lt, mul_prop, mul_sat, u16_to_fixed, I32F32, O
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
 use crate::par::Par;
+use crate::row_pool;
 use crate::sparse::{inplace_normalize, SparseRow};
 use crate::state::U16Row;
 
@@ -271,7 +272,7 @@ fn yuma3_fused_row(
     let n = partial.len() / 2;
     let one_minus_alpha = ONE.saturating_sub(alpha);
     let (sums, incentive) = partial.split_at_mut(n);
-    let mut out = Vec::with_capacity(w.len().max(bonds.len()));
+    let mut out = row_pool::take(w.len().max(bonds.len()));
     let mut trust = ZERO;
     // Rows with the same columns (the usual case) advance in lockstep; the merge below takes
     // over at the first column where they differ (or at a column >= n, which the weights
@@ -447,7 +448,7 @@ fn classic_fused_ema_row(
     let n = partial.len() / 2;
     let one_minus_alpha = ONE.saturating_sub(alpha);
     let (sums, maxima) = partial.split_at_mut(n);
-    let mut out = Vec::with_capacity(w.len().max(bonds.len()));
+    let mut out = row_pool::take(w.len().max(bonds.len()));
     // The column records, sums and maxima of columns < n (one check covers all three).
     let (lock_columns, lock_sums, lock_maxima) = (
         &columns[..n.min(columns.len())],
@@ -521,6 +522,14 @@ struct ClassicOutputColumn {
     ema: Divisor,
     max: Divisor,
     incentive: I32F32,
+}
+
+/// Empty u16 rows with the capacity of each EMA row, allocated on the calling thread. The
+/// stored bonds are handed to the caller, who frees them after the epoch; rows allocated by
+/// the pool's threads came from their malloc arenas, which gave the freed pages back to the
+/// kernel, so each epoch wrote its 4 MiB of u16 bonds (at 256 × 4096) into fresh pages.
+fn output_rows(ema: &[SparseRow]) -> Vec<U16Row> {
+    ema.iter().map(|r| Vec::with_capacity(r.len())).collect()
 }
 
 /// Classic Yuma (S12a).
@@ -674,40 +683,32 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     // of such entries, so its normalized value is a proportion. In a fusable epoch every EMA
     // entry is at most 2, the column sums and normalized maxima are far below 2^61 and the
     // incentive is a proportion too, so the dividend sum stays far below 2^63.
-    let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
-        ema.len(),
-        || (),
-        |_, i| {
-            let mut total = ZERO;
-            let stored: U16Row = if fusable {
-                ema[i]
-                    .iter()
-                    .map(|&(j, v)| match columns.get(j as usize) {
-                        Some(c) => {
-                            let v = c.ema.divide_bounded(v);
-                            total += mul_prop(v, c.incentive);
-                            (j, proportion_to_u16(c.max.divide_bounded(v)))
-                        }
-                        None => (j, proportion_to_u16(v)),
-                    })
-                    .collect()
-            } else {
-                ema[i]
-                    .iter()
-                    .map(|&(j, v)| match columns.get(j as usize) {
-                        Some(c) => {
-                            let v = c.ema.normalize(v);
-                            total = total.saturating_add(mul_prop(v, c.incentive));
-                            (j, proportion_to_u16(c.max.normalize(v)))
-                        }
-                        None => (j, proportion_to_u16(v)),
-                    })
-                    .collect()
-            };
-            (total, stored)
-        },
-    );
-    let (mut dividends, bonds_u16): (Vec<I32F32>, Vec<U16Row>) = per_row.into_iter().unzip();
+    let mut bonds_u16 = output_rows(&ema);
+    let mut dividends: Vec<I32F32> = par.map_rows_mut(&mut bonds_u16, |i, stored| {
+        let mut total = ZERO;
+        if fusable {
+            stored.extend(ema[i].iter().map(|&(j, v)| match columns.get(j as usize) {
+                Some(c) => {
+                    let v = c.ema.divide_bounded(v);
+                    total += mul_prop(v, c.incentive);
+                    (j, proportion_to_u16(c.max.divide_bounded(v)))
+                }
+                None => (j, proportion_to_u16(v)),
+            }));
+        } else {
+            stored.extend(ema[i].iter().map(|&(j, v)| match columns.get(j as usize) {
+                Some(c) => {
+                    let v = c.ema.normalize(v);
+                    total = total.saturating_add(mul_prop(v, c.incentive));
+                    (j, proportion_to_u16(c.max.normalize(v)))
+                }
+                None => (j, proportion_to_u16(v)),
+            }));
+        }
+        total
+    });
+    // The EMA rows are not read again: their buffers serve the next epoch.
+    row_pool::give(ema);
     inplace_normalize(&mut dividends);
     FusedBonds {
         validator_trust,
@@ -806,46 +807,37 @@ pub fn yuma3(
         .map(|(&sum, &x)| (Divisor::new(sum), x))
         .collect();
     // Pass B: Σ_j (ema_ij / colsum_j) · incentive_j (wrapping), and the stored u16 bonds.
-    let per_row: Vec<(I32F32, U16Row)> = par.map_rows(
-        ema.len(),
-        || (),
-        |_, i| {
-            let row = &ema[i];
-            let mut total = ZERO;
-            // Each entry's normalized value is a proportion: every EMA entry is > 0 and at
-            // most its column's (saturating) sum of such entries. In a fusable epoch every EMA
-            // entry is at most 2 and each column sum far below 2^61.
-            let stored: U16Row = if fusable {
-                row.iter()
-                    .map(|&(j, v)| {
-                        if let Some(&(d, x)) = columns.get(j as usize) {
-                            total = total.wrapping_add(mul_prop(d.divide_bounded(v), x));
-                        }
-                        (j, proportion_to_u16(v))
-                    })
-                    .collect()
-            } else {
-                row.iter()
-                    .map(|&(j, v)| {
-                        if let Some(&(d, x)) = columns.get(j as usize) {
-                            total = total.wrapping_add(mul_prop(d.normalize(v), x));
-                        }
-                        (j, proportion_to_u16(v))
-                    })
-                    .collect()
-            };
-            (total, stored)
-        },
-    );
-    let mut bonds_u16 = Vec::with_capacity(per_row.len());
-    let mut dividends = Vec::with_capacity(per_row.len());
-    for (i, (total, row)) in per_row.into_iter().enumerate() {
-        // vec_mul: zipped with the stake, 0 where the product overflows.
-        if let Some(&s) = inp.active_stake.get(i) {
-            dividends.push(total.checked_mul(s).unwrap_or(ZERO));
+    let mut bonds_u16 = output_rows(&ema);
+    let totals: Vec<I32F32> = par.map_rows_mut(&mut bonds_u16, |i, stored| {
+        let row = &ema[i];
+        let mut total = ZERO;
+        // Each entry's normalized value is a proportion: every EMA entry is > 0 and at
+        // most its column's (saturating) sum of such entries. In a fusable epoch every EMA
+        // entry is at most 2 and each column sum far below 2^61.
+        if fusable {
+            stored.extend(row.iter().map(|&(j, v)| {
+                if let Some(&(d, x)) = columns.get(j as usize) {
+                    total = total.wrapping_add(mul_prop(d.divide_bounded(v), x));
+                }
+                (j, proportion_to_u16(v))
+            }));
+        } else {
+            stored.extend(row.iter().map(|&(j, v)| {
+                if let Some(&(d, x)) = columns.get(j as usize) {
+                    total = total.wrapping_add(mul_prop(d.normalize(v), x));
+                }
+                (j, proportion_to_u16(v))
+            }));
         }
-        bonds_u16.push(row);
-    }
+        total
+    });
+    row_pool::give(ema);
+    // vec_mul: zipped with the stake, 0 where the product overflows.
+    let mut dividends: Vec<I32F32> = totals
+        .iter()
+        .zip(inp.active_stake)
+        .map(|(total, &s)| total.checked_mul(s).unwrap_or(ZERO))
+        .collect();
     inplace_normalize(&mut dividends);
     FusedBonds {
         validator_trust,

@@ -23,6 +23,7 @@ pub mod median;
 pub mod par;
 pub mod reference;
 pub mod replace;
+pub mod row_pool;
 pub mod sparse;
 pub mod state;
 pub mod table;

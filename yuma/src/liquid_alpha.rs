@@ -273,7 +273,7 @@ pub fn clipped_ema_row(
     let n = partial.len() / 2;
     let (sums, incentive) = partial.split_at_mut(n);
     let cols = consensus.len();
-    let mut out = Vec::with_capacity(w.len());
+    let mut out = crate::row_pool::take(w.len());
     let mut trust = ZERO;
     let mut p = 0usize;
     for &(j, v) in w {
