@@ -161,6 +161,19 @@ fn interval_error(
     scaled: &mut Vec<f64>,
     covered: &mut Vec<f64>,
 ) -> Result<(f64, f64), HelperError> {
+    match interval_error_fused(intervals, realized) {
+        Some(fast) => Ok(fast),
+        None => interval_error_by_helpers(intervals, realized, scaled, covered),
+    }
+}
+
+/// [`interval_error`] with a helper call per step (inputs the fused pass does not take).
+fn interval_error_by_helpers(
+    intervals: &[f64],
+    realized: &[f64],
+    scaled: &mut Vec<f64>,
+    covered: &mut Vec<f64>,
+) -> Result<(f64, f64), HelperError> {
     scaled.clear();
     covered.clear();
     for (iv, &y) in intervals.chunks_exact(2).zip(realized) {
@@ -169,6 +182,58 @@ fn interval_error(
         covered.push(helpers::coverage(lo, hi, &[y])?);
     }
     Ok((helpers::mean(scaled), helpers::mean(covered)))
+}
+
+/// [`interval_error`]'s result in one pass over the steps, without a helper call per step, for inputs the
+/// helpers accept (every bound and realized value finite, `lo ≤ hi`, at least one step); `None` otherwise, and
+/// the helpers decide (with their errors).
+///
+/// The same operations in the same order, so the same bits: per step `interval_score`'s `hi − lo`, plus
+/// `(2/α)·(lo − y)` below or `(2/α)·(y − hi)` above, divided by `y`, into a Neumaier sum (as
+/// [`helpers::mean`]); coverage per step is `1` or `0` (`coverage` of one value), and a compensated sum of ones
+/// and zeros is their count exactly.
+pub fn interval_error_fused(intervals: &[f64], realized: &[f64]) -> Option<(f64, f64)> {
+    let k = 2.0 / INTERVAL_ALPHA;
+    let mut acc = helpers::NeumaierSum::default();
+    let (mut steps, mut inside) = (0usize, 0usize);
+    for (iv, &y) in intervals.chunks_exact(2).zip(realized) {
+        let (lo, hi) = (iv[0], iv[1]);
+        if !(lo.is_finite() && hi.is_finite() && y.is_finite() && lo <= hi) {
+            return None;
+        }
+        let mut s = hi - lo;
+        if y < lo {
+            s += k * (lo - y);
+        } else if y > hi {
+            s += k * (y - hi);
+        }
+        acc.add(s / y);
+        inside += usize::from(lo <= y && y <= hi);
+        steps += 1;
+    }
+    (steps > 0).then(|| (acc.total() / steps as f64, inside as f64 / steps as f64))
+}
+
+/// `mape(points, realized)` and `directional_accuracy_vs_base(points, realized, base)` in one pass, for inputs
+/// both helpers accept (same non-zero length, every value finite, no realized value 0, `base` finite); `None`
+/// otherwise, and the helpers decide (with their errors). The helpers' operations in their order: a Neumaier
+/// sum of `|p − y| / |y|` divided by the length, and the count of steps on the right side of `base` divided by
+/// the length.
+pub fn point_error_fused(points: &[f64], realized: &[f64], base: f64) -> Option<(f64, f64)> {
+    if points.len() != realized.len() || points.is_empty() || !base.is_finite() {
+        return None;
+    }
+    let mut acc = helpers::NeumaierSum::default();
+    let mut hits = 0usize;
+    for (&x, &y) in points.iter().zip(realized) {
+        if !(x.is_finite() && y.is_finite() && y != 0.0) {
+            return None;
+        }
+        acc.add((x - y).abs() / y.abs());
+        hits += usize::from((y - base >= 0.0) == (x - base >= 0.0));
+    }
+    let n = points.len() as f64;
+    Some((acc.total() / n, hits as f64 / n))
 }
 
 /// The finite entries of `values` with their uids and ordinal C4 ranks among themselves.
@@ -270,7 +335,8 @@ pub fn copy_pairs(vectors: &[(u16, &[f64])]) -> Result<Vec<(u16, u16)>, HelperEr
     let max_abs = usable
         .iter()
         .flat_map(|(_, v)| v.iter())
-        .fold(0.0f64, |m, x| m.max(x.abs()));
+        // `f64::max` is a libm call in Wasm; on these finite, non-negative values a comparison gives its bits.
+        .fold(0.0f64, |m, x| if x.abs() > m { x.abs() } else { m });
     let gap = COPY_REL_LINF * max_abs;
     let mut order: Vec<usize> = (0..usable.len()).collect();
     order.sort_by(|&a, &b| usable[a].1[0].total_cmp(&usable[b].1[0]).then(a.cmp(&b)));
@@ -291,6 +357,44 @@ pub fn copy_pairs(vectors: &[(u16, &[f64])]) -> Result<Vec<(u16, u16)>, HelperEr
     Ok(pairs)
 }
 
+/// [`Subs::row`](crate::state::Subs::row) for uids asked in ascending order: a cursor that moves forward through
+/// the rows' ascending uids (the usual case: eligible miners come in uid order), else the binary search. Rows'
+/// uids are ascending and unique (checked when the state is decoded), so both find the same row.
+struct RowCursor<'a> {
+    uids: &'a [u16],
+    next: usize,
+}
+
+impl<'a> RowCursor<'a> {
+    fn new(uids: &'a [u16]) -> Self {
+        Self { uids, next: 0 }
+    }
+
+    fn row(&mut self, uid: u16) -> Option<usize> {
+        // Every row before the cursor is below `uid`: the row is at or after it.
+        if self.next == 0 || self.uids[self.next - 1] < uid {
+            let rest = &self.uids[self.next..];
+            let skip = rest.iter().take(8).take_while(|&&u| u < uid).count();
+            if skip < 8 {
+                let i = self.next + skip;
+                let found = self.uids.get(i) == Some(&uid);
+                self.next = i + usize::from(found);
+                return found.then_some(i);
+            }
+        }
+        match self.uids.binary_search(&uid) {
+            Ok(i) => {
+                self.next = i + 1;
+                Some(i)
+            }
+            Err(i) => {
+                self.next = i;
+                None
+            }
+        }
+    }
+}
+
 /// Scores one resolved request over the eligible miners (ascending uid).
 pub fn score_request(
     pending: &Pending,
@@ -306,12 +410,18 @@ pub fn score_request(
     // A stored part whose length is not the resolution's (the horizon changed meanwhile) counts as missing.
     let same_horizon = subs.horizon == realized.len() as u64;
     let (mut scaled, mut covered) = (Vec::new(), Vec::new());
+    let mut rows_of = RowCursor::new(&subs.uids);
     for e in eligible {
-        let stored = subs.row(e.uid).filter(|_| same_horizon);
+        let stored = rows_of.row(e.uid).filter(|_| same_horizon);
         let points = stored.and_then(|i| subs.points(i));
         let intervals = stored.and_then(|i| subs.intervals(i));
-        let (err, dir_acc) = match points {
-            Some(p) => (
+        // MAPE and the direction in one pass when the helpers would accept the inputs, else the helpers.
+        let fused = points
+            .filter(|_| params.point_metric == PointMetric::Mape)
+            .and_then(|p| point_error_fused(p, realized, pending.base_price));
+        let (err, dir_acc) = match (points, fused) {
+            (_, Some((err, dir))) => (err, Some(dir)),
+            (Some(p), None) => (
                 point_error(p, realized, pending.base_price, params.point_metric)
                     .map_err(|x| failed(&format!("point error of uid {}", e.uid), x))?,
                 Some(
@@ -321,7 +431,7 @@ pub fn score_request(
                         })?,
                 ),
             ),
-            None => (f64::INFINITY, None),
+            (None, None) => (f64::INFINITY, None),
         };
         let (is, coverage) = match intervals {
             Some(iv) => {
@@ -411,6 +521,116 @@ mod tests {
 
     fn detail(s: &RequestScore) -> BTreeMap<u16, MinerScore> {
         s.miners.clone().expect("detail").into_iter().collect()
+    }
+
+    /// A value for the fused-scoring comparison: mostly prices near 100 (often equal to the realized value or a
+    /// bound, so ties and boundaries are hit), sometimes a value the helpers refuse or treat specially.
+    fn value(rng: &mut imr_guest::Rng, near: f64) -> f64 {
+        match rng.next_u64() % 40 {
+            0 => f64::NAN,
+            1 => f64::INFINITY,
+            2 => f64::NEG_INFINITY,
+            3 => 0.0,
+            4 => -0.0,
+            5 => -near,
+            6 => f64::from_bits(rng.next_u64()),
+            7 => 5e-324,
+            8..=17 => near,
+            _ => near + ((rng.next_u64() % 2001) as f64 - 1000.0) / 100.0,
+        }
+    }
+
+    #[test]
+    fn fused_scoring_equals_the_helpers_bit_for_bit() {
+        let mut rng = imr_guest::Rng::from_seed(&[7; 32]);
+        let bits = |r: Option<(f64, f64)>| r.map(|(a, b)| (a.to_bits(), b.to_bits()));
+        let (mut point_some, mut interval_some) = (0, 0);
+        for case in 0..40_000 {
+            let h = 1 + (rng.next_u64() % 8) as usize;
+            // Realized values are usually valid (> 0), as the task's check makes them.
+            let realized: Vec<f64> = (0..h)
+                .map(|_| match rng.next_u64() % 50 {
+                    0 => value(&mut rng, 100.0),
+                    _ => 90.0 + (rng.next_u64() % 2001) as f64 / 100.0,
+                })
+                .collect();
+            let base = if rng.next_u64().is_multiple_of(100) {
+                value(&mut rng, 100.0)
+            } else {
+                100.0
+            };
+            let points: Vec<f64> = (0..h + usize::from(case % 97 == 0))
+                .map(|i| value(&mut rng, realized[i.min(h - 1)]))
+                .collect();
+            let helpers_points = helpers::mape(&points, &realized)
+                .ok()
+                .zip(helpers::directional_accuracy_vs_base(&points, &realized, base).ok());
+            let fused = point_error_fused(&points, &realized, base);
+            assert_eq!(
+                bits(fused),
+                bits(helpers_points),
+                "{points:?} {realized:?} {base}"
+            );
+            point_some += usize::from(fused.is_some());
+
+            let steps = h - usize::from(case % 89 == 0);
+            let intervals: Vec<f64> = (0..steps)
+                .flat_map(|i| {
+                    let y = realized[i];
+                    let below = y - (rng.next_u64() % 3) as f64;
+                    let lo = value(&mut rng, below);
+                    let above = y + (rng.next_u64() % 3) as f64;
+                    let hi = if rng.next_u64().is_multiple_of(10) {
+                        lo
+                    } else {
+                        value(&mut rng, above)
+                    };
+                    [lo, hi]
+                })
+                .collect();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let by_helpers = interval_error_by_helpers(&intervals, &realized, &mut a, &mut b).ok();
+            let fused = interval_error_fused(&intervals, &realized);
+            match fused {
+                Some(_) => assert_eq!(bits(fused), bits(by_helpers), "{intervals:?} {realized:?}"),
+                // The fused pass declines only what the helpers refuse (or no step at all).
+                None => assert!(
+                    by_helpers.is_none() || steps == 0,
+                    "{intervals:?} {realized:?}"
+                ),
+            }
+            interval_some += usize::from(fused.is_some());
+        }
+        // Both paths must have been exercised many times.
+        assert!(
+            point_some > 5_000 && interval_some > 5_000,
+            "{point_some} {interval_some}"
+        );
+    }
+
+    #[test]
+    fn the_row_cursor_finds_what_the_binary_search_finds() {
+        let mut rng = imr_guest::Rng::from_seed(&[8; 32]);
+        for _ in 0..300 {
+            let mut uids: Vec<u16> = (0..(rng.next_u64() % 200))
+                .map(|_| (rng.next_u64() % 400) as u16)
+                .collect();
+            uids.sort_unstable();
+            uids.dedup();
+            // Ascending queries (the usual case), with gaps of every size, then some in any order.
+            let mut queries: Vec<u16> = (0..400u16)
+                .filter(|_| !rng.next_u64().is_multiple_of(3))
+                .collect();
+            queries.extend((0..50).map(|_| (rng.next_u64() % 420) as u16));
+            let mut cursor = RowCursor::new(&uids);
+            for q in queries {
+                assert_eq!(
+                    cursor.row(q),
+                    uids.binary_search(&q).ok(),
+                    "{q} in {uids:?}"
+                );
+            }
+        }
     }
 
     #[test]
