@@ -8,7 +8,7 @@ use imr_guest::helpers::{self, Direction, HelperError, NanPolicy, TieMode};
 use imr_guest::MechanismError;
 
 use crate::input::{Params, PointMetric, Shaping};
-use crate::state::Pending;
+use crate::state::{Pending, RowCursor};
 
 /// Base of Precog's position decay.
 pub const DECAY_BASE: f64 = 0.8;
@@ -355,44 +355,6 @@ pub fn copy_pairs(vectors: &[(u16, &[f64])]) -> Result<Vec<(u16, u16)>, HelperEr
     }
     pairs.sort_unstable();
     Ok(pairs)
-}
-
-/// [`Subs::row`](crate::state::Subs::row) for uids asked in ascending order: a cursor that moves forward through
-/// the rows' ascending uids (the usual case: eligible miners come in uid order), else the binary search. Rows'
-/// uids are ascending and unique (checked when the state is decoded), so both find the same row.
-struct RowCursor<'a> {
-    uids: &'a [u16],
-    next: usize,
-}
-
-impl<'a> RowCursor<'a> {
-    fn new(uids: &'a [u16]) -> Self {
-        Self { uids, next: 0 }
-    }
-
-    fn row(&mut self, uid: u16) -> Option<usize> {
-        // Every row before the cursor is below `uid`: the row is at or after it.
-        if self.next == 0 || self.uids[self.next - 1] < uid {
-            let rest = &self.uids[self.next..];
-            let skip = rest.iter().take(8).take_while(|&&u| u < uid).count();
-            if skip < 8 {
-                let i = self.next + skip;
-                let found = self.uids.get(i) == Some(&uid);
-                self.next = i + usize::from(found);
-                return found.then_some(i);
-            }
-        }
-        match self.uids.binary_search(&uid) {
-            Ok(i) => {
-                self.next = i + 1;
-                Some(i)
-            }
-            Err(i) => {
-                self.next = i;
-                None
-            }
-        }
-    }
 }
 
 /// Scores one resolved request over the eligible miners (ascending uid).
