@@ -103,14 +103,17 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
+    #[inline(always)]
     fn literal(&mut self, lit: &[u8]) -> Option<()> {
         // The first byte decides in the usual case (no `memcmp` call).
         (self.peek()? == lit[0] && self.b[self.i..].starts_with(lit)).then(|| self.i += lit.len())
@@ -120,6 +123,7 @@ impl<'a> Reader<'a> {
     /// `None` for any other bytes (another key, whitespace, an escape), as reading the key string and the colon
     /// and matching the four names would give. The bytes are compared as two overlapping 8-byte words each
     /// (every key is 8 to 13 bytes with its quotes and colon): no `memcmp` call.
+    #[inline(always)]
     fn key(&mut self) -> Option<Key> {
         let rest = &self.b[self.i..];
         let (key, lit): (Key, &[u8]) = match rest.get(1)? {
@@ -143,6 +147,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The bytes of a string without escapes or control characters (not checked to be UTF-8).
+    #[inline(always)]
     fn string_bytes(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.i;
@@ -158,160 +163,167 @@ impl<'a> Reader<'a> {
     }
 
     /// A string without escapes or control characters.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         std::str::from_utf8(self.string_bytes()?).ok()
     }
 
-    /// A JSON number, correctly rounded; `None` for a malformed or non-finite one: [`Reader::short_decimal`]
-    /// for the usual short forms, else [`Reader::any_number`].
+    /// A JSON number, correctly rounded; `None` for a malformed or non-finite one: [`short_decimal`] for the
+    /// usual short forms, else [`any_number`]. Inlined with the readers below, so that the cursor stays in a
+    /// register (in Wasm a reader whose address is taken lives in linear memory).
+    #[inline(always)]
     fn number(&mut self) -> Option<f64> {
-        match self.short_decimal() {
-            Some(x) => Some(x),
-            None => self.any_number(),
-        }
+        let (x, end) = match short_decimal(self.b, self.i) {
+            Some(read) => read,
+            None => any_number(self.b, self.i)?,
+        };
+        self.i = end;
+        Some(x)
     }
+}
 
-    /// A number of the form `digits` or `digits.digits` without sign or exponent whose text fits in the 8 bytes
-    /// at the cursor (prices such as `29087.69`), read from that one word: the digits on either side of the `.`
-    /// are joined in the word and converted at once. `None` (cursor unchanged) for anything else, which
-    /// [`Reader::any_number`] reads or refuses. The value is [`Reader::any_number`]'s: an integer below 10^7
-    /// divided by the exact `10^frac` (one correctly rounded division), or the integer itself.
-    fn short_decimal(&mut self) -> Option<f64> {
-        let word = self.b.get(self.i..self.i + 8)?;
-        let c = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
-        let int = leading_digits(c);
-        // No digit, or digits to the end of the word; a leading zero before another digit is not JSON.
-        if int == 0 || int == 8 || (c & 0xff == u64::from(b'0') && int > 1) {
+/// A number of the form `digits` or `digits.digits` without sign or exponent whose text fits in the 8 bytes at
+/// `b[i..]` (prices such as `29087.69`), read from that one word: the digits on either side of the `.` are joined
+/// in the word and converted at once. The value and where the number ends; `None` for anything else, which
+/// [`any_number`] reads or refuses. The value is [`any_number`]'s: an integer below 10^7 divided by the exact
+/// `10^frac` (one correctly rounded division), or the integer itself.
+#[inline(always)]
+fn short_decimal(b: &[u8], i: usize) -> Option<(f64, usize)> {
+    let word = b.get(i..i + 8)?;
+    let c = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+    let int = leading_digits(c);
+    // No digit, or digits to the end of the word; a leading zero before another digit is not JSON.
+    if int == 0 || int == 8 || (c & 0xff == u64::from(b'0') && int > 1) {
+        return None;
+    }
+    let after = (c >> (8 * int)) as u8;
+    let (digits, count, frac, end) = if after == b'.' {
+        if int == 7 {
             return None;
         }
-        let after = (c >> (8 * int)) as u8;
-        let (digits, count, frac, end) = if after == b'.' {
-            if int == 7 {
-                return None;
-            }
-            // The bytes after the `.` (zeros shifted in at the top are not digits).
-            let rest = c >> (8 * (int + 1));
-            let frac = leading_digits(rest);
-            if frac == 0 {
-                return None;
-            }
-            (
-                (c & c_mask(int)) | ((rest & c_mask(frac)) << (8 * int)),
-                int + frac,
-                frac,
-                int + 1 + frac,
-            )
-        } else {
-            (c & c_mask(int), int, 0, int)
-        };
-        // The byte after the number: in the word, or the next one. More digits or an exponent: not short.
-        let next = if end < 8 {
-            (c >> (8 * end)) as u8
-        } else {
-            self.b.get(self.i + 8).copied().unwrap_or(b' ')
-        };
-        if next.is_ascii_digit() || next == b'e' || next == b'E' {
+        // The bytes after the `.` (zeros shifted in at the top are not digits).
+        let rest = c >> (8 * (int + 1));
+        let frac = leading_digits(rest);
+        if frac == 0 {
             return None;
         }
-        let m = eight_digits(digits << (8 * (8 - count)));
-        self.i += end;
-        // `m` < 10^7 is exact as a double, and so is 10^frac: one rounding, as in `any_number`'s fast path.
-        Some(if frac == 0 {
-            m as f64
-        } else {
-            m as f64 / POW10[frac]
-        })
+        (
+            (c & c_mask(int)) | ((rest & c_mask(frac)) << (8 * int)),
+            int + frac,
+            frac,
+            int + 1 + frac,
+        )
+    } else {
+        (c & c_mask(int), int, 0, int)
+    };
+    // The byte after the number: in the word, or the next one. More digits or an exponent: not short.
+    let next = if end < 8 {
+        (c >> (8 * end)) as u8
+    } else {
+        b.get(i + 8).copied().unwrap_or(b' ')
+    };
+    if next.is_ascii_digit() || next == b'e' || next == b'E' {
+        return None;
     }
+    let m = eight_digits(digits << (8 * (8 - count)));
+    // `m` < 10^7 is exact as a double, and so is 10^frac: one rounding, as in `any_number`'s fast path.
+    let x = if frac == 0 {
+        m as f64
+    } else {
+        m as f64 / POW10[frac]
+    };
+    Some((x, i + end))
+}
 
-    /// Any JSON number, correctly rounded; `None` for a malformed or non-finite one. One pass over the digits:
-    /// the significand is accumulated as it is read (exact while there are at most 19 digits, which is when it is
-    /// used).
-    fn any_number(&mut self) -> Option<f64> {
-        let b = self.b;
-        let start = self.i;
-        let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
+/// Any JSON number at `b[start..]`, correctly rounded, and where it ends; `None` for a malformed or non-finite
+/// one. One pass over the digits: the significand is accumulated as it is read (exact while there are at most
+/// 19 digits, which is when it is used).
+#[inline(never)]
+fn any_number(b: &[u8], start: usize) -> Option<(f64, usize)> {
+    let mut i = start;
+    let negative = b.get(i) == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let mut m: u64 = 0;
+    let mut digits = match b.get(i) {
+        Some(b'0') => {
+            i += 1;
+            1
+        }
+        Some(b'1'..=b'9') => {
+            let int_start = i;
+            (i, m) = take_digits(b, i, 0);
+            i - int_start
+        }
+        _ => return None,
+    };
+    let mut frac = 0usize;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        (i, m) = take_digits(b, i, m);
+        frac = i - frac_start;
+        if frac == 0 {
+            return None;
+        }
+    }
+    digits += frac;
+    let mut exp: i64 = 0;
+    // More than 6 exponent digits: far outside what the fast path takes, `from_str` decides.
+    let mut exp_far = false;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let exp_negative = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let es = i;
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            if i - es < 6 {
+                exp = exp * 10 + i64::from(d - b'0');
+            }
+            i += 1;
+        }
+        match i - es {
+            0 => return None,
+            1..=6 if exp_negative => exp = -exp,
+            1..=6 => {}
+            _ => exp_far = true,
+        }
+    }
+    let e10 = exp - frac as i64;
+    let value = if digits <= 19 && !exp_far && m <= 1 << 53 && (-22..=22).contains(&e10) {
+        let x = m as f64;
+        let x = if e10 < 0 {
+            x / POW10[(-e10) as usize]
+        } else {
+            x * POW10[e10 as usize]
+        };
         if negative {
-            i += 1;
-        }
-        let mut m: u64 = 0;
-        let mut digits = match b.get(i) {
-            Some(b'0') => {
-                i += 1;
-                1
-            }
-            Some(b'1'..=b'9') => {
-                let int_start = i;
-                (i, m) = take_digits(b, i, 0);
-                i - int_start
-            }
-            _ => return None,
-        };
-        let mut frac = 0usize;
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            let frac_start = i;
-            (i, m) = take_digits(b, i, m);
-            frac = i - frac_start;
-            if frac == 0 {
-                return None;
-            }
-        }
-        digits += frac;
-        let mut exp: i64 = 0;
-        // More than 6 exponent digits: far outside what the fast path takes, `from_str` decides.
-        let mut exp_far = false;
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            let exp_negative = match b.get(i) {
-                Some(b'-') => {
-                    i += 1;
-                    true
-                }
-                Some(b'+') => {
-                    i += 1;
-                    false
-                }
-                _ => false,
-            };
-            let es = i;
-            while let Some(&d @ b'0'..=b'9') = b.get(i) {
-                if i - es < 6 {
-                    exp = exp * 10 + i64::from(d - b'0');
-                }
-                i += 1;
-            }
-            match i - es {
-                0 => return None,
-                1..=6 if exp_negative => exp = -exp,
-                1..=6 => {}
-                _ => exp_far = true,
-            }
-        }
-        self.i = i;
-        let e10 = exp - frac as i64;
-        let value = if digits <= 19 && !exp_far && m <= 1 << 53 && (-22..=22).contains(&e10) {
-            let x = m as f64;
-            let x = if e10 < 0 {
-                x / POW10[(-e10) as usize]
-            } else {
-                x * POW10[e10 as usize]
-            };
-            if negative {
-                -x
-            } else {
-                x
-            }
+            -x
         } else {
-            std::str::from_utf8(&b[start..i])
-                .ok()?
-                .parse::<f64>()
-                .ok()?
-        };
-        value.is_finite().then_some(value)
-    }
+            x
+        }
+    } else {
+        std::str::from_utf8(&b[start..i])
+            .ok()?
+            .parse::<f64>()
+            .ok()?
+    };
+    value.is_finite().then_some((value, i))
+}
 
+impl Reader<'_> {
     /// `[n, n, ...]` into `out`.
+    #[inline(always)]
     fn numbers(&mut self, out: &mut Vec<f64>) -> Option<()> {
         self.eat(b'[')?;
         if self.eat(b']').is_some() {
@@ -331,6 +343,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One interval `[n, n, ...]`: how many numbers it has, and the first two.
+    #[inline(always)]
     fn interval(&mut self) -> Option<(usize, [f64; 2])> {
         self.eat(b'[')?;
         let mut pair = [0.0; 2];
@@ -356,6 +369,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `[[lo, hi], ...]` into `out` (cleared first).
+    #[inline(always)]
     fn intervals(&mut self, out: &mut Intervals) -> Option<()> {
         out.pairs.clear();
         out.count = 0;
@@ -640,19 +654,14 @@ mod tests {
                 }
             }
             text.extend_from_slice(tails[(rng.next_u64() % tails.len() as u64) as usize]);
-            let general = {
-                let mut r = Reader { b: &text, i: 0 };
-                (r.any_number().map(f64::to_bits), r.i)
-            };
-            let mut r = Reader { b: &text, i: 0 };
-            let fast = r.short_decimal().map(f64::to_bits);
+            let general = any_number(&text, 0).map(|(x, end)| (x.to_bits(), end));
+            let fast = short_decimal(&text, 0).map(|(x, end)| (x.to_bits(), end));
             if fast.is_some() {
                 short += 1;
-                assert_eq!((fast, r.i), general, "{}", String::from_utf8_lossy(&text));
+                assert_eq!(fast, general, "{}", String::from_utf8_lossy(&text));
             } else {
-                assert_eq!(r.i, 0);
                 let mut r = Reader { b: &text, i: 0 };
-                let via_number = (r.number().map(f64::to_bits), r.i);
+                let via_number = r.number().map(|x| (x.to_bits(), r.i));
                 assert_eq!(via_number, general, "{}", String::from_utf8_lossy(&text));
             }
         }
