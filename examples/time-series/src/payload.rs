@@ -423,7 +423,7 @@ fn read_into(payload: &[u8], sub: &mut Submission) -> Option<()> {
     // Take the buffers out of `sub` (kept when the field is present, so the next payload reuses them).
     let mut points_buf = sub.points.take().unwrap_or_default();
     let mut intervals_buf = sub.intervals.take().unwrap_or_default();
-    sub.request_id.clear();
+    // `request_id` is replaced when the key is read (and checked to be present at the end).
     sub.error = None;
     r.eat(b'{')?;
     let (mut seen_id, mut seen_points, mut seen_intervals, mut seen_error) =
@@ -435,7 +435,12 @@ fn read_into(payload: &[u8], sub: &mut Submission) -> Option<()> {
             match key {
                 Key::RequestId if !seen_id && !null => {
                     seen_id = true;
-                    sub.request_id.push_str(r.string()?);
+                    // Most payloads answer the request the previous one answered: keep the copy then.
+                    let id = r.string()?;
+                    if !crate::state::same_bytes(sub.request_id.as_bytes(), id.as_bytes()) {
+                        sub.request_id.clear();
+                        sub.request_id.push_str(id);
+                    }
                 }
                 Key::Points if !seen_points => {
                     seen_points = true;

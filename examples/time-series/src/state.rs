@@ -213,7 +213,7 @@ impl Miners {
                 i += 1;
             }
             if i < self.len() && self.uids[i] == n.uid {
-                if self.hotkey(i) == n.hotkey {
+                if same_bytes(self.hotkey(i).as_bytes(), n.hotkey.as_bytes()) {
                     let (ema, first, scored) = (self.ema[i], self.first_epoch[i], self.scored[i]);
                     next.push(n.uid, ema, first, &n.hotkey, scored);
                 } else {
@@ -305,6 +305,26 @@ impl<'a> RowCursor<'a> {
                 None
             }
         }
+    }
+}
+
+/// `a == b`, eight bytes at a time (in Wasm a slice comparison calls a `memcmp` that compares byte by byte; the
+/// reconciliation compares 4096 hotkeys of 48 bytes every epoch).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails_equal = wa.remainder().iter().eq(wb.remainder());
+    let word = |c: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or_default());
+    tails_equal && wa.zip(wb).all(|(x, y)| word(x) == word(y))
+}
+
+/// Appends `values` one by one (see [`Subs::insert`]).
+fn push_each(column: &mut F64Column, values: &[f64]) {
+    column.reserve(values.len());
+    for &x in values {
+        column.push(x);
     }
 }
 
@@ -411,12 +431,14 @@ impl Subs {
                 self.parts.insert(i, parts);
                 if append {
                     // The usual case (responses come in uid order): the values go straight to the end.
+                    // Value by value: a few values copied with `extend_from_slice` are a `memory.copy`, a
+                    // call out of the guest in Wasm.
                     match points {
-                        Some(v) => self.points.extend_from_slice(v),
+                        Some(v) => push_each(&mut self.points, v),
                         None => self.points.extend(std::iter::repeat_n(0.0, h)),
                     }
                     match intervals {
-                        Some(v) => self.intervals.extend_from_slice(v.as_flattened()),
+                        Some(v) => push_each(&mut self.intervals, v.as_flattened()),
                         None => self.intervals.extend(std::iter::repeat_n(0.0, 2 * h)),
                     }
                     return Ok(());
@@ -784,6 +806,26 @@ mod tests {
         );
         assert_eq!(State::decode(&bytes).expect("decode"), s);
         assert_eq!(imr_guest::state::save(&s).expect("save"), bytes);
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let mut rng = imr_guest::Rng::from_seed(&[2; 32]);
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let a: Vec<u8> = (0..len).map(|_| (rng.next_u64() % 3) as u8).collect();
+            let mut b = a.clone();
+            match rng.next_u64() % 4 {
+                0 => {}
+                1 if len > 0 => {
+                    let at = (rng.next_u64() % len as u64) as usize;
+                    b[at] ^= 1 + (rng.next_u64() % 2) as u8;
+                }
+                2 => b.push(0),
+                _ => b = (0..len).map(|_| (rng.next_u64() % 3) as u8).collect(),
+            }
+            assert_eq!(same_bytes(&a, &b), a == b, "{a:?} {b:?}");
+        }
     }
 
     #[test]
