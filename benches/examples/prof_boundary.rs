@@ -115,22 +115,23 @@ fn main() {
     time("outcome_bytes", n, || {
         black_box(imr_host::receipt::outcome_bytes(&outcome));
     });
-    let b = &executed.blobs;
+    let b = executed.blobs(&state);
+    let outcome_blob = b.outcome.unwrap().to_vec();
     eprintln!(
         "blobs: epoch {} state_in {} state_out {} outcome {} log {} bytes",
         b.epoch.len(),
         b.state_in.len(),
-        b.state_out.as_ref().map_or(0, Vec::len),
-        b.outcome.as_ref().map_or(0, Vec::len),
+        b.state_out.map_or(0, <[u8]>::len),
+        outcome_blob.len(),
         b.log.len()
     );
     time("blob_hashes", n, || {
         for blob in [
-            &b.epoch,
-            &b.state_in,
-            b.state_out.as_ref().unwrap(),
-            b.outcome.as_ref().unwrap(),
-            &b.log,
+            b.epoch,
+            b.state_in,
+            b.state_out.unwrap(),
+            &outcome_blob,
+            b.log,
         ] {
             black_box(imr_host::receipt::blake3_hex(blob));
         }

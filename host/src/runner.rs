@@ -2,6 +2,8 @@
 //! the bytes the receipt names ([`RunBlobs`], what the run log stores).
 //! The CLI, the session and replay all go through [`execute`].
 
+use std::sync::Arc;
+
 use imr_types::Outcome;
 use imr_weights::{ChainParams, Emission, Sdk};
 
@@ -9,10 +11,10 @@ use crate::epoch::EpochInput;
 use crate::error::RunError;
 use crate::mechanism::{Mechanism, Run};
 use crate::receipt::{
-    blake3_hex, log_bytes, outcome_bytes, PipelineRecord, Receipt, TimelockedRecord, WeightsRecord,
-    RECEIPT_FORMAT,
+    blake3_hex, log_bytes, outcome_around_state, PipelineRecord, Receipt, TimelockedRecord,
+    WeightsRecord, RECEIPT_FORMAT,
 };
-use crate::run_blobs::RunBlobs;
+use crate::run_blobs::{Pieces, RunBlobs};
 
 /// Everything one run produced.
 #[derive(Debug, Clone)]
@@ -28,14 +30,46 @@ pub struct Executed {
     pub timelocked: Option<Result<imr_weights::timelocked::TimelockedCommit, String>>,
     /// The sealed receipt.
     pub receipt: Receipt,
-    /// The bytes the receipt names, as the run log stores them.
-    pub blobs: RunBlobs,
+    /// The blobs that are neither in `run` nor handed in (see [`Executed::blobs`]).
+    kept: KeptBlobs,
+}
+
+/// The bytes of a run's blobs that [`Executed`] holds only for [`Executed::blobs`].
+#[derive(Debug, Clone)]
+struct KeptBlobs {
+    component: Arc<[u8]>,
+    epoch: Vec<u8>,
+    /// The outcome's encoding before and after its state, when the run succeeded.
+    outcome_around_state: Option<(Vec<u8>, Vec<u8>)>,
+    log: Vec<u8>,
 }
 
 impl Executed {
     /// The outcome, if the run succeeded.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.run.result.as_ref().ok()
+    }
+
+    /// The bytes the receipt names, as the run log stores them ([`crate::Log::append`]),
+    /// borrowed from this result, with `state_in`: the state handed to [`execute`], which is
+    /// not copied. (The log checks every blob against the receipt's names, so other bytes
+    /// given as `state_in` are refused, never stored.) The returned state is the outcome's
+    /// own, named both as `state_out` and inside the outcome's encoding.
+    pub fn blobs<'a>(&'a self, state_in: &'a [u8]) -> RunBlobs<'a> {
+        let k = &self.kept;
+        let state_out = self.outcome().map(|o| &o.state[..]);
+        RunBlobs {
+            component: &k.component,
+            epoch: &k.epoch,
+            state_in,
+            state_out,
+            outcome: k
+                .outcome_around_state
+                .as_ref()
+                .zip(state_out)
+                .map(|((before, after), state)| Pieces::new(before, state, after)),
+            log: &k.log,
+        }
     }
 }
 
@@ -44,14 +78,20 @@ pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
     input.chain_params()
 }
 
+/// What the guest thread hands the caller as soon as a run succeeded: the scores (for the
+/// weights) and the returned state (to hash), shared rather than copied.
+type Handed = (Vec<u16>, Vec<f64>, Arc<Vec<u8>>);
+
 /// Runs `mechanism` on `input` with `state_in`, turns the scores into weights
 /// with the `sdk` pipeline, and seals a receipt chained to `previous`.
 ///
 /// The guest runs on the caller's guest thread ([`crate::guest_thread`]); meanwhile the
-/// calling thread encodes and hashes the epoch and the state handed in and then, as soon as the
-/// guest's scores arrive, runs the weights pipeline and hashes the returned state while the
-/// guest thread encodes and hashes the outcome. Every blob and hash is the same as computed one
-/// after the other; only the waiting is shorter.
+/// calling thread encodes and hashes the epoch and hashes the state handed in. As soon as the
+/// guest's outcome is validated, its scores and state go to the calling thread (the state
+/// shared, not copied), which runs the weights pipeline and hashes the returned state, while
+/// the guest thread drops the run's store (the pool's memory reset) and hashes the outcome's
+/// encoding. Every blob and hash is the same as computed one after the other; only the
+/// waiting is shorter. No blob is copied: [`Executed::blobs`] borrows them.
 pub fn execute(
     mechanism: &Mechanism,
     input: &EpochInput,
@@ -59,44 +99,68 @@ pub fn execute(
     previous: Option<String>,
     sdk: Sdk,
 ) -> Executed {
-    let (scores_tx, scores_rx) = std::sync::mpsc::sync_channel::<(Vec<u16>, Vec<f64>)>(1);
-    let (state_tx, state_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+    let (handed_tx, handed_rx) = std::sync::mpsc::sync_channel::<Handed>(1);
     let (guest, beside) = crate::guest_thread::run_beside_guest_thread(
         move || {
-            let run = mechanism.run_here(&input.epoch, state_in);
-            let outcome = run.result.as_ref().ok().map(|o| {
-                // Capacity 1 and one send each: never blocks. The receiver hangs up only by
+            let (mut run, store) = mechanism.run_keeping_store(&input.epoch, state_in);
+            let state = run.result.as_mut().ok().map(|o| {
+                let state = Arc::new(std::mem::take(&mut o.state));
+                // Capacity 1 and one send: never blocks. The receiver hangs up only by
                 // panicking.
-                let _ = scores_tx.send((
+                let _ = handed_tx.send((
                     o.scores.iter().map(|s| s.uid).collect(),
                     o.scores.iter().map(|s| s.score).collect(),
+                    state.clone(),
                 ));
-                let _ = state_tx.send(o.state.clone());
-                Hashed::new(outcome_bytes(o))
+                state
             });
-            (run, outcome)
+            drop(handed_tx);
+            drop(store);
+            let outcome = run
+                .result
+                .as_ref()
+                .ok()
+                .zip(state.as_ref())
+                .map(|(o, state)| {
+                    let (before, after) =
+                        outcome_around_state(&o.scores, state.len(), &o.diagnostics);
+                    let hash = Pieces::new(&before, state, &after).blake3_hex();
+                    ((before, after), hash)
+                });
+            (run, state, outcome)
         },
         || {
-            let epoch = Hashed::new(input.canonical_bytes());
-            let state_in = Hashed::new(state_in.to_vec());
-            // The scores, once the run succeeded (the sender is gone when it did not).
-            let emitted = scores_rx.recv().ok().map(|(uids, scores)| {
+            let epoch = input.canonical_bytes();
+            let epoch_hash = blake3_hex(&epoch);
+            let state_in_hash = blake3_hex(state_in);
+            // The scores and state, once the run succeeded (the sender is gone when it did not).
+            let handed = handed_rx.recv().ok();
+            let emitted = handed.as_ref().map(|(uids, scores, _)| {
                 chain_params(input).and_then(|params| {
-                    let e = imr_weights::emit(&uids, &scores, &params, sdk)
-                        .map_err(|e| e.to_string())?;
+                    let e =
+                        imr_weights::emit(uids, scores, &params, sdk).map_err(|e| e.to_string())?;
                     Ok((e, params))
                 })
             });
-            let state_out = state_rx.recv().ok().map(Hashed::new);
-            (epoch, state_in, emitted, state_out)
+            let state_out_hash = handed.map(|(_, _, state)| blake3_hex(&state));
+            (epoch, epoch_hash, state_in_hash, emitted, state_out_hash)
         },
     );
-    let (mut run, outcome) =
-        guest.unwrap_or_else(|e| (mechanism.host_failure(&e.to_string()), None));
-    let (epoch, state_in, emitted, state_out) = beside;
+    let (mut run, outcome) = match guest {
+        Ok((mut run, state, outcome)) => {
+            if let (Ok(o), Some(state)) = (run.result.as_mut(), state) {
+                // Both threads are done with it: the only reference left.
+                o.state = Arc::try_unwrap(state).unwrap_or_else(|shared| (*shared).clone());
+            }
+            (run, outcome)
+        }
+        Err(e) => (mechanism.host_failure(&e.to_string()), None),
+    };
+    let (epoch, epoch_hash, state_in_hash, emitted, state_out_hash) = beside;
     let mut emission = None;
     let mut params_used = None;
-    match emitted {
+    // (A guest thread that failed after handing its scores over leaves no outcome to weigh.)
+    match emitted.filter(|_| run.result.is_ok()) {
         Some(Ok((e, params))) => {
             emission = Some(e);
             params_used = Some(params);
@@ -105,18 +169,15 @@ pub fn execute(
         None => {}
     }
     let engine = mechanism.engine();
-    let (state_out, outcome) = match run.result {
-        Ok(_) => (state_out, outcome),
+    let (state_out_hash, outcome) = match run.result {
+        Ok(_) => (state_out_hash, outcome),
         Err(_) => (None, None),
     };
-    let (state_out, state_out_hash) = Hashed::split(state_out);
-    let (outcome, outcome_hash) = Hashed::split(outcome);
-    let blobs = RunBlobs {
+    let (outcome_around_state, outcome_hash) = outcome.unzip();
+    let kept = KeptBlobs {
         component: mechanism.shared_bytes(),
-        epoch: epoch.bytes,
-        state_in: state_in.bytes,
-        state_out,
-        outcome,
+        epoch,
+        outcome_around_state,
         log: log_bytes(&run.log, run.log_dropped),
     };
     let timelocked = emission
@@ -141,12 +202,12 @@ pub fn execute(
     let receipt = Receipt {
         format: RECEIPT_FORMAT.to_string(),
         component: mechanism.id().to_string(),
-        epoch: epoch.hash,
-        state_in: state_in.hash,
+        epoch: epoch_hash,
+        state_in: state_in_hash,
         state_out: state_out_hash,
         outcome: outcome_hash,
         error: run.result.as_ref().err().cloned(),
-        log: blake3_hex(&blobs.log),
+        log: blake3_hex(&kept.log),
         fuel_limit: run.fuel_limit,
         fuel_consumed: run.fuel_consumed,
         memory_limit: engine.limits().memory_bytes,
@@ -161,24 +222,7 @@ pub fn execute(
         emission,
         timelocked,
         receipt,
-        blobs,
-    }
-}
-
-/// A blob and its blake3 (hex).
-struct Hashed {
-    bytes: Vec<u8>,
-    hash: String,
-}
-
-impl Hashed {
-    fn new(bytes: Vec<u8>) -> Self {
-        let hash = blake3_hex(&bytes);
-        Self { bytes, hash }
-    }
-
-    fn split(h: Option<Self>) -> (Option<Vec<u8>>, Option<String>) {
-        h.map_or((None, None), |h| (Some(h.bytes), Some(h.hash)))
+        kept,
     }
 }
 

@@ -245,7 +245,9 @@ impl Session {
         }
         let seq = match &mut self.log {
             Some(log) => {
-                let seq = log.append(&executed.receipt, &executed.blobs)?.seq;
+                let seq = log
+                    .append(&executed.receipt, &executed.blobs(&self.state))?
+                    .seq;
                 if let Some(signer) = &self.signer {
                     let record = imr_signing::sign(signer, &executed.receipt.hash)
                         .map_err(|e| SessionError::Sign(e.to_string()))?;

@@ -131,6 +131,28 @@ pub fn outcome_bytes(o: &Outcome) -> Vec<u8> {
     (scores, &o.state, &o.diagnostics).encode()
 }
 
+/// [`outcome_bytes`] around the outcome's state: the encoding before the state and the
+/// encoding after it, so that `before ++ state ++ after` is `outcome_bytes` of the outcome
+/// with these `scores`, a state of `state_len` bytes and these `diagnostics`, without a copy
+/// of the state (megabytes for a large mechanism; see [`crate::run_blobs::Pieces`]).
+pub fn outcome_around_state(
+    scores: &[imr_types::Scored],
+    state_len: usize,
+    diagnostics: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    use parity_scale_codec::{Compact, Encode};
+    // SCALE's length prefix of a sequence, as `Vec::encode` writes it (a `u32` in compact form;
+    // a run's memory, under 4 GiB, cannot hold a longer one).
+    let len = |n: usize| Compact(u32::try_from(n).expect("a run's buffers are under 4 GiB"));
+    let mut before = Vec::with_capacity(scores.len() * 10 + 10);
+    len(scores.len()).encode_to(&mut before);
+    for s in scores {
+        (s.uid, s.score.to_bits()).encode_to(&mut before);
+    }
+    len(state_len).encode_to(&mut before);
+    (before, diagnostics.encode())
+}
+
 /// The canonical encoding of a log.
 pub fn log_bytes(log: &[LogLine], dropped: u64) -> Vec<u8> {
     imr_types::canonical_json(&(log, dropped)).expect("log lines are strings")
@@ -201,5 +223,41 @@ impl Receipt {
     /// Pretty JSON, as written to receipt.json.
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).expect("receipts serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use imr_types::{Outcome, Scored};
+
+    #[test]
+    fn the_outcome_around_its_state_is_the_outcome_encoding() {
+        // Every length-prefix width SCALE uses below 1 GiB: 1, 2 and 4 bytes.
+        for (n, state_len, diag_len) in [
+            (0, 0, 0),
+            (1, 63, 64),
+            (63, 64, 63),
+            (64, 16_383, 0),
+            (16_383, 16_384, 16_384),
+            (16_384, 1 << 20, 3),
+        ] {
+            let o = Outcome {
+                scores: (0..n)
+                    .map(|i: u64| Scored {
+                        uid: (i * 7919 % 65_536) as u16,
+                        score: f64::from_bits(i.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+                    })
+                    .collect(),
+                state: (0..state_len).map(|i| (i * 31 % 251) as u8).collect(),
+                diagnostics: (0..diag_len).map(|i| (i % 13) as u8).collect(),
+            };
+            let (before, after) =
+                super::outcome_around_state(&o.scores, o.state.len(), &o.diagnostics);
+            assert_eq!(
+                [&before[..], &o.state, &after].concat(),
+                super::outcome_bytes(&o),
+                "{n} scores, {state_len} state bytes, {diag_len} diagnostics bytes"
+            );
+        }
     }
 }

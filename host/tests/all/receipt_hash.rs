@@ -46,21 +46,26 @@ fn the_receipt_hash_is_blake3_of_the_canonical_json_without_hash() {
 /// receipt records (the epoch and state are encoded and hashed beside the guest thread while
 /// the guest runs, the returned state and outcome on the guest thread while the weights are
 /// made: the result must be what computing them one after the other gives).
-fn assert_blobs_match(executed: &imr_host::runner::Executed, input: &imr_host::epoch::EpochInput) {
-    let (r, b) = (&executed.receipt, &executed.blobs);
+fn assert_blobs_match(
+    executed: &imr_host::runner::Executed,
+    input: &imr_host::epoch::EpochInput,
+    state_in: &[u8],
+) {
+    let (r, b) = (&executed.receipt, executed.blobs(state_in));
     assert_eq!(b.epoch, input.canonical_bytes());
-    assert_eq!(r.epoch, blake3_hex(&b.epoch));
+    assert_eq!(r.epoch, blake3_hex(b.epoch));
     assert_eq!(r.epoch, input.hash());
-    assert_eq!(r.state_in, blake3_hex(&b.state_in));
-    assert_eq!(r.log, blake3_hex(&b.log));
-    assert_eq!(r.state_out, b.state_out.as_deref().map(blake3_hex));
-    assert_eq!(r.outcome, b.outcome.as_deref().map(blake3_hex));
+    assert_eq!(r.state_in, blake3_hex(b.state_in));
+    assert_eq!(r.log, blake3_hex(b.log));
+    assert_eq!(r.state_out, b.state_out.map(blake3_hex));
+    assert_eq!(r.outcome, b.outcome.map(|o| blake3_hex(&o.to_vec())));
+    assert_eq!(r.outcome, b.outcome.map(|o| o.blake3_hex()));
     match executed.outcome() {
         Some(o) => {
-            assert_eq!(b.state_out.as_deref(), Some(&o.state[..]));
+            assert_eq!(b.state_out, Some(&o.state[..]));
             assert_eq!(
-                b.outcome.as_deref(),
-                Some(&imr_host::receipt::outcome_bytes(o)[..])
+                b.outcome.map(|o| o.to_vec()),
+                Some(imr_host::receipt::outcome_bytes(o))
             );
             assert!(r.weights.is_some() && r.error.is_none());
         }
@@ -78,9 +83,9 @@ fn execute_returns_each_blob_the_receipt_names() {
     let m = load_hostile(&engine);
     let ok = epoch_with_params(r#"{"mode":"ok"}"#);
     let executed = execute(&m, &ok, b"41", None, Sdk::V11);
-    assert_eq!(executed.blobs.state_in, b"41");
+    assert_eq!(executed.blobs(b"41").state_in, b"41");
     assert_eq!(executed.outcome().unwrap().state, b"42");
-    assert_blobs_match(&executed, &ok);
+    assert_blobs_match(&executed, &ok, b"41");
     // A failed run: no state out, no outcome, no weights.
     let failed = epoch_with_params(r#"{"mode":"failed"}"#);
     let executed = execute(&m, &failed, b"41", None, Sdk::V11);
@@ -88,7 +93,7 @@ fn execute_returns_each_blob_the_receipt_names() {
         executed.run.result,
         Err(imr_host::RunError::MechanismFailed { .. })
     ));
-    assert_blobs_match(&executed, &failed);
+    assert_blobs_match(&executed, &failed, b"41");
     // A run the weights pipeline refuses (all scores zero): its state and outcome are dropped.
     let nobody = Mechanism::from_bytes(
         &engine,
@@ -102,5 +107,5 @@ fn execute_returns_each_blob_the_receipt_names() {
         executed.run.result,
         Err(imr_host::RunError::WeightsRefused { .. })
     ));
-    assert_blobs_match(&executed, &input);
+    assert_blobs_match(&executed, &input, b"");
 }

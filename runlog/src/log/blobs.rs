@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 use cap_std::fs::Dir;
 
-use super::durable::write_then_rename;
+use super::durable::write_pieces_then_rename;
 use super::error::LogError;
 use super::layout::{is_blob_name, BLOBS, TMP_PREFIX};
 use super::regular::{hash_regular, read_regular, MAX_BLOB_BYTES};
 use crate::receipt::blake3_hex;
+use crate::run_blobs::Pieces;
 
 /// The blob directory of one log.
 #[derive(Debug)]
@@ -62,12 +63,13 @@ impl Blobs {
     /// Stores `bytes` under their blake3 unless a blob of that name is present;
     /// returns the name and whether a file was written (the caller then syncs the
     /// directory before publishing anything that names it).
-    pub fn put(&self, bytes: &[u8]) -> Result<(String, bool), LogError> {
-        let name = blake3_hex(bytes);
+    pub fn put(&self, bytes: Pieces<'_>) -> Result<(String, bool), LogError> {
+        let name = bytes.blake3_hex();
         if self.contains(&name) {
             return Ok((name, false));
         }
-        write_then_rename(&self.dir, &name, bytes).map_err(|e| self.io("write", &name, e))?;
+        write_pieces_then_rename(&self.dir, &name, bytes)
+            .map_err(|e| self.io("write", &name, e))?;
         Ok((name, true))
     }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use cap_std::fs::{Dir, OpenOptions};
 
 use super::layout::TMP_PREFIX;
+use crate::run_blobs::Pieces;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -15,6 +16,11 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// `name`. The caller fsyncs `dir` (see [`sync_dir`]) before anything that must
 /// not become durable before this file.
 pub fn write_then_rename(dir: &Dir, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    write_pieces_then_rename(dir, name, Pieces::from(bytes))
+}
+
+/// [`write_then_rename`] of a file whose content is `pieces`, one after the other.
+pub fn write_pieces_then_rename(dir: &Dir, name: &str, pieces: Pieces<'_>) -> std::io::Result<()> {
     let tmp = format!(
         "{TMP_PREFIX}{}-{}",
         std::process::id(),
@@ -22,7 +28,9 @@ pub fn write_then_rename(dir: &Dir, name: &str, bytes: &[u8]) -> std::io::Result
     );
     let result = (|| {
         let mut file = dir.open_with(&tmp, OpenOptions::new().write(true).create_new(true))?;
-        file.write_all(bytes)?;
+        for piece in pieces.iter() {
+            file.write_all(piece)?;
+        }
         file.sync_all()?;
         drop(file);
         dir.rename(&tmp, dir, name)

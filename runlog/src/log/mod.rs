@@ -7,7 +7,7 @@
 //! ```no_run
 //! use imr_runlog::log::Log;
 //! # fn demo(receipt: &imr_runlog::Receipt,
-//! #         blobs: &imr_runlog::RunBlobs) -> Result<(), Box<dyn std::error::Error>> {
+//! #         blobs: &imr_runlog::RunBlobs<'_>) -> Result<(), Box<dyn std::error::Error>> {
 //! let mut log = Log::open_append("run-log".as_ref())?;
 //! let previous = log.head()?.map(|r| r.hash);
 //! assert_eq!(receipt.previous, previous, "a receipt chains to the log's head");
@@ -45,7 +45,7 @@ pub use error::LogError;
 pub use signatures::MAX_SIGNATURE_BYTES;
 
 use crate::receipt::Receipt;
-use crate::run_blobs::RunBlobs;
+use crate::run_blobs::{Pieces, RunBlobs};
 use durable::{remove_stale_temporaries, sync_dir, write_then_rename};
 use layout::{
     parse_receipt_name, parse_signature_name, receipt_name, BLOBS, LOG_FORMAT, MARKER, RECEIPTS,
@@ -382,7 +382,11 @@ impl Log {
     /// with the receipt), then the receipt, each atomically and durably. The
     /// receipt must record a result (not a non-deterministic error), chain to the
     /// log's last receipt (`previous`), and name exactly these bytes.
-    pub fn append(&mut self, receipt: &Receipt, blobs: &RunBlobs) -> Result<Appended, LogError> {
+    pub fn append(
+        &mut self,
+        receipt: &Receipt,
+        blobs: &RunBlobs<'_>,
+    ) -> Result<Appended, LogError> {
         if self.lock.is_none() {
             return Err(LogError::ReadOnly {
                 path: self.path.clone(),
@@ -433,7 +437,7 @@ impl Log {
     /// Stores the blobs `r` names, each checked against its name in `r` (a blob the receipt
     /// names but that is missing, or the reverse, is a [`LogError::Mismatch`]), and syncs the
     /// blob directory when one was written.
-    fn store_blobs(&self, r: &Receipt, blobs: &RunBlobs) -> Result<(), LogError> {
+    fn store_blobs(&self, r: &Receipt, blobs: &RunBlobs<'_>) -> Result<(), LogError> {
         let expect = |field: &'static str, expected: &str, actual: String| {
             if expected == actual {
                 Ok(())
@@ -446,7 +450,7 @@ impl Log {
             }
         };
         let mut wrote = false;
-        let mut put = |field: &'static str, expected: Option<&str>, bytes: Option<&[u8]>| {
+        let mut put = |field: &'static str, expected: Option<&str>, bytes: Option<Pieces<'_>>| {
             let Some(bytes) = bytes else {
                 return match expected {
                     Some(e) => Err(LogError::Mismatch {
@@ -468,16 +472,20 @@ impl Log {
                 }),
             }
         };
-        put("component", Some(&r.component), Some(&blobs.component))?;
-        put("epoch", Some(&r.epoch), Some(&blobs.epoch))?;
-        put("state_in", Some(&r.state_in), Some(&blobs.state_in))?;
+        put(
+            "component",
+            Some(&r.component),
+            Some(blobs.component.into()),
+        )?;
+        put("epoch", Some(&r.epoch), Some(blobs.epoch.into()))?;
+        put("state_in", Some(&r.state_in), Some(blobs.state_in.into()))?;
         put(
             "state_out",
             r.state_out.as_deref(),
-            blobs.state_out.as_deref(),
+            blobs.state_out.map(Pieces::from),
         )?;
-        put("outcome", r.outcome.as_deref(), blobs.outcome.as_deref())?;
-        put("log", Some(&r.log), Some(&blobs.log))?;
+        put("outcome", r.outcome.as_deref(), blobs.outcome)?;
+        put("log", Some(&r.log), Some(blobs.log.into()))?;
         if wrote {
             sync_dir(self.blobs.dir()).map_err(|e| self.io("sync", BLOBS.into(), e))?;
         }

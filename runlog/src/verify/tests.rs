@@ -19,25 +19,46 @@ fn fingerprint() -> Fingerprint {
     }
 }
 
+/// The bytes of run `seq` (starting from `state_in`): component, epoch, state in and out,
+/// outcome, log.
+type Bytes = [Vec<u8>; 6];
+
+fn bytes_of(seq: u64, state_in: &[u8]) -> Bytes {
+    [
+        b"component".to_vec(),
+        format!("epoch {seq}").into_bytes(),
+        state_in.to_vec(),
+        format!("state after {seq}").into_bytes(),
+        format!("outcome {seq}").into_bytes(),
+        b"[[],0]".to_vec(),
+    ]
+}
+
+fn blobs_of(b: &Bytes) -> RunBlobs<'_> {
+    let (head, tail) = b[4].split_at(3);
+    RunBlobs {
+        component: &b[0],
+        epoch: &b[1],
+        state_in: &b[2],
+        state_out: Some(&b[3]),
+        outcome: Some(crate::run_blobs::Pieces::new(head, &[], tail)),
+        log: &b[5],
+    }
+}
+
 /// A run `seq` chained to `previous`, starting from `state_in`.
-fn run(seq: u64, previous: Option<String>, state_in: &[u8]) -> (Receipt, RunBlobs) {
-    let blobs = RunBlobs {
-        component: Arc::from(&b"component"[..]),
-        epoch: format!("epoch {seq}").into_bytes(),
-        state_in: state_in.to_vec(),
-        state_out: Some(format!("state after {seq}").into_bytes()),
-        outcome: Some(format!("outcome {seq}").into_bytes()),
-        log: b"[[],0]".to_vec(),
-    };
+fn run(seq: u64, previous: Option<String>, state_in: &[u8]) -> (Receipt, Bytes) {
+    let bytes = bytes_of(seq, state_in);
+    let blobs = blobs_of(&bytes);
     let receipt = Receipt {
         format: RECEIPT_FORMAT.into(),
-        component: blake3_hex(&blobs.component),
-        epoch: blake3_hex(&blobs.epoch),
-        state_in: blake3_hex(&blobs.state_in),
-        state_out: blobs.state_out.as_deref().map(blake3_hex),
-        outcome: blobs.outcome.as_deref().map(blake3_hex),
+        component: blake3_hex(blobs.component),
+        epoch: blake3_hex(blobs.epoch),
+        state_in: blake3_hex(blobs.state_in),
+        state_out: blobs.state_out.map(blake3_hex),
+        outcome: blobs.outcome.map(|o| o.blake3_hex()),
         error: None,
-        log: blake3_hex(&blobs.log),
+        log: blake3_hex(blobs.log),
         fuel_limit: 1_000,
         fuel_consumed: 100 + seq,
         memory_limit: 1 << 20,
@@ -47,7 +68,7 @@ fn run(seq: u64, previous: Option<String>, state_in: &[u8]) -> (Receipt, RunBlob
         hash: String::new(),
     }
     .seal();
-    (receipt, blobs)
+    (receipt, bytes)
 }
 
 /// A log of `n` chained runs in a temporary directory.
@@ -57,10 +78,10 @@ fn log_of(n: u64) -> (tempfile::TempDir, Log, Vec<Receipt>) {
     let (mut previous, mut state) = (None, b"initial state".to_vec());
     let mut receipts = Vec::new();
     for seq in 0..n {
-        let (receipt, blobs) = run(seq, previous.clone(), &state);
-        log.append(&receipt, &blobs).unwrap();
+        let (receipt, bytes) = run(seq, previous.clone(), &state);
+        log.append(&receipt, &blobs_of(&bytes)).unwrap();
         previous = Some(receipt.hash.clone());
-        state = blobs.state_out.clone().unwrap();
+        state = bytes[3].clone();
         receipts.push(receipt);
     }
     (dir, log, receipts)
