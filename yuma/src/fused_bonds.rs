@@ -339,7 +339,13 @@ fn row_fusable(inp: &BondInputs<'_>, epoch_ok: bool, i: usize, bonds: &[(u16, u1
     epoch_ok
         && dense_row(inp, i)
         && inp.weights.sorted.get(i).copied().unwrap_or(false)
-        && bonds.windows(2).all(|p| p[0].0 < p[1].0)
+        && strictly_ascending(bonds)
+}
+
+/// Whether the columns of `row` strictly ascend: one pass without an early exit (no branch per
+/// entry; sorted rows, the usual case, are read whole either way).
+fn strictly_ascending(row: &[(u16, u16)]) -> bool {
+    row.windows(2).fold(true, |ok, p| ok & (p[0].0 < p[1].0))
 }
 
 /// Whether weights row `i` names at least a quarter of the uids. The one-walk rows are only
