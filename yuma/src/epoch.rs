@@ -90,8 +90,12 @@ fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRo
         // The usual case: a positive sum, every quotient at most 1.
         let d = U16SumDivisor::new(sum);
         if kept == row.len() {
-            // Nothing dropped: an exact-size extend, without per-entry pushes.
-            out.extend(row.iter().map(|&(j, v)| (j, d.normalize_u16(v))));
+            // Nothing dropped: an exact-size extend, without per-entry pushes (and, for sums
+            // of at least 3, without the per-entry choice of the division's path).
+            match d.multiply_high() {
+                Some(divide) => out.extend(row.iter().map(|&(j, v)| (j, divide(v)))),
+                None => out.extend(row.iter().map(|&(j, v)| (j, d.normalize_u16(v)))),
+            }
         } else {
             for &(j, v) in row {
                 if keep(j) {

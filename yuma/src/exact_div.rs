@@ -167,6 +167,16 @@ impl U16SumDivisor {
         &self.general
     }
 
+    /// [`U16SumDivisor::normalize_u16`] as the multiply-high alone, when the divisor has one
+    /// (an integer sum of at least 3).
+    pub fn multiply_high(&self) -> Option<impl Fn(u16) -> I32F32 + Copy> {
+        let (m, shift) = (self.m, self.shift);
+        (m != 0).then_some(move |v: u16| {
+            let n = u128::from(v) << 32;
+            I32F32::from_bits((((n * u128::from(m)) >> 64) as u64 >> shift) as i64)
+        })
+    }
+
     /// `Divisor::new(d).normalize(u16_to_fixed(v))`.
     #[inline]
     pub fn normalize_u16(&self, v: u16) -> I32F32 {
@@ -191,6 +201,17 @@ pub fn proportion_to_u16(x: I32F32) -> u16 {
     crate::fixed::fixed_proportion_to_u16(x)
 }
 
+/// [`proportion_to_u16`] of a value the caller knows to be a proportion in [0, 1] (checked in
+/// debug builds): the product alone, without the range check.
+#[inline(always)]
+pub fn bounded_proportion_to_u16(x: I32F32) -> u16 {
+    debug_assert!(
+        (0..=1i64 << 32).contains(&x.to_bits()),
+        "bounded_proportion_to_u16({x:?})"
+    );
+    ((x.to_bits() as u64 * 65_535) >> 32) as u16
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +224,9 @@ mod tests {
         ) {
             let x = I32F32::from_bits(bits);
             proptest::prop_assert_eq!(proportion_to_u16(x), crate::fixed::fixed_proportion_to_u16(x));
+            if (0..=1i64 << 32).contains(&bits) {
+                proptest::prop_assert_eq!(bounded_proportion_to_u16(x), crate::fixed::fixed_proportion_to_u16(x));
+            }
         }
     }
 
@@ -251,6 +275,9 @@ mod tests {
             let a = crate::fixed::u16_to_fixed(v);
             let want = if d == ZERO { a } else { safe_div(a, d) };
             proptest::prop_assert_eq!(U16SumDivisor::new(d).normalize_u16(v), want);
+            if let Some(divide) = U16SumDivisor::new(d).multiply_high() {
+                proptest::prop_assert_eq!(divide(v), want);
+            }
             proptest::prop_assert_eq!(Divisor::new(d).normalize(a), want);
         }
     }
@@ -270,6 +297,9 @@ mod tests {
             for v in [0u16, 1, 2, 3, 255, 32_767, 65_534, 65_535] {
                 let a = crate::fixed::u16_to_fixed(v);
                 assert_eq!(div.normalize_u16(v), safe_div(a, d), "{v} / {sum}");
+                if let Some(divide) = div.multiply_high() {
+                    assert_eq!(divide(v), safe_div(a, d), "{v} / {sum}");
+                }
             }
         }
     }

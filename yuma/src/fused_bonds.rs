@@ -13,7 +13,7 @@
 use crate::bond_weights::{RowBuffers, WeightsForBonds};
 use crate::bonds::ema_alpha;
 use crate::consensus_mode::{consensus_for_liquid_alpha, ConsensusSource};
-use crate::exact_div::{proportion_to_u16, Divisor, U16SumDivisor};
+use crate::exact_div::{bounded_proportion_to_u16, proportion_to_u16, Divisor, U16SumDivisor};
 use crate::fixed::{is_proportion, lt, mul_prop, mul_sat, u16_to_fixed, I32F32, ONE, ZERO};
 use crate::hyperparams::Hyperparams;
 use crate::liquid_alpha::{clipped_ema_row, ema_row, RowScratch, Sigmoid};
@@ -382,7 +382,7 @@ fn stored_row<'a>(inp: &BondInputs<'a>, i: usize) -> &'a [(u16, u16)] {
 }
 
 /// Classic's pass A over row `i` in one walk per row when [`fusable_epoch`] holds: the stored
-/// bonds' column sums (`partial[..n]`), and from the weights clipped at consensus the validator
+/// bonds' column sums (`partial[..n]`, as integer sums of the u16 values: [`bond_sum`]), and from the weights clipped at consensus the validator
 /// trust (returned) and the incentive partial (`partial[n..2n]`), which is also the bond delta's
 /// column sums: with bonds penalty 1 the delta entry `clipped · stake` and the incentive's
 /// `stake · clipped` are the same product. An entry the clip would drop is kept as 0 and adds
@@ -398,7 +398,7 @@ fn classic_fused_sums_row(
     let (bond_sums, incentive) = partial.split_at_mut(n);
     for &(j, v) in bonds {
         if let Some(c) = bond_sums.get_mut(j as usize) {
-            *c = c.saturating_add(u16_to_fixed(v));
+            *c += I32F32::from_bits(i64::from(v));
         }
     }
     let mut trust = ZERO;
@@ -423,6 +423,19 @@ fn classic_fused_sums_row(
     trust
 }
 
+/// The chain's column sum of the stored bonds (`u16_to_fixed` of each u16 value, added with
+/// saturation in row order) from the integer sum of the u16 values (`count`, in the bits):
+/// the addends are non-negative, so the saturating sum is `min(count · 2^32, MAX)`. The
+/// integer sums themselves cannot overflow: at most 65536 rows of u16 values.
+fn bond_sum(count: I32F32) -> I32F32 {
+    let count = count.to_bits();
+    if count >= 1 << 31 {
+        I32F32::from_bits(i64::MAX)
+    } else {
+        I32F32::from_bits(count << 32)
+    }
+}
+
 /// What classic's pass B reads of column `j`, together: the clipping threshold (consensus)
 /// and the divisors of the bond delta and of the stored bonds (their column sums).
 #[derive(Debug, Clone, Copy)]
@@ -437,6 +450,31 @@ struct ClassicColumn {
 /// normalized by theirs, enter the constant-alpha EMA; its entries > 0 are returned and added
 /// to the column sums (`partial[..n]`) and maxima (`partial[n..2n]`). An entry the clip would
 /// drop gives a delta of 0 here, which the EMA turns into the chain's bond-only value.
+/// The length of the leading run where `w` (strictly ascending) and `bonds` name the same
+/// columns, all below `n`: compared 16 entries at a time without an early exit (no branch per
+/// entry), then one by one.
+fn lockstep_run(w: &[(u16, I32F32)], bonds: &[(u16, u16)], n: usize) -> usize {
+    const BLOCK: usize = 16;
+    let len = w.len().min(bonds.len());
+    let mut k = 0;
+    while k + BLOCK <= len {
+        let differ = w[k..k + BLOCK]
+            .iter()
+            .zip(&bonds[k..k + BLOCK])
+            .fold(0u16, |acc, (x, y)| acc | (x.0 ^ y.0));
+        if differ != 0 {
+            break;
+        }
+        k += BLOCK;
+    }
+    while k < len && w[k].0 == bonds[k].0 {
+        k += 1;
+    }
+    // `w` ascends: its columns below n come first (the weights read drops the others, so this
+    // keeps the whole run).
+    w[..k].partition_point(|e| usize::from(e.0) < n)
+}
+
 fn classic_fused_ema_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
@@ -456,30 +494,37 @@ fn classic_fused_ema_row(
         &mut maxima[..n],
     );
     let (mut a, mut b) = (0usize, 0usize);
+    // Whether an EMA entry of the lockstep was 0 (every entry is >= 0: a sum of products of
+    // non-negative values); such entries are dropped after the walk, as the chain never emits them.
+    let mut zero = false;
     loop {
-        // Lockstep while the columns agree (the usual case).
-        for (&(j, v), &(jb, bv)) in w[a..].iter().zip(&bonds[b..]) {
-            let ju = j as usize;
-            // Weights name columns < n, so the lockstep always finds its column.
-            if j != jb || ju >= lock_columns.len() {
-                break;
-            }
-            a += 1;
-            b += 1;
-            let c = &lock_columns[ju];
+        // Lockstep while the columns agree (the usual case): the run is found first, so that
+        // its entries are written by an exact-size extend. Weights name columns < n (the read
+        // drops the others), so the lockstep always finds its column.
+        let run = lockstep_run(&w[a..], &bonds[b..], lock_columns.len());
+        let lockstep = w[a..a + run].iter().zip(&bonds[b..b + run]);
+        let start = out.len();
+        // The EMA entries first (a loop without stores but the output's), then their column
+        // sums and maxima.
+        out.extend(lockstep.map(move |(&(j, v), &(_, bv))| {
+            let c = &lock_columns[j as usize];
             let clipped = if lt(c.threshold, v) { c.threshold } else { v };
             // The delta's column sum includes this entry and stays far below 2^61.
             let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
             let bond = c.bonds.normalize_u16(bv);
-            let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
-            if lt(ZERO, ema) {
-                out.push((j, ema));
-                lock_sums[ju] += ema;
-                if lt(lock_maxima[ju], ema) {
-                    lock_maxima[ju] = ema;
-                }
+            (j, mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond))
+        }));
+        for &(j, ema) in &out[start..] {
+            let ju = j as usize;
+            // A zero entry adds 0 to the sum and never exceeds the maximum (which starts at 0).
+            zero |= ema == ZERO;
+            lock_sums[ju] += ema;
+            if lt(lock_maxima[ju], ema) {
+                lock_maxima[ju] = ema;
             }
         }
+        a += run;
+        b += run;
         if a == w.len() && b == bonds.len() {
             break;
         }
@@ -513,6 +558,9 @@ fn classic_fused_ema_row(
             }
         }
     }
+    if zero {
+        out.retain(|&(_, v)| lt(ZERO, v));
+    }
     out
 }
 
@@ -540,7 +588,7 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let alpha = ema_alpha(hp.bonds_moving_average);
     let fusable = fusable_epoch(inp, alpha);
     // Pass A: validator trust and incentive (S9–S10), and the column sums of the stored bonds
-    // (as integers, in columns [0, n)) and of the bond delta (row_hadamard of the weights for
+    // (the integer sums of their u16 values, in columns [0, n): `bond_sum`) and of the bond delta (row_hadamard of the weights for
     // bonds with the active stake). With bonds penalty 1 (every fusable epoch) the weights for
     // bonds are the clipped weights and the delta's column sums are the incentive's (the same
     // products, `mul_sat` commutes): the incentive partials are in [n, 2n) and double as the
@@ -577,7 +625,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
             let p = p.values();
             for &(j, v) in &s.bonds {
                 if let Some(c) = p[..n].get_mut(j as usize) {
-                    *c = c.saturating_add(v);
+                    // The u16 value back from `u16_to_fixed`: bits `v << 32`.
+                    *c += I32F32::from_bits(v.to_bits() >> 32);
                 }
             }
             match scale {
@@ -596,7 +645,10 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     );
     let mut incentive = sums[incentive_at..].to_vec();
     inplace_normalize(&mut incentive);
-    let bond_div: Vec<U16SumDivisor> = sums[..n].iter().map(|&d| U16SumDivisor::new(d)).collect();
+    let bond_div: Vec<U16SumDivisor> = sums[..n]
+        .iter()
+        .map(|&count| U16SumDivisor::new(bond_sum(count)))
+        .collect();
     let delta_div = divisors(&sums[n..2 * n]);
     // Rows of the delta: min(rows of the weights, length of the stake) = n.
     let rows = n.min(inp.active_stake.len());
@@ -691,7 +743,8 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
                 Some(c) => {
                     let v = c.ema.divide_bounded(v);
                     total += mul_prop(v, c.incentive);
-                    (j, proportion_to_u16(c.max.divide_bounded(v)))
+                    // v is at most its column's normalized maximum: the quotient is in [0, 1].
+                    (j, bounded_proportion_to_u16(c.max.divide_bounded(v)))
                 }
                 None => (j, proportion_to_u16(v)),
             }));

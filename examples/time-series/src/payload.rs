@@ -83,26 +83,71 @@ fn take_digits(b: &[u8], mut i: usize, mut m: u64) -> (usize, u64) {
     }
 }
 
+/// The low `n` bytes of a word set (`n` ≤ 7).
+fn c_mask(n: usize) -> u64 {
+    (1u64 << (8 * n)) - 1
+}
+
+/// The fields of a [`Submission`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    RequestId,
+    Points,
+    Intervals,
+    Error,
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     i: usize,
 }
 
 impl<'a> Reader<'a> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
+    #[inline(always)]
     fn literal(&mut self, lit: &[u8]) -> Option<()> {
         // The first byte decides in the usual case (no `memcmp` call).
         (self.peek()? == lit[0] && self.b[self.i..].starts_with(lit)).then(|| self.i += lit.len())
     }
 
+    /// One of the submission's keys, with its quotes and the colon after it; the cursor moves past the colon.
+    /// `None` for any other bytes (another key, whitespace, an escape), as reading the key string and the colon
+    /// and matching the four names would give. The bytes are compared as two overlapping 8-byte words each
+    /// (every key is 8 to 13 bytes with its quotes and colon): no `memcmp` call.
+    #[inline(always)]
+    fn key(&mut self) -> Option<Key> {
+        let rest = &self.b[self.i..];
+        let (key, lit): (Key, &[u8]) = match rest.get(1)? {
+            b'r' => (Key::RequestId, b"\"request_id\":"),
+            b'p' => (Key::Points, b"\"points\":"),
+            b'i' => (Key::Intervals, b"\"intervals\":"),
+            b'e' => (Key::Error, b"\"error\":"),
+            _ => return None,
+        };
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_le_bytes)
+        };
+        let n = lit.len();
+        let same = word(rest, 0)? == word(lit, 0)? && word(rest, n - 8)? == word(lit, n - 8)?;
+        same.then(|| {
+            self.i += n;
+            key
+        })
+    }
+
     /// The bytes of a string without escapes or control characters (not checked to be UTF-8).
+    #[inline(always)]
     fn string_bytes(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.i;
@@ -118,99 +163,167 @@ impl<'a> Reader<'a> {
     }
 
     /// A string without escapes or control characters.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         std::str::from_utf8(self.string_bytes()?).ok()
     }
 
-    /// A JSON number, correctly rounded; `None` for a malformed or non-finite one. One pass over the digits: the
-    /// significand is accumulated as it is read (exact while there are at most 19 digits, which is when it is
-    /// used).
+    /// A JSON number, correctly rounded; `None` for a malformed or non-finite one: [`short_decimal`] for the
+    /// usual short forms, else [`any_number`]. Inlined with the readers below, so that the cursor stays in a
+    /// register (in Wasm a reader whose address is taken lives in linear memory).
+    #[inline(always)]
     fn number(&mut self) -> Option<f64> {
-        let b = self.b;
-        let start = self.i;
-        let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
-        if negative {
-            i += 1;
-        }
-        let mut m: u64 = 0;
-        let mut digits = match b.get(i) {
-            Some(b'0') => {
-                i += 1;
-                1
-            }
-            Some(b'1'..=b'9') => {
-                let int_start = i;
-                (i, m) = take_digits(b, i, 0);
-                i - int_start
-            }
-            _ => return None,
+        let (x, end) = match short_decimal(self.b, self.i) {
+            Some(read) => read,
+            None => any_number(self.b, self.i)?,
         };
-        let mut frac = 0usize;
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            let frac_start = i;
-            (i, m) = take_digits(b, i, m);
-            frac = i - frac_start;
-            if frac == 0 {
-                return None;
-            }
-        }
-        digits += frac;
-        let mut exp: i64 = 0;
-        // More than 6 exponent digits: far outside what the fast path takes, `from_str` decides.
-        let mut exp_far = false;
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            let exp_negative = match b.get(i) {
-                Some(b'-') => {
-                    i += 1;
-                    true
-                }
-                Some(b'+') => {
-                    i += 1;
-                    false
-                }
-                _ => false,
-            };
-            let es = i;
-            while let Some(&d @ b'0'..=b'9') = b.get(i) {
-                if i - es < 6 {
-                    exp = exp * 10 + i64::from(d - b'0');
-                }
-                i += 1;
-            }
-            match i - es {
-                0 => return None,
-                1..=6 if exp_negative => exp = -exp,
-                1..=6 => {}
-                _ => exp_far = true,
-            }
-        }
-        self.i = i;
-        let e10 = exp - frac as i64;
-        let value = if digits <= 19 && !exp_far && m <= 1 << 53 && (-22..=22).contains(&e10) {
-            let x = m as f64;
-            let x = if e10 < 0 {
-                x / POW10[(-e10) as usize]
-            } else {
-                x * POW10[e10 as usize]
-            };
-            if negative {
-                -x
-            } else {
-                x
-            }
-        } else {
-            std::str::from_utf8(&b[start..i])
-                .ok()?
-                .parse::<f64>()
-                .ok()?
-        };
-        value.is_finite().then_some(value)
+        self.i = end;
+        Some(x)
     }
+}
 
+/// A number of the form `digits` or `digits.digits` without sign or exponent whose text fits in the 8 bytes at
+/// `b[i..]` (prices such as `29087.69`), read from that one word: the digits on either side of the `.` are joined
+/// in the word and converted at once. The value and where the number ends; `None` for anything else, which
+/// [`any_number`] reads or refuses. The value is [`any_number`]'s: an integer below 10^7 divided by the exact
+/// `10^frac` (one correctly rounded division), or the integer itself.
+#[inline(always)]
+fn short_decimal(b: &[u8], i: usize) -> Option<(f64, usize)> {
+    let word = b.get(i..i + 8)?;
+    let c = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+    let int = leading_digits(c);
+    // No digit, or digits to the end of the word; a leading zero before another digit is not JSON.
+    if int == 0 || int == 8 || (c & 0xff == u64::from(b'0') && int > 1) {
+        return None;
+    }
+    let after = (c >> (8 * int)) as u8;
+    let (digits, count, frac, end) = if after == b'.' {
+        if int == 7 {
+            return None;
+        }
+        // The bytes after the `.` (zeros shifted in at the top are not digits).
+        let rest = c >> (8 * (int + 1));
+        let frac = leading_digits(rest);
+        if frac == 0 {
+            return None;
+        }
+        (
+            (c & c_mask(int)) | ((rest & c_mask(frac)) << (8 * int)),
+            int + frac,
+            frac,
+            int + 1 + frac,
+        )
+    } else {
+        (c & c_mask(int), int, 0, int)
+    };
+    // The byte after the number: in the word, or the next one. More digits or an exponent: not short.
+    let next = if end < 8 {
+        (c >> (8 * end)) as u8
+    } else {
+        b.get(i + 8).copied().unwrap_or(b' ')
+    };
+    if next.is_ascii_digit() || next == b'e' || next == b'E' {
+        return None;
+    }
+    let m = eight_digits(digits << (8 * (8 - count)));
+    // `m` < 10^7 is exact as a double, and so is 10^frac: one rounding, as in `any_number`'s fast path.
+    let x = if frac == 0 {
+        m as f64
+    } else {
+        m as f64 / POW10[frac]
+    };
+    Some((x, i + end))
+}
+
+/// Any JSON number at `b[start..]`, correctly rounded, and where it ends; `None` for a malformed or non-finite
+/// one. One pass over the digits: the significand is accumulated as it is read (exact while there are at most
+/// 19 digits, which is when it is used).
+#[inline(never)]
+fn any_number(b: &[u8], start: usize) -> Option<(f64, usize)> {
+    let mut i = start;
+    let negative = b.get(i) == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let mut m: u64 = 0;
+    let mut digits = match b.get(i) {
+        Some(b'0') => {
+            i += 1;
+            1
+        }
+        Some(b'1'..=b'9') => {
+            let int_start = i;
+            (i, m) = take_digits(b, i, 0);
+            i - int_start
+        }
+        _ => return None,
+    };
+    let mut frac = 0usize;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        (i, m) = take_digits(b, i, m);
+        frac = i - frac_start;
+        if frac == 0 {
+            return None;
+        }
+    }
+    digits += frac;
+    let mut exp: i64 = 0;
+    // More than 6 exponent digits: far outside what the fast path takes, `from_str` decides.
+    let mut exp_far = false;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let exp_negative = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let es = i;
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            if i - es < 6 {
+                exp = exp * 10 + i64::from(d - b'0');
+            }
+            i += 1;
+        }
+        match i - es {
+            0 => return None,
+            1..=6 if exp_negative => exp = -exp,
+            1..=6 => {}
+            _ => exp_far = true,
+        }
+    }
+    let e10 = exp - frac as i64;
+    let value = if digits <= 19 && !exp_far && m <= 1 << 53 && (-22..=22).contains(&e10) {
+        let x = m as f64;
+        let x = if e10 < 0 {
+            x / POW10[(-e10) as usize]
+        } else {
+            x * POW10[e10 as usize]
+        };
+        if negative {
+            -x
+        } else {
+            x
+        }
+    } else {
+        std::str::from_utf8(&b[start..i])
+            .ok()?
+            .parse::<f64>()
+            .ok()?
+    };
+    value.is_finite().then_some((value, i))
+}
+
+impl Reader<'_> {
     /// `[n, n, ...]` into `out`.
+    #[inline(always)]
     fn numbers(&mut self, out: &mut Vec<f64>) -> Option<()> {
         self.eat(b'[')?;
         if self.eat(b']').is_some() {
@@ -230,6 +343,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One interval `[n, n, ...]`: how many numbers it has, and the first two.
+    #[inline(always)]
     fn interval(&mut self) -> Option<(usize, [f64; 2])> {
         self.eat(b'[')?;
         let mut pair = [0.0; 2];
@@ -255,6 +369,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `[[lo, hi], ...]` into `out` (cleared first).
+    #[inline(always)]
     fn intervals(&mut self, out: &mut Intervals) -> Option<()> {
         out.pairs.clear();
         out.count = 0;
@@ -308,22 +423,26 @@ fn read_into(payload: &[u8], sub: &mut Submission) -> Option<()> {
     // Take the buffers out of `sub` (kept when the field is present, so the next payload reuses them).
     let mut points_buf = sub.points.take().unwrap_or_default();
     let mut intervals_buf = sub.intervals.take().unwrap_or_default();
-    sub.request_id.clear();
+    // `request_id` is replaced when the key is read (and checked to be present at the end).
     sub.error = None;
     r.eat(b'{')?;
     let (mut seen_id, mut seen_points, mut seen_intervals, mut seen_error) =
         (false, false, false, false);
     if r.eat(b'}').is_none() {
         loop {
-            let key = r.string_bytes()?;
-            r.eat(b':')?;
+            let key = r.key()?;
             let null = r.literal(b"null").is_some();
             match key {
-                b"request_id" if !seen_id && !null => {
+                Key::RequestId if !seen_id && !null => {
                     seen_id = true;
-                    sub.request_id.push_str(r.string()?);
+                    // Most payloads answer the request the previous one answered: keep the copy then.
+                    let id = r.string()?;
+                    if !crate::state::same_bytes(sub.request_id.as_bytes(), id.as_bytes()) {
+                        sub.request_id.clear();
+                        sub.request_id.push_str(id);
+                    }
                 }
-                b"points" if !seen_points => {
+                Key::Points if !seen_points => {
                     seen_points = true;
                     if !null {
                         points_buf.clear();
@@ -331,14 +450,14 @@ fn read_into(payload: &[u8], sub: &mut Submission) -> Option<()> {
                         sub.points = Some(std::mem::take(&mut points_buf));
                     }
                 }
-                b"intervals" if !seen_intervals => {
+                Key::Intervals if !seen_intervals => {
                     seen_intervals = true;
                     if !null {
                         r.intervals(&mut intervals_buf)?;
                         sub.intervals = Some(std::mem::take(&mut intervals_buf));
                     }
                 }
-                b"error" if !seen_error => {
+                Key::Error if !seen_error => {
                     seen_error = true;
                     if !null {
                         sub.error = Some(r.string()?.to_string());
@@ -504,6 +623,93 @@ mod tests {
             r#"{"request_id":"r"}x"#,
             r#"[]"#,
             "",
+        ] {
+            assert!(parse(p.as_bytes()).is_none(), "{p}");
+        }
+    }
+
+    /// The one-word reader of short decimals gives what the general number reader gives: the same value bits
+    /// and the same cursor, or it declines and the general reader decides.
+    #[test]
+    fn short_decimals_equal_the_general_reader() {
+        let mut rng = imr_guest::Rng::from_seed(&[4; 32]);
+        let tails: [&[u8]; 9] = [
+            b"",
+            b",",
+            b"]",
+            b"]]",
+            b"e5",
+            b"E-2",
+            b"7",
+            b".5",
+            b",1,2,3,4,5",
+        ];
+        let mut short = 0;
+        for _ in 0..60_000 {
+            let digits = 1 + (rng.next_u64() % 10) as usize;
+            let mut text: Vec<u8> = (0..digits)
+                .map(|_| b'0' + (rng.next_u64() % 10) as u8)
+                .collect();
+            match rng.next_u64() % 4 {
+                0 => {}
+                1 => text.insert(0, b'-'),
+                _ => {
+                    let at = (rng.next_u64() % (digits as u64 + 1)) as usize;
+                    text.insert(at, b'.');
+                }
+            }
+            text.extend_from_slice(tails[(rng.next_u64() % tails.len() as u64) as usize]);
+            let general = any_number(&text, 0).map(|(x, end)| (x.to_bits(), end));
+            let fast = short_decimal(&text, 0).map(|(x, end)| (x.to_bits(), end));
+            if fast.is_some() {
+                short += 1;
+                assert_eq!(fast, general, "{}", String::from_utf8_lossy(&text));
+            } else {
+                let mut r = Reader { b: &text, i: 0 };
+                let via_number = r.number().map(|x| (x.to_bits(), r.i));
+                assert_eq!(via_number, general, "{}", String::from_utf8_lossy(&text));
+            }
+        }
+        assert!(short > 4_000, "{short}");
+    }
+
+    /// Payloads with one byte changed, dropped or repeated: where the fast reader answers, serde_json agrees
+    /// (keys that are not exactly one of the four, and broken numbers, go to serde).
+    #[test]
+    fn damaged_payloads_are_left_to_serde_or_read_alike() {
+        let base = br#"{"error":null,"intervals":[[27412.97,30762.41],[1e2,2.5]],"points":[29087.69,0.5,12],"request_id":"r0007"}"#;
+        let alphabet = b"0123456789.,:[]{}\"eE-+ nulrqstipod_";
+        let mut rng = imr_guest::Rng::from_seed(&[6; 32]);
+        let mut fast = 0;
+        for _ in 0..30_000 {
+            let mut p = base.to_vec();
+            for _ in 0..1 + rng.next_u64() % 2 {
+                let at = (rng.next_u64() % p.len() as u64) as usize;
+                let c = alphabet[(rng.next_u64() % alphabet.len() as u64) as usize];
+                match rng.next_u64() % 3 {
+                    0 => p[at] = c,
+                    1 => {
+                        p.remove(at);
+                    }
+                    _ => p.insert(at, c),
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&p) else {
+                continue;
+            };
+            fast += usize::from(parse(&p).is_some());
+            agree(text);
+        }
+        assert!(fast > 1_000, "{fast}");
+        for p in [
+            r#"{"request_ie":"r"}"#,
+            r#"{"request_id" :"r"}"#,
+            r#"{"pointsx":[1],"request_id":"r"}"#,
+            r#"{"point":[1],"request_id":"r"}"#,
+            r#"{"errors":null,"request_id":"r"}"#,
+            r#"{"intervals ":[],"request_id":"r"}"#,
+            r#"{"request_id":"r","poi"#,
+            r#"{"request_id":"r","r"#,
         ] {
             assert!(parse(p.as_bytes()).is_none(), "{p}");
         }

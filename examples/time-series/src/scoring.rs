@@ -8,7 +8,7 @@ use imr_guest::helpers::{self, Direction, HelperError, NanPolicy, TieMode};
 use imr_guest::MechanismError;
 
 use crate::input::{Params, PointMetric, Shaping};
-use crate::state::Pending;
+use crate::state::{Pending, RowCursor};
 
 /// Base of Precog's position decay.
 pub const DECAY_BASE: f64 = 0.8;
@@ -320,6 +320,22 @@ pub fn shape(values: &[f64], uids: &[u16], params: &Params) -> Result<Vec<f64>, 
     Ok(out)
 }
 
+/// An integer whose order is [`f64::total_cmp`]'s order of the values (flip every bit of a negative value, the
+/// sign bit of a positive one); [`from_total_order_key`] gives the value back.
+pub fn total_order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | 1 << 63
+    }
+}
+
+/// The value of a [`total_order_key`].
+pub fn from_total_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 /// `near_duplicate_vectors(vectors, 1e-9)`, in O(n log n) for the usual case instead of O(n²).
 ///
 /// Two vectors can only be near-duplicates when their first entries differ by less than `1e-9 · scale`, and
@@ -338,8 +354,15 @@ pub fn copy_pairs(vectors: &[(u16, &[f64])]) -> Result<Vec<(u16, u16)>, HelperEr
         // `f64::max` is a libm call in Wasm; on these finite, non-negative values a comparison gives its bits.
         .fold(0.0f64, |m, x| if x.abs() > m { x.abs() } else { m });
     let gap = COPY_REL_LINF * max_abs;
-    let mut order: Vec<usize> = (0..usable.len()).collect();
-    order.sort_by(|&a, &b| usable[a].1[0].total_cmp(&usable[b].1[0]).then(a.cmp(&b)));
+    // By first entry (total order), then position: one `u128` key each (the total-order key of the value above
+    // the position), all distinct, so the unstable sort gives the comparator's order.
+    let mut keys: Vec<u128> = usable
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| (u128::from(total_order_key(v[0])) << 64) | i as u128)
+        .collect();
+    keys.sort_unstable();
+    let order: Vec<usize> = keys.into_iter().map(|k| k as u64 as usize).collect();
     let mut pairs = Vec::new();
     let mut start = 0;
     for end in 1..=order.len() {
@@ -355,44 +378,6 @@ pub fn copy_pairs(vectors: &[(u16, &[f64])]) -> Result<Vec<(u16, u16)>, HelperEr
     }
     pairs.sort_unstable();
     Ok(pairs)
-}
-
-/// [`Subs::row`](crate::state::Subs::row) for uids asked in ascending order: a cursor that moves forward through
-/// the rows' ascending uids (the usual case: eligible miners come in uid order), else the binary search. Rows'
-/// uids are ascending and unique (checked when the state is decoded), so both find the same row.
-struct RowCursor<'a> {
-    uids: &'a [u16],
-    next: usize,
-}
-
-impl<'a> RowCursor<'a> {
-    fn new(uids: &'a [u16]) -> Self {
-        Self { uids, next: 0 }
-    }
-
-    fn row(&mut self, uid: u16) -> Option<usize> {
-        // Every row before the cursor is below `uid`: the row is at or after it.
-        if self.next == 0 || self.uids[self.next - 1] < uid {
-            let rest = &self.uids[self.next..];
-            let skip = rest.iter().take(8).take_while(|&&u| u < uid).count();
-            if skip < 8 {
-                let i = self.next + skip;
-                let found = self.uids.get(i) == Some(&uid);
-                self.next = i + usize::from(found);
-                return found.then_some(i);
-            }
-        }
-        match self.uids.binary_search(&uid) {
-            Ok(i) => {
-                self.next = i + 1;
-                Some(i)
-            }
-            Err(i) => {
-                self.next = i;
-                None
-            }
-        }
-    }
 }
 
 /// Scores one resolved request over the eligible miners (ascending uid).
@@ -468,10 +453,12 @@ pub fn score_request(
     let mut copies = Vec::new();
     if params.anti_copy {
         // Every stored point forecast of an eligible miner, whatever its length (as before columns).
+        let mut rows_of = RowCursor::new(&subs.uids);
         let vectors: Vec<(u16, &[f64])> = eligible
             .iter()
             .filter_map(|e| {
-                subs.row(e.uid)
+                rows_of
+                    .row(e.uid)
                     .and_then(|i| subs.points(i))
                     .map(|p| (e.uid, p))
             })
@@ -493,8 +480,15 @@ pub fn score_request(
         }
     }
 
-    let mut finite: Vec<f64> = errs.iter().copied().filter(|e| e.is_finite()).collect();
-    finite.sort_by(f64::total_cmp);
+    // Sorted by `total_cmp` through its integer key: values with equal keys have equal bits, so the unstable
+    // sort gives the same sequence.
+    let mut finite: Vec<u64> = errs
+        .iter()
+        .filter(|e| e.is_finite())
+        .map(|&e| total_order_key(e))
+        .collect();
+    finite.sort_unstable();
+    let finite: Vec<f64> = finite.into_iter().map(from_total_order_key).collect();
     let min_err = finite.first().copied();
     let p90_err = if finite.is_empty() {
         None
@@ -605,6 +599,54 @@ mod tests {
         assert!(
             point_some > 5_000 && interval_some > 5_000,
             "{point_some} {interval_some}"
+        );
+    }
+
+    #[test]
+    fn total_order_keys_sort_like_total_cmp_and_give_the_value_back() {
+        let mut rng = imr_guest::Rng::from_seed(&[9; 32]);
+        let mut values: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+            1.0,
+            -1.0,
+        ];
+        values.extend((0..5_000).map(|_| f64::from_bits(rng.next_u64())));
+        values.extend((0..5_000).map(|_| (rng.next_u64() % 1000) as f64 / 7.0 - 70.0));
+        for &x in &values {
+            assert_eq!(
+                from_total_order_key(total_order_key(x)).to_bits(),
+                x.to_bits()
+            );
+        }
+        for w in values.windows(2) {
+            assert_eq!(
+                total_order_key(w[0]).cmp(&total_order_key(w[1])),
+                w[0].total_cmp(&w[1]),
+                "{} {}",
+                w[0],
+                w[1]
+            );
+        }
+        let mut by_cmp = values.clone();
+        by_cmp.sort_by(f64::total_cmp);
+        let mut keys: Vec<u64> = values.iter().map(|&x| total_order_key(x)).collect();
+        keys.sort_unstable();
+        let by_key: Vec<u64> = keys
+            .into_iter()
+            .map(|k| from_total_order_key(k).to_bits())
+            .collect();
+        assert_eq!(
+            by_key,
+            by_cmp.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
         );
     }
 

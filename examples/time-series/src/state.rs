@@ -172,9 +172,10 @@ impl Miners {
     /// `(uid, ema)` per neuron, in the neurons' order; a neuron without a record gets 0 (as
     /// [`Ledger::per_neuron`]).
     pub fn ema_per_neuron(&self, neurons: &[Neuron]) -> Vec<(u16, f64)> {
+        let mut rows = RowCursor::new(&self.uids);
         neurons
             .iter()
-            .map(|n| (n.uid, self.row(n.uid).map_or(0.0, |i| self.ema[i])))
+            .map(|n| (n.uid, rows.row(n.uid).map_or(0.0, |i| self.ema[i])))
             .collect()
     }
 
@@ -212,7 +213,7 @@ impl Miners {
                 i += 1;
             }
             if i < self.len() && self.uids[i] == n.uid {
-                if self.hotkey(i) == n.hotkey {
+                if same_bytes(self.hotkey(i).as_bytes(), n.hotkey.as_bytes()) {
                     let (ema, first, scored) = (self.ema[i], self.first_epoch[i], self.scored[i]);
                     next.push(n.uid, ema, first, &n.hotkey, scored);
                 } else {
@@ -266,6 +267,64 @@ impl Miners {
             return Err(bad("hotkeys: bytes after the last hotkey".into()));
         }
         Ok(())
+    }
+}
+
+/// [`Subs::row`] / [`Miners::row`] for uids asked in ascending order: a cursor that moves forward through the
+/// rows' ascending uids (the usual case: eligible miners and neurons come in uid order), else the binary search.
+/// Rows' uids are ascending and unique (checked when the state is decoded), so both find the same row.
+pub(crate) struct RowCursor<'a> {
+    uids: &'a [u16],
+    next: usize,
+}
+
+impl<'a> RowCursor<'a> {
+    pub(crate) fn new(uids: &'a [u16]) -> Self {
+        Self { uids, next: 0 }
+    }
+
+    pub(crate) fn row(&mut self, uid: u16) -> Option<usize> {
+        // Every row before the cursor is below `uid`: the row is at or after it.
+        if self.next == 0 || self.uids[self.next - 1] < uid {
+            let rest = &self.uids[self.next..];
+            let skip = rest.iter().take(8).take_while(|&&u| u < uid).count();
+            if skip < 8 {
+                let i = self.next + skip;
+                let found = self.uids.get(i) == Some(&uid);
+                self.next = i + usize::from(found);
+                return found.then_some(i);
+            }
+        }
+        match self.uids.binary_search(&uid) {
+            Ok(i) => {
+                self.next = i + 1;
+                Some(i)
+            }
+            Err(i) => {
+                self.next = i;
+                None
+            }
+        }
+    }
+}
+
+/// `a == b`, eight bytes at a time (in Wasm a slice comparison calls a `memcmp` that compares byte by byte; the
+/// reconciliation compares 4096 hotkeys of 48 bytes every epoch).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails_equal = wa.remainder().iter().eq(wb.remainder());
+    let word = |c: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or_default());
+    tails_equal && wa.zip(wb).all(|(x, y)| word(x) == word(y))
+}
+
+/// Appends `values` one by one (see [`Subs::insert`]).
+fn push_each(column: &mut F64Column, values: &[f64]) {
+    column.reserve(values.len());
+    for &x in values {
+        column.push(x);
     }
 }
 
@@ -371,14 +430,23 @@ impl Subs {
                 self.uids.insert(i, uid);
                 self.parts.insert(i, parts);
                 if append {
-                    self.points.extend(std::iter::repeat_n(0.0, h));
-                    self.intervals.extend(std::iter::repeat_n(0.0, 2 * h));
-                } else {
-                    self.points
-                        .splice(i * h..i * h, std::iter::repeat_n(0.0, h));
-                    self.intervals
-                        .splice(2 * i * h..2 * i * h, std::iter::repeat_n(0.0, 2 * h));
+                    // The usual case (responses come in uid order): the values go straight to the end.
+                    // Value by value: a few values copied with `extend_from_slice` are a `memory.copy`, a
+                    // call out of the guest in Wasm.
+                    match points {
+                        Some(v) => push_each(&mut self.points, v),
+                        None => self.points.extend(std::iter::repeat_n(0.0, h)),
+                    }
+                    match intervals {
+                        Some(v) => push_each(&mut self.intervals, v.as_flattened()),
+                        None => self.intervals.extend(std::iter::repeat_n(0.0, 2 * h)),
+                    }
+                    return Ok(());
                 }
+                self.points
+                    .splice(i * h..i * h, std::iter::repeat_n(0.0, h));
+                self.intervals
+                    .splice(2 * i * h..2 * i * h, std::iter::repeat_n(0.0, 2 * h));
                 i
             }
         };
@@ -741,6 +809,26 @@ mod tests {
     }
 
     #[test]
+    fn same_bytes_is_slice_equality() {
+        let mut rng = imr_guest::Rng::from_seed(&[2; 32]);
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let a: Vec<u8> = (0..len).map(|_| (rng.next_u64() % 3) as u8).collect();
+            let mut b = a.clone();
+            match rng.next_u64() % 4 {
+                0 => {}
+                1 if len > 0 => {
+                    let at = (rng.next_u64() % len as u64) as usize;
+                    b[at] ^= 1 + (rng.next_u64() % 2) as u8;
+                }
+                2 => b.push(0),
+                _ => b = (0..len).map(|_| (rng.next_u64() % 3) as u8).collect(),
+            }
+            assert_eq!(same_bytes(&a, &b), a == b, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
     fn columns_keep_rows_ascending_and_parts_apart() {
         let (_, s) = sample();
         let subs = &s.pending["r0004"].subs;
@@ -759,6 +847,18 @@ mod tests {
         assert_eq!(subs.points.0, vec![0.0, 7.0, 0.0]);
         assert_eq!(subs.intervals.0, vec![0.2, 0.4, 6.0, 8.0, 1.0, 2.5]);
         assert!(subs.insert(1, Some(&[1.0, 2.0]), None).is_err());
+        // Appended rows (the values go straight to the end) read like inserted ones.
+        subs.insert(20, Some(&[9.0]), None).expect("append");
+        subs.insert(30, None, Some(&[[3.0, 4.0]])).expect("append");
+        assert_eq!(subs.uids, vec![2, 5, 10, 20, 30]);
+        assert_eq!(subs.points.0, vec![0.0, 7.0, 0.0, 9.0, 0.0]);
+        assert_eq!(
+            subs.intervals.0,
+            vec![0.2, 0.4, 6.0, 8.0, 1.0, 2.5, 0.0, 0.0, 3.0, 4.0]
+        );
+        assert_eq!(subs.points(3), Some(&[9.0][..]));
+        assert_eq!((subs.intervals(3), subs.points(4)), (None, None));
+        assert_eq!(subs.intervals(4), Some(&[3.0, 4.0][..]));
     }
 
     #[test]
