@@ -30,4 +30,6 @@ pub mod timelocked;
 
 pub use chain::{ChainParams, Extrinsic, Rejection, Verdict, WeightsCall};
 pub use error::{ErrorKind, WeightsError};
-pub use pipeline::{commit, emit, report, Choices, Commit, Emission, ProcessedWeights, Sdk};
+pub use pipeline::{
+    commit, emit, report, Choices, Commit, Emission, HexBits, ProcessedWeights, Sdk,
+};

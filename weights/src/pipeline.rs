@@ -51,7 +51,49 @@ pub struct ProcessedWeights {
     /// The weights, exactly (float32 values widened to f64).
     pub weights: Vec<f64>,
     /// IEEE bit patterns in the dtype's width, as hex (`0x3e99999a`), for bit-exact checks.
-    pub bits: Vec<String>,
+    pub bits: HexBits,
+}
+
+/// IEEE bit patterns, each written as `0x` and 8 (`float32`) or 16 (`float64`) lowercase hex
+/// digits: serialized as that list of strings. They are kept as numbers and written only when
+/// asked for (`imr weights` prints them; a run does not): a 4096-miner epoch would otherwise
+/// make 4,096 strings per run, about half of the weights pipeline's time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HexBits {
+    bits: Vec<u64>,
+    digits: u32,
+}
+
+impl HexBits {
+    fn new(bits: Vec<u64>, digits: u32) -> Self {
+        Self { bits, digits }
+    }
+
+    /// How many patterns there are.
+    pub fn len(&self) -> usize {
+        self.bits.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.bits.is_empty()
+    }
+
+    /// Pattern `i`, written out (`0x3e99999a`).
+    pub fn get(&self, i: usize) -> Option<String> {
+        self.bits.get(i).map(|&b| hex_bits(b, self.digits))
+    }
+
+    /// Every pattern, written out, in order.
+    pub fn iter(&self) -> impl Iterator<Item = String> + '_ {
+        self.bits.iter().map(|&b| hex_bits(b, self.digits))
+    }
+}
+
+impl Serialize for HexBits {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// What the pipeline chose, for the receipt.
@@ -162,13 +204,11 @@ fn processed_from(uids: Vec<u16>, arr: &NdArray) -> ProcessedWeights {
     let (weights, bits) = match arr {
         NdArray::Float32(v) => (
             v.iter().map(|&x| f64::from(x)).collect(),
-            v.iter()
-                .map(|x| hex_bits(u64::from(x.to_bits()), 8))
-                .collect(),
+            HexBits::new(v.iter().map(|x| u64::from(x.to_bits())).collect(), 8),
         ),
         other => {
             let v = other.to_f64_vec();
-            let bits = v.iter().map(|x| hex_bits(x.to_bits(), 16)).collect();
+            let bits = HexBits::new(v.iter().map(|x| x.to_bits()).collect(), 16);
             (v, bits)
         }
     };
@@ -441,7 +481,48 @@ pub fn report(emission: &Emission, params: &ChainParams) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
-    use super::hex_bits;
+    use super::{hex_bits, HexBits};
+
+    #[test]
+    fn hex_bits_serialize_as_the_list_of_their_strings() {
+        let f32s = [
+            0.3f32,
+            -0.0,
+            f32::MIN_POSITIVE,
+            1.0,
+            f32::from_bits(0x7fa0_0001),
+        ];
+        let f64s = [
+            0.3f64,
+            -0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            f64::from_bits(0x7ff4_0000_0000_0001),
+        ];
+        for (bits, digits) in [
+            (
+                f32s.iter()
+                    .map(|x| u64::from(x.to_bits()))
+                    .collect::<Vec<_>>(),
+                8,
+            ),
+            (f64s.iter().map(|x| x.to_bits()).collect(), 16),
+            (Vec::new(), 16),
+        ] {
+            let written: Vec<String> = bits
+                .iter()
+                .map(|b| format!("0x{b:0width$x}", width = digits as usize))
+                .collect();
+            let h = HexBits::new(bits, digits);
+            assert_eq!(h.iter().collect::<Vec<_>>(), written);
+            assert_eq!((h.len(), h.is_empty()), (written.len(), written.is_empty()));
+            assert_eq!(h.get(1), written.get(1).cloned());
+            assert_eq!(
+                serde_json::to_string(&h).unwrap(),
+                serde_json::to_string(&written).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn hex_bits_writes_what_format_writes() {

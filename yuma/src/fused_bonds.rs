@@ -339,7 +339,13 @@ fn row_fusable(inp: &BondInputs<'_>, epoch_ok: bool, i: usize, bonds: &[(u16, u1
     epoch_ok
         && dense_row(inp, i)
         && inp.weights.sorted.get(i).copied().unwrap_or(false)
-        && bonds.windows(2).all(|p| p[0].0 < p[1].0)
+        && strictly_ascending(bonds)
+}
+
+/// Whether the columns of `row` strictly ascend: one pass without an early exit (no branch per
+/// entry; sorted rows, the usual case, are read whole either way).
+fn strictly_ascending(row: &[(u16, u16)]) -> bool {
+    row.windows(2).fold(true, |ok, p| ok & (p[0].0 < p[1].0))
 }
 
 /// Whether weights row `i` names at least a quarter of the uids. The one-walk rows are only
@@ -450,6 +456,31 @@ struct ClassicColumn {
 /// normalized by theirs, enter the constant-alpha EMA; its entries > 0 are returned and added
 /// to the column sums (`partial[..n]`) and maxima (`partial[n..2n]`). An entry the clip would
 /// drop gives a delta of 0 here, which the EMA turns into the chain's bond-only value.
+/// The length of the leading run where `w` (strictly ascending) and `bonds` name the same
+/// columns, all below `n`: compared 16 entries at a time without an early exit (no branch per
+/// entry), then one by one.
+fn lockstep_run(w: &[(u16, I32F32)], bonds: &[(u16, u16)], n: usize) -> usize {
+    const BLOCK: usize = 16;
+    let len = w.len().min(bonds.len());
+    let mut k = 0;
+    while k + BLOCK <= len {
+        let differ = w[k..k + BLOCK]
+            .iter()
+            .zip(&bonds[k..k + BLOCK])
+            .fold(0u16, |acc, (x, y)| acc | (x.0 ^ y.0));
+        if differ != 0 {
+            break;
+        }
+        k += BLOCK;
+    }
+    while k < len && w[k].0 == bonds[k].0 {
+        k += 1;
+    }
+    // `w` ascends: its columns below n come first (the weights read drops the others, so this
+    // keeps the whole run).
+    w[..k].partition_point(|e| usize::from(e.0) < n)
+}
+
 fn classic_fused_ema_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
@@ -469,30 +500,37 @@ fn classic_fused_ema_row(
         &mut maxima[..n],
     );
     let (mut a, mut b) = (0usize, 0usize);
+    // Whether an EMA entry of the lockstep was 0 (every entry is >= 0: a sum of products of
+    // non-negative values); such entries are dropped after the walk, as the chain never emits them.
+    let mut zero = false;
     loop {
-        // Lockstep while the columns agree (the usual case).
-        for (&(j, v), &(jb, bv)) in w[a..].iter().zip(&bonds[b..]) {
-            let ju = j as usize;
-            // Weights name columns < n, so the lockstep always finds its column.
-            if j != jb || ju >= lock_columns.len() {
-                break;
-            }
-            a += 1;
-            b += 1;
-            let c = &lock_columns[ju];
+        // Lockstep while the columns agree (the usual case): the run is found first, so that
+        // its entries are written by an exact-size extend. Weights name columns < n (the read
+        // drops the others), so the lockstep always finds its column.
+        let run = lockstep_run(&w[a..], &bonds[b..], lock_columns.len());
+        let lockstep = w[a..a + run].iter().zip(&bonds[b..b + run]);
+        let start = out.len();
+        // The EMA entries first (a loop without stores but the output's), then their column
+        // sums and maxima.
+        out.extend(lockstep.map(move |(&(j, v), &(_, bv))| {
+            let c = &lock_columns[j as usize];
             let clipped = if lt(c.threshold, v) { c.threshold } else { v };
             // The delta's column sum includes this entry and stays far below 2^61.
             let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
             let bond = c.bonds.normalize_u16(bv);
-            let ema = mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond);
-            if lt(ZERO, ema) {
-                out.push((j, ema));
-                lock_sums[ju] += ema;
-                if lt(lock_maxima[ju], ema) {
-                    lock_maxima[ju] = ema;
-                }
+            (j, mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond))
+        }));
+        for &(j, ema) in &out[start..] {
+            let ju = j as usize;
+            // A zero entry adds 0 to the sum and never exceeds the maximum (which starts at 0).
+            zero |= ema == ZERO;
+            lock_sums[ju] += ema;
+            if lt(lock_maxima[ju], ema) {
+                lock_maxima[ju] = ema;
             }
         }
+        a += run;
+        b += run;
         if a == w.len() && b == bonds.len() {
             break;
         }
@@ -525,6 +563,9 @@ fn classic_fused_ema_row(
                 lock_maxima[j] = ema;
             }
         }
+    }
+    if zero {
+        out.retain(|&(_, v)| lt(ZERO, v));
     }
     out
 }
