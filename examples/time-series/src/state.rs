@@ -320,14 +320,6 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     tails_equal && wa.zip(wb).all(|(x, y)| word(x) == word(y))
 }
 
-/// Appends `values` one by one (see [`Subs::insert`]).
-fn push_each(column: &mut F64Column, values: &[f64]) {
-    column.reserve(values.len());
-    for &x in values {
-        column.push(x);
-    }
-}
-
 /// A request waiting for its resolution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
@@ -369,6 +361,19 @@ impl Subs {
         Self {
             horizon,
             ..Self::default()
+        }
+    }
+
+    /// No submissions yet, for parts of `horizon` steps, with room for `rows` rows (no regrowing while they
+    /// are appended).
+    pub fn with_capacity(horizon: u64, rows: usize) -> Self {
+        let h = horizon as usize;
+        Self {
+            horizon,
+            uids: Vec::with_capacity(rows),
+            parts: Vec::with_capacity(rows),
+            points: F64Column::with_capacity(rows * h),
+            intervals: F64Column::with_capacity(2 * rows * h),
         }
     }
 
@@ -420,7 +425,14 @@ impl Subs {
         }
         let parts = (u8::from(points.is_some()) * HAS_POINTS)
             | (u8::from(intervals.is_some()) * HAS_INTERVALS);
-        let i = match self.uids.binary_search(&uid) {
+        // Responses come in uid order: a uid above the last row is appended without a search.
+        let above_last = self.uids.last().is_none_or(|&last| last < uid);
+        let found = if above_last {
+            Err(self.uids.len())
+        } else {
+            self.uids.binary_search(&uid)
+        };
+        let i = match found {
             Ok(i) => {
                 self.parts[i] = parts;
                 i
@@ -431,14 +443,12 @@ impl Subs {
                 self.parts.insert(i, parts);
                 if append {
                     // The usual case (responses come in uid order): the values go straight to the end.
-                    // Value by value: a few values copied with `extend_from_slice` are a `memory.copy`, a
-                    // call out of the guest in Wasm.
                     match points {
-                        Some(v) => push_each(&mut self.points, v),
+                        Some(v) => self.points.extend_from_slice(v),
                         None => self.points.extend(std::iter::repeat_n(0.0, h)),
                     }
                     match intervals {
-                        Some(v) => push_each(&mut self.intervals, v.as_flattened()),
+                        Some(v) => self.intervals.extend_from_slice(v.as_flattened()),
                         None => self.intervals.extend(std::iter::repeat_n(0.0, 2 * h)),
                     }
                     return Ok(());
