@@ -9,6 +9,7 @@ use imr_weights::{ChainParams, Emission, Sdk};
 
 use crate::epoch::EpochInput;
 use crate::error::RunError;
+use crate::hashing::Halves;
 use crate::mechanism::{Mechanism, Run};
 use crate::receipt::{
     blake3_hex, log_bytes, outcome_around_state, PipelineRecord, Receipt, TimelockedRecord,
@@ -79,19 +80,47 @@ pub fn chain_params(input: &EpochInput) -> Result<ChainParams, String> {
 }
 
 /// What the guest thread hands the caller as soon as a run succeeded: the scores (for the
-/// weights) and the returned state (to hash), shared rather than copied.
-type Handed = (Vec<u16>, Vec<f64>, Arc<Vec<u8>>);
+/// weights), the returned state and the outcome's encoding around it (to hash), shared rather
+/// than copied.
+struct Handed {
+    uids: Vec<u16>,
+    scores: Vec<f64>,
+    outcome: SharedOutcome,
+}
+
+/// A successful run's returned state and its outcome's encoding before and after it (see
+/// [`outcome_around_state`]): together, the outcome blob.
+#[derive(Clone)]
+struct SharedOutcome {
+    state: Arc<Vec<u8>>,
+    around: Arc<(Vec<u8>, Vec<u8>)>,
+}
+
+impl SharedOutcome {
+    fn blob(&self) -> Pieces<'_> {
+        Pieces::new(&self.around.0, &self.state, &self.around.1)
+    }
+}
+
+/// The guest thread's share of the outcome blob's hash: all of it when it is small, else the
+/// left half's chaining value (the caller hashes the right half).
+enum OutcomeShare {
+    Whole(String),
+    Left(blake3::hazmat::ChainingValue),
+}
 
 /// Runs `mechanism` on `input` with `state_in`, turns the scores into weights
 /// with the `sdk` pipeline, and seals a receipt chained to `previous`.
 ///
 /// The guest runs on the caller's guest thread ([`crate::guest_thread`]); meanwhile the
 /// calling thread encodes and hashes the epoch and hashes the state handed in. As soon as the
-/// guest's outcome is validated, its scores and state go to the calling thread (the state
-/// shared, not copied), which runs the weights pipeline and hashes the returned state, while
-/// the guest thread drops the run's store (the pool's memory reset) and hashes the outcome's
-/// encoding. Every blob and hash is the same as computed one after the other; only the
-/// waiting is shorter. No blob is copied: [`Executed::blobs`] borrows them.
+/// guest's outcome is validated, its scores, state and outcome encoding go to the calling
+/// thread (shared, not copied), which runs the weights pipeline, hashes the returned state and
+/// (for a large outcome) the right half of the outcome blob, while the guest thread drops the
+/// run's store (the pool's memory reset) and hashes the rest of the outcome blob
+/// ([`crate::hashing`]: the halves merge to the hash of the whole). Every blob and hash is the
+/// same as computed one after the other; only the waiting is shorter. No blob is copied:
+/// [`Executed::blobs`] borrows them.
 pub fn execute(
     mechanism: &Mechanism,
     input: &EpochInput,
@@ -103,31 +132,32 @@ pub fn execute(
     let (guest, beside) = crate::guest_thread::run_beside_guest_thread(
         move || {
             let (mut run, store) = mechanism.run_keeping_store(&input.epoch, state_in);
-            let state = run.result.as_mut().ok().map(|o| {
-                let state = Arc::new(std::mem::take(&mut o.state));
+            let shared = run.result.as_mut().ok().map(|o| {
+                let state = std::mem::take(&mut o.state);
+                let around = outcome_around_state(&o.scores, state.len(), &o.diagnostics);
+                let shared = SharedOutcome {
+                    state: Arc::new(state),
+                    around: Arc::new(around),
+                };
                 // Capacity 1 and one send: never blocks. The receiver hangs up only by
                 // panicking.
-                let _ = handed_tx.send((
-                    o.scores.iter().map(|s| s.uid).collect(),
-                    o.scores.iter().map(|s| s.score).collect(),
-                    state.clone(),
-                ));
-                state
+                let _ = handed_tx.send(Handed {
+                    uids: o.scores.iter().map(|s| s.uid).collect(),
+                    scores: o.scores.iter().map(|s| s.score).collect(),
+                    outcome: shared.clone(),
+                });
+                shared
             });
             drop(handed_tx);
             drop(store);
-            let outcome = run
-                .result
-                .as_ref()
-                .ok()
-                .zip(state.as_ref())
-                .map(|(o, state)| {
-                    let (before, after) =
-                        outcome_around_state(&o.scores, state.len(), &o.diagnostics);
-                    let hash = Pieces::new(&before, state, &after).blake3_hex();
-                    ((before, after), hash)
-                });
-            (run, state, outcome)
+            let share = shared.as_ref().map(|shared| {
+                let blob = shared.blob();
+                match Halves::of(blob.len()).and_then(|halves| halves.left(blob)) {
+                    Some(left) => OutcomeShare::Left(left),
+                    None => OutcomeShare::Whole(blob.blake3_hex()),
+                }
+            });
+            (run, shared, share)
         },
         || {
             let epoch = input.canonical_bytes();
@@ -135,28 +165,49 @@ pub fn execute(
             let state_in_hash = blake3_hex(state_in);
             // The scores and state, once the run succeeded (the sender is gone when it did not).
             let handed = handed_rx.recv().ok();
-            let emitted = handed.as_ref().map(|(uids, scores, _)| {
+            let emitted = handed.as_ref().map(|h| {
                 chain_params(input).and_then(|params| {
-                    let e =
-                        imr_weights::emit(uids, scores, &params, sdk).map_err(|e| e.to_string())?;
+                    let e = imr_weights::emit(&h.uids, &h.scores, &params, sdk)
+                        .map_err(|e| e.to_string())?;
                     Ok((e, params))
                 })
             });
-            let state_out_hash = handed.map(|(_, _, state)| blake3_hex(&state));
-            (epoch, epoch_hash, state_in_hash, emitted, state_out_hash)
+            let hashed = handed.map(|h| {
+                let blob = h.outcome.blob();
+                let right = Halves::of(blob.len()).and_then(|halves| halves.right(blob));
+                (blake3_hex(&h.outcome.state), right)
+            });
+            (epoch, epoch_hash, state_in_hash, emitted, hashed)
         },
     );
+    let (epoch, epoch_hash, state_in_hash, emitted, hashed) = beside;
+    let (state_out_hash, right) = hashed.unzip();
     let (mut run, outcome) = match guest {
-        Ok((mut run, state, outcome)) => {
-            if let (Ok(o), Some(state)) = (run.result.as_mut(), state) {
-                // Both threads are done with it: the only reference left.
-                o.state = Arc::try_unwrap(state).unwrap_or_else(|shared| (*shared).clone());
-            }
+        Ok((mut run, shared, share)) => {
+            let outcome = shared.zip(share).map(|(shared, share)| {
+                let hash = match (share, right.flatten()) {
+                    (OutcomeShare::Left(left), Some(right)) => {
+                        Halves::root(&left, &right).to_hex().to_string()
+                    }
+                    (OutcomeShare::Whole(hash), None) => hash,
+                    // Both threads split the same blob length the same way: not reached.
+                    _ => shared.blob().blake3_hex(),
+                };
+                (shared, hash)
+            });
+            // Both threads are done with the shared buffers: these are the only references left.
+            let outcome = outcome.map(|(shared, hash)| {
+                let state = Arc::try_unwrap(shared.state).unwrap_or_else(|s| (*s).clone());
+                let around = Arc::try_unwrap(shared.around).unwrap_or_else(|a| (*a).clone());
+                if let Ok(o) = run.result.as_mut() {
+                    o.state = state;
+                }
+                (around, hash)
+            });
             (run, outcome)
         }
         Err(e) => (mechanism.host_failure(&e.to_string()), None),
     };
-    let (epoch, epoch_hash, state_in_hash, emitted, state_out_hash) = beside;
     let mut emission = None;
     let mut params_used = None;
     // (A guest thread that failed after handing its scores over leaves no outcome to weigh.)

@@ -258,7 +258,9 @@ impl Session {
             None => None,
         };
         if let Ok(outcome) = &executed.run.result {
-            self.state = outcome.state.clone();
+            // Into the carried state's own buffer: no fresh allocation (and page faults) of a
+            // large state per step.
+            self.state.clone_from(&outcome.state);
         }
         self.previous = Some(executed.receipt.hash.clone());
         Ok(Stepped { executed, seq })

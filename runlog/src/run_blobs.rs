@@ -62,6 +62,18 @@ impl<'a> Pieces<'a> {
         hasher.finalize().to_hex().to_string()
     }
 
+    /// The bytes `start..end` of the blob (clamped to its length), as sub-slices of its
+    /// pieces, in order.
+    pub fn slice(&self, start: usize, end: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let mut offset = 0;
+        self.pieces.iter().filter_map(move |piece| {
+            let (from, to) = (offset, offset + piece.len());
+            offset = to;
+            let (s, e) = (start.max(from), end.min(to));
+            (s < e).then(|| &piece[s - from..e - from])
+        })
+    }
+
     /// The blob in one buffer.
     pub fn to_vec(&self) -> Vec<u8> {
         self.pieces.concat()
@@ -113,6 +125,21 @@ mod tests {
             other[b.min(4999)] ^= 1;
             assert!(p != other[..]);
             assert!(p != bytes[1..]);
+        }
+        let p = Pieces::new(&bytes[..100], &bytes[100..3000], &bytes[3000..]);
+        for (start, end) in [
+            (0, 5000),
+            (0, 100),
+            (50, 150),
+            (100, 3000),
+            (2999, 3001),
+            (4000, 9000),
+            (7000, 8000),
+            (10, 10),
+        ] {
+            let got: Vec<u8> = p.slice(start, end).flatten().copied().collect();
+            assert_eq!(got, bytes[start.min(5000)..end.min(5000)], "{start}..{end}");
+            assert!(p.slice(start, end).all(|s| !s.is_empty()));
         }
         let one = Pieces::from(&b"blob"[..]);
         assert_eq!((one.len(), one.to_vec()), (4, b"blob".to_vec()));

@@ -212,6 +212,20 @@ pub fn weighted_median_columns_known(
         }
         for ((row, cursor), &stake) in rows.iter().zip(s.cursor.iter_mut()).zip(&use_stake) {
             let mut p = *cursor;
+            // A row naming every column of the block (rows are strictly ascending: its entry
+            // at p is c0 and the one width_now - 1 later is c1 - 1): no column to look up.
+            let whole = row
+                .get(p..p + width_now)
+                .filter(|r| usize::from(r[0].0) == c0 && usize::from(r[width_now - 1].0) == c1 - 1);
+            if let Some(run) = whole {
+                let slots = s.flat.chunks_mut(stride).zip(s.counts.iter_mut());
+                for (&(_, v), (slots, count)) in run.iter().zip(slots) {
+                    slots[*count] = (v, stake);
+                    *count += usize::from(v != ZERO);
+                }
+                *cursor = p + width_now;
+                continue;
+            }
             while let Some(&(j, v)) = row.get(p) {
                 let j = j as usize;
                 if j >= c1 {

@@ -508,25 +508,51 @@ fn classic_fused_ema_row(
         // its entries are written by an exact-size extend. Weights name columns < n (the read
         // drops the others), so the lockstep always finds its column.
         let run = lockstep_run(&w[a..], &bonds[b..], lock_columns.len());
-        let lockstep = w[a..a + run].iter().zip(&bonds[b..b + run]);
+        let (wr, br) = (&w[a..a + run], &bonds[b..b + run]);
         let start = out.len();
-        // The EMA entries first (a loop without stores but the output's), then their column
-        // sums and maxima.
-        out.extend(lockstep.map(move |(&(j, v), &(_, bv))| {
-            let c = &lock_columns[j as usize];
+        // The EMA entry of one lockstep entry, given its column's record.
+        let ema = move |v: I32F32, bv: u16, c: &ClassicColumn| {
             let clipped = if lt(c.threshold, v) { c.threshold } else { v };
             // The delta's column sum includes this entry and stays far below 2^61.
             let delta = c.delta.divide_bounded(mul_prop(stake, clipped));
             let bond = c.bonds.normalize_u16(bv);
-            (j, mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond))
-        }));
-        for &(j, ema) in &out[start..] {
-            let ju = j as usize;
-            // A zero entry adds 0 to the sum and never exceeds the maximum (which starts at 0).
-            zero |= ema == ZERO;
-            lock_sums[ju] += ema;
-            if lt(lock_maxima[ju], ema) {
-                lock_maxima[ju] = ema;
+            mul_prop(alpha, delta) + mul_prop(one_minus_alpha, bond)
+        };
+        // The EMA entries first (a loop without stores but the output's), then their column
+        // sums and maxima. Consecutive columns (dense rows) read their records side by side.
+        let first = wr.first().map_or(0, |e| usize::from(e.0));
+        let span = first..first + run;
+        if run > 0 && usize::from(wr[run - 1].0) + 1 == span.end {
+            let records = &lock_columns[span.clone()];
+            out.extend(
+                wr.iter()
+                    .zip(br)
+                    .zip(records)
+                    .map(|((&(j, v), &(_, bv)), c)| (j, ema(v, bv, c))),
+            );
+            let (sums, maxima) = (&mut lock_sums[span.clone()], &mut lock_maxima[span]);
+            for ((&(_, e), s), m) in out[start..].iter().zip(sums).zip(maxima) {
+                // A zero entry adds 0 to the sum and never exceeds the maximum (which starts
+                // at 0).
+                zero |= e == ZERO;
+                *s += e;
+                if lt(*m, e) {
+                    *m = e;
+                }
+            }
+        } else {
+            out.extend(
+                wr.iter()
+                    .zip(br)
+                    .map(|(&(j, v), &(_, bv))| (j, ema(v, bv, &lock_columns[j as usize]))),
+            );
+            for &(j, e) in &out[start..] {
+                let ju = j as usize;
+                zero |= e == ZERO;
+                lock_sums[ju] += e;
+                if lt(lock_maxima[ju], e) {
+                    lock_maxima[ju] = e;
+                }
             }
         }
         a += run;
@@ -576,6 +602,15 @@ struct ClassicOutputColumn {
     ema: Divisor,
     max: Divisor,
     incentive: I32F32,
+}
+
+/// The records of `row`'s columns when they are consecutive (strictly ascending from the
+/// first to the last with no gap: the last minus the first is the length minus one) and all
+/// have one.
+fn contiguous_columns<'c, T>(row: &[(u16, I32F32)], records: &'c [T]) -> Option<&'c [T]> {
+    let (first, last) = (usize::from(row.first()?.0), usize::from(row.last()?.0));
+    debug_assert!(row.windows(2).all(|p| p[0].0 < p[1].0));
+    (last + 1 == first + row.len()).then(|| records.get(first..=last))?
 }
 
 /// Empty u16 rows with the capacity of each EMA row, allocated on the calling thread. The
@@ -744,7 +779,15 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let mut bonds_u16 = output_rows(&ema);
     let mut dividends: Vec<I32F32> = par.map_rows_mut(&mut bonds_u16, |i, stored| {
         let mut total = ZERO;
-        if fusable {
+        let row = &ema[i];
+        if let (true, Some(run)) = (fusable, contiguous_columns(row, &columns)) {
+            // Every column of the row, in order (dense rows): the records side by side.
+            stored.extend(row.iter().zip(run).map(|(&(j, v), c)| {
+                let v = c.ema.divide_bounded(v);
+                total += mul_prop(v, c.incentive);
+                (j, bounded_proportion_to_u16(c.max.divide_bounded(v)))
+            }));
+        } else if fusable {
             stored.extend(ema[i].iter().map(|&(j, v)| match columns.get(j as usize) {
                 Some(c) => {
                     let v = c.ema.divide_bounded(v);

@@ -109,3 +109,25 @@ fn execute_returns_each_blob_the_receipt_names() {
     ));
     assert_blobs_match(&executed, &input, b"");
 }
+
+#[test]
+fn a_large_outcome_hashed_in_halves_on_two_threads_is_the_blob_the_receipt_names() {
+    // The echo mode returns the state it is handed. Its outcome blob is the state and 46
+    // bytes (4 scores, the length prefixes): these sizes sit on both sides of the 128 KiB from
+    // which `execute` hashes an outcome blob in two halves, one per thread, and well above.
+    let engine = engine();
+    let m = load_hostile(&engine);
+    let echo = epoch_with_params(r#"{"mode":"echo"}"#);
+    for len in [100_000, 131_025, 131_026, 131_027, 1 << 20, 2_775_533] {
+        let state: Vec<u8> = (0..len as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 9) as u8)
+            .collect();
+        let executed = execute(&m, &echo, &state, None, Sdk::V11);
+        assert_eq!(executed.outcome().expect("echoes").state, state);
+        assert_eq!(
+            executed.blobs(&state).outcome.map(|o| o.len()),
+            Some(len + 46)
+        );
+        assert_blobs_match(&executed, &echo, &state);
+    }
+}
