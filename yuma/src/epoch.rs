@@ -73,16 +73,29 @@ pub fn run_epoch_with_threads(
 /// written: the chain's wrapping I32F32 sum of `v << 32` is `(Σ v) << 32` modulo 2^64, and
 /// `Σ v` is exact in u64 (fewer than 2^48 entries), so each entry is written once, already
 /// divided (by a multiply-high when the sum did not wrap: [`U16SumDivisor`]).
-fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRow, bool, bool) {
-    let (mut total, mut kept, mut previous, mut ascending) = (0u64, 0usize, -1i32, true);
-    for &(j, v) in row {
-        if keep(j) {
-            total += u64::from(v);
-            kept += 1;
-            ascending &= i32::from(j) > previous;
-            previous = i32::from(j);
+///
+/// `all_kept`, when given, is [`sorted_row_kept_whole`] of a row `keep` keeps whole: the first
+/// pass is then already done.
+fn read_weights_row(
+    row: &[(u16, u16)],
+    keep: impl Fn(u16) -> bool,
+    all_kept: Option<u64>,
+) -> (SparseRow, bool, bool) {
+    let (total, kept, ascending) = match all_kept {
+        Some(total) => (total, row.len(), true),
+        None => {
+            let (mut total, mut kept, mut previous, mut ascending) = (0u64, 0usize, -1i32, true);
+            for &(j, v) in row {
+                if keep(j) {
+                    total += u64::from(v);
+                    kept += 1;
+                    ascending &= i32::from(j) > previous;
+                    previous = i32::from(j);
+                }
+            }
+            (total, kept, ascending)
         }
-    }
+    };
     let sum = I32F32::from_bits(total.wrapping_shl(32) as i64);
     let proportions = total < 1 << 31;
     let mut out: SparseRow = crate::row_pool::take(kept);
@@ -121,6 +134,23 @@ fn read_weights_row(row: &[(u16, u16)], keep: impl Fn(u16) -> bool) -> (SparseRo
         }
     }
     (out, ascending, proportions)
+}
+
+/// The sum of the u16 values of a strictly ascending row that the usual weights filter keeps
+/// whole (every column below `n`; the diagonal `i` only when `diagonal_kept`), in a few simple
+/// passes instead of a filtered one: the order (one pass without an early exit), the range
+/// (its last column), the diagonal (a binary search), the sum. `None` for other rows.
+fn sorted_row_kept_whole(
+    row: &[(u16, u16)],
+    n: usize,
+    i: usize,
+    diagonal_kept: bool,
+) -> Option<u64> {
+    let ascending = row.windows(2).fold(true, |ok, p| ok & (p[0].0 < p[1].0));
+    let below_n = row.last().is_none_or(|e| usize::from(e.0) < n);
+    let diagonal = || row.binary_search_by_key(&i, |e| usize::from(e.0)).is_ok();
+    (ascending && below_n && (diagonal_kept || !diagonal()))
+        .then(|| row.iter().map(|e| u64::from(e.1)).sum())
 }
 
 /// [`run_epoch`], also returning the fixed-point intermediates.
@@ -232,18 +262,24 @@ fn epoch(hp: &Hyperparams, input: &EpochInput, par: Par) -> (EpochOutput, EpochT
             if updated > latest_registration && committed.is_none_or(|c| c >= latest_registration) {
                 // Every uid registered before this row's update (and commit): only uids
                 // >= n and the diagonal are dropped.
-                read_weights_row(row, |j| (j as usize) < n && diagonal_kept(j))
+                let owner_row = hp.owner_uid.is_some_and(|o| usize::from(o) == i);
+                let all_kept = sorted_row_kept_whole(row, n, i, owner_row);
+                read_weights_row(row, |j| (j as usize) < n && diagonal_kept(j), all_kept)
             } else {
-                read_weights_row(row, |j| {
-                    // block_at_registration has n entries: None is a uid >= n.
-                    block_at_registration
-                        .get(j as usize)
-                        .is_some_and(|&registered| {
-                            diagonal_kept(j)
-                                && updated > registered
-                                && committed.is_none_or(|c| c >= registered)
-                        })
-                })
+                read_weights_row(
+                    row,
+                    |j| {
+                        // block_at_registration has n entries: None is a uid >= n.
+                        block_at_registration
+                            .get(j as usize)
+                            .is_some_and(|&registered| {
+                                diagonal_kept(j)
+                                    && updated > registered
+                                    && committed.is_none_or(|c| c >= registered)
+                            })
+                    },
+                    None,
+                )
             }
         },
     );
@@ -355,4 +391,39 @@ fn epoch(hp: &Hyperparams, input: &EpochInput, par: Par) -> (EpochOutput, EpochT
         liquid_alpha_consensus_source,
     };
     (output, trace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+        /// The whole-row shortcut of the weights read gives the filtered read's result, and
+        /// only for rows the filter keeps whole.
+        #[test]
+        fn kept_whole_rows_read_as_filtered(
+            mut row in proptest::collection::vec((0u16..40, any::<u16>()), 0..40),
+            sort in any::<bool>(),
+            n in 1usize..40,
+            i in 0usize..40,
+            diagonal_kept in any::<bool>(),
+        ) {
+            if sort {
+                row.sort_by_key(|e| e.0);
+                row.dedup_by_key(|e| e.0);
+            }
+            let keep = |j: u16| (j as usize) < n && (i != j as usize || diagonal_kept);
+            let filtered = read_weights_row(&row, keep, None);
+            let whole = sorted_row_kept_whole(&row, n, i, diagonal_kept);
+            if let Some(total) = whole {
+                prop_assert!(row.iter().all(|&(j, _)| keep(j)));
+                prop_assert_eq!(total, row.iter().map(|e| u64::from(e.1)).sum::<u64>());
+                prop_assert_eq!(read_weights_row(&row, keep, whole), filtered);
+            } else if row.windows(2).all(|p| p[0].0 < p[1].0) {
+                prop_assert!(!row.iter().all(|&(j, _)| keep(j)));
+            }
+        }
+    }
 }
