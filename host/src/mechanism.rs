@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use imr_types::{Epoch, Outcome, Scored};
+use imr_types::{Epoch, Outcome};
 use wasmtime::component::{
     types::ComponentItem, Component, ComponentExportIndex, Linker, TypedFunc,
 };
@@ -14,7 +14,7 @@ use crate::engine::{DeterministicEngine, MAX_WASM_STACK};
 use crate::error::{LoadError, RunError};
 use crate::guest_fault;
 use crate::limits::cap_message;
-use crate::lowering::EpochRef;
+use crate::lowering::{EpochRef, OutcomeOut};
 use crate::sandbox::{add_host_to_linker, LogLine, Sandbox};
 use crate::validate::validate_outcome;
 
@@ -57,7 +57,7 @@ pub struct Mechanism {
 /// `score` as a run calls it: the epoch lowered from borrowed records ([`crate::lowering`]).
 type ScoreFunc<'a> = TypedFunc<
     (EpochRef<'a>, &'a [u8]),
-    (Result<bindings::Outcome, bindings::imr::mechanism::types::MechanismError>,),
+    (Result<OutcomeOut, bindings::imr::mechanism::types::MechanismError>,),
 >;
 
 impl std::fmt::Debug for Mechanism {
@@ -361,14 +361,7 @@ impl Mechanism {
                 .map_err(|e| classify(e, &store, &limits, Phase::Call))?;
             match returned {
                 Ok(o) => Ok(Outcome {
-                    scores: o
-                        .scores
-                        .into_iter()
-                        .map(|s| Scored {
-                            uid: s.uid,
-                            score: s.score,
-                        })
-                        .collect(),
+                    scores: o.scores.0,
                     state: o.state,
                     diagnostics: o.diagnostics,
                 }),
