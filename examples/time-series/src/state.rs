@@ -364,19 +364,6 @@ impl Subs {
         }
     }
 
-    /// No submissions yet, for parts of `horizon` steps, with room for `rows` rows (no regrowing while they
-    /// are appended).
-    pub fn with_capacity(horizon: u64, rows: usize) -> Self {
-        let h = horizon as usize;
-        Self {
-            horizon,
-            uids: Vec::with_capacity(rows),
-            parts: Vec::with_capacity(rows),
-            points: F64Column::with_capacity(rows * h),
-            intervals: F64Column::with_capacity(2 * rows * h),
-        }
-    }
-
     /// The number of rows (uids with a stored part).
     pub fn len(&self) -> usize {
         self.uids.len()
