@@ -17,6 +17,7 @@
 //! `imr-host` runs mechanisms and re-exports all of this at its old paths
 //! (`imr_host::receipt`, `imr_host::RunError`, ...).
 
+pub mod canonical;
 pub mod compare;
 pub mod fingerprint;
 pub mod guest_fault;

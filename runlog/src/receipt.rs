@@ -161,17 +161,14 @@ pub fn log_bytes(log: &[LogLine], dropped: u64) -> Vec<u8> {
 impl Receipt {
     /// The hash this receipt should carry: blake3 of the canonical JSON of every field but `hash`.
     pub fn compute_hash(&self) -> String {
-        let mut value = serde_json::to_value(self).expect("receipts serialize");
-        if let Some(map) = value.as_object_mut() {
-            map.remove("hash");
-        }
-        // `canonical_json(&value)` would print a copy of this `Value`, whose objects already keep
-        // their keys sorted (serde_json without `preserve_order`, which `host/tests/all/receipt_hash.rs`
-        // checks): print `value` itself, the same bytes without the copy. Into a buffer, hashed
-        // once: serde_json writes a number or a comma at a time, and a blake3 update per write
-        // cost more than printing (about 2/3 of sealing a 4096-uid receipt).
+        // The canonical JSON of every field but `hash`, written straight from the receipt: the
+        // same bytes as printing `serde_json::to_value(self)` without `hash` (whose objects keep
+        // their keys sorted: serde_json without `preserve_order`, which
+        // `host/tests/all/receipt_hash.rs` checks), without building that `Value` (see
+        // [`crate::canonical`]). Into a buffer, hashed once: a blake3 update per serde_json write
+        // (a number, a comma) cost more than printing.
         let mut json = Vec::with_capacity(1 << 12);
-        serde_json::to_writer(&mut json, &value).expect("receipts print");
+        crate::canonical::write_without(self, Some("hash"), &mut json).expect("receipts print");
         blake3_hex(&json)
     }
 

@@ -244,11 +244,6 @@ fn open(
     diag: &mut Diagnostics,
 ) -> Result<(), MechanismError> {
     let mut opened: BTreeMap<&str, Pending> = BTreeMap::new();
-    // With one request open (the usual case) every stored response is a row of it: make room for them at once.
-    let rows = match task.open_requests.len() {
-        1 => epoch.responses.len(),
-        _ => 0,
-    };
     for (i, r) in task.open_requests.iter().enumerate() {
         if state.pending.contains_key(&r.request_id) {
             return Err(invalid_input(format!(
@@ -262,7 +257,7 @@ fn open(
                 base_price: r.base_price,
                 opened_block: r.opened_block,
                 opened_epoch: task.epoch,
-                subs: Subs::with_capacity(task.horizon, rows),
+                subs: Subs::new(task.horizon),
             },
         );
     }
