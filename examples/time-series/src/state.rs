@@ -320,6 +320,55 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     tails_equal && wa.zip(wb).all(|(x, y)| word(x) == word(y))
 }
 
+/// [`Subs::parts`] in the binary format as one byte string: postcard writes a byte string as its length and the
+/// bytes, exactly as it writes a `Vec<u8>` (the length, then each `u8` as one byte), so the state's bytes do not
+/// change; it is read and written in one piece instead of byte by byte through serde. Human-readable formats keep
+/// the sequence of numbers.
+mod part_bytes {
+    use std::fmt;
+
+    use serde::de::{SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(parts: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            parts.serialize(s)
+        } else {
+            s.serialize_bytes(parts)
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        if d.is_human_readable() {
+            Vec::<u8>::deserialize(d)
+        } else {
+            d.deserialize_bytes(PartsVisitor)
+        }
+    }
+
+    struct PartsVisitor;
+
+    impl<'de> Visitor<'de> for PartsVisitor {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a byte string")
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(b) = seq.next_element::<u8>()? {
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+}
+
 /// A request waiting for its resolution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
@@ -348,6 +397,7 @@ pub struct Subs {
     /// One uid per row, ascending.
     pub uids: Vec<u16>,
     /// Per row, [`HAS_POINTS`] | [`HAS_INTERVALS`].
+    #[serde(with = "part_bytes")]
     pub parts: Vec<u8>,
     /// `horizon` point forecasts per row, each > 0.
     pub points: F64Column,
@@ -803,6 +853,53 @@ mod tests {
         );
         assert_eq!(State::decode(&bytes).expect("decode"), s);
         assert_eq!(imr_guest::state::save(&s).expect("save"), bytes);
+    }
+
+    /// `Subs` as version 3 wrote it before `parts` became a byte string: the same fields, `parts` a plain vector.
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct PlainSubs {
+        horizon: u64,
+        uids: Vec<u16>,
+        parts: Vec<u8>,
+        points: F64Column,
+        intervals: F64Column,
+    }
+
+    #[test]
+    fn parts_as_a_byte_string_keep_the_state_bytes() {
+        let mut rng = imr_guest::Rng::from_seed(&[3; 32]);
+        for n in [0usize, 1, 2, 127, 128, 300, 5000] {
+            let mut subs = Subs::new(1);
+            for uid in 0..n as u16 {
+                let p = [1.0 + f64::from(uid)];
+                let iv = [[0.5, 2.0 + f64::from(uid)]];
+                let (points, intervals) = match rng.next_u64() % 4 {
+                    0 => (Some(&p[..]), None),
+                    1 => (None, Some(&iv[..])),
+                    _ => (Some(&p[..]), Some(&iv[..])),
+                };
+                subs.insert(uid, points, intervals).expect("insert");
+            }
+            let plain = PlainSubs {
+                horizon: subs.horizon,
+                uids: subs.uids.clone(),
+                parts: subs.parts.clone(),
+                points: subs.points.clone(),
+                intervals: subs.intervals.clone(),
+            };
+            let new = binary::encode(&subs, VERSION).expect("encode");
+            assert_eq!(new, binary::encode(&plain, VERSION).expect("plain"), "{n}");
+            let back: Subs = binary::decode(&new, VERSION).expect("decode");
+            assert_eq!(back, subs);
+            let back: PlainSubs = binary::decode(&new, VERSION).expect("decode plain");
+            assert_eq!(back, plain);
+        }
+        // A human-readable form keeps the numbers.
+        let mut subs = Subs::new(1);
+        subs.insert(4, Some(&[1.0]), None).expect("insert");
+        let json = serde_json::to_string(&subs).expect("json");
+        assert!(json.contains(r#""parts":[1]"#), "{json}");
+        assert_eq!(serde_json::from_str::<Subs>(&json).expect("from json"), subs);
     }
 
     #[test]
