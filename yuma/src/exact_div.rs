@@ -225,7 +225,8 @@ mod tests {
             let x = I32F32::from_bits(bits);
             proptest::prop_assert_eq!(proportion_to_u16(x), crate::fixed::fixed_proportion_to_u16(x));
             if (0..=1i64 << 32).contains(&bits) {
-                proptest::prop_assert_eq!(bounded_proportion_to_u16(x), crate::fixed::fixed_proportion_to_u16(x));
+                let chain = crate::fixed::fixed_proportion_to_u16(x);
+                proptest::prop_assert_eq!(bounded_proportion_to_u16(x), chain);
             }
         }
     }

@@ -388,8 +388,9 @@ fn stored_row<'a>(inp: &BondInputs<'a>, i: usize) -> &'a [(u16, u16)] {
 }
 
 /// Classic's pass A over row `i` in one walk per row when [`fusable_epoch`] holds: the stored
-/// bonds' column sums (`partial[..n]`, as integer sums of the u16 values: [`bond_sum`]), and from the weights clipped at consensus the validator
-/// trust (returned) and the incentive partial (`partial[n..2n]`), which is also the bond delta's
+/// bonds' column sums (`partial[..n]`, as integer sums of the u16 values: [`bond_sum`]), and
+/// from the weights clipped at consensus the validator trust (returned) and the incentive
+/// partial (`partial[n..2n]`), which is also the bond delta's
 /// column sums: with bonds penalty 1 the delta entry `clipped · stake` and the incentive's
 /// `stake · clipped` are the same product. An entry the clip would drop is kept as 0 and adds
 /// 0 everywhere.
@@ -451,11 +452,6 @@ struct ClassicColumn {
     bonds: U16SumDivisor,
 }
 
-/// Classic's pass B over row `i` in one merge walk when [`row_fusable`] holds: the clipped
-/// weights times the stake, normalized by the delta's column sums, and the stored bonds
-/// normalized by theirs, enter the constant-alpha EMA; its entries > 0 are returned and added
-/// to the column sums (`partial[..n]`) and maxima (`partial[n..2n]`). An entry the clip would
-/// drop gives a delta of 0 here, which the EMA turns into the chain's bond-only value.
 /// The length of the leading run where `w` (strictly ascending) and `bonds` name the same
 /// columns, all below `n`: compared 16 entries at a time without an early exit (no branch per
 /// entry), then one by one.
@@ -481,6 +477,11 @@ fn lockstep_run(w: &[(u16, I32F32)], bonds: &[(u16, u16)], n: usize) -> usize {
     w[..k].partition_point(|e| usize::from(e.0) < n)
 }
 
+/// Classic's pass B over row `i` in one merge walk when [`row_fusable`] holds: the clipped
+/// weights times the stake, normalized by the delta's column sums, and the stored bonds
+/// normalized by theirs, enter the constant-alpha EMA; its entries > 0 are returned and added
+/// to the column sums (`partial[..n]`) and maxima (`partial[n..2n]`). An entry the clip would
+/// drop gives a delta of 0 here, which the EMA turns into the chain's bond-only value.
 fn classic_fused_ema_row(
     w: &[(u16, I32F32)],
     bonds: &[(u16, u16)],
@@ -629,11 +630,12 @@ pub fn classic(par: Par, hp: &Hyperparams, inp: &BondInputs<'_>) -> FusedBonds {
     let alpha = ema_alpha(hp.bonds_moving_average);
     let fusable = fusable_epoch(inp, alpha);
     // Pass A: validator trust and incentive (S9–S10), and the column sums of the stored bonds
-    // (the integer sums of their u16 values, in columns [0, n): `bond_sum`) and of the bond delta (row_hadamard of the weights for
-    // bonds with the active stake). With bonds penalty 1 (every fusable epoch) the weights for
-    // bonds are the clipped weights and the delta's column sums are the incentive's (the same
-    // products, `mul_sat` commutes): the incentive partials are in [n, 2n) and double as the
-    // delta's. Otherwise the delta's are in [n, 2n) and the incentive's in [2n, 3n).
+    // (the integer sums of their u16 values, in columns [0, n): `bond_sum`) and of the bond
+    // delta (row_hadamard of the weights for bonds with the active stake). With bonds penalty 1
+    // (every fusable epoch) the weights for bonds are the clipped weights and the delta's
+    // column sums are the incentive's (the same products, `mul_sat` commutes): the incentive
+    // partials are in [n, 2n) and double as the delta's. Otherwise the delta's are in [n, 2n)
+    // and the incentive's in [2n, 3n).
     let incentive_at = if fusable { n } else { 2 * n };
     let (validator_trust, sums) = par.map_rows_reduce(
         n,
