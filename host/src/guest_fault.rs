@@ -44,14 +44,16 @@ pub fn trap_code(trap: Trap) -> Option<TrapCode> {
 /// and `options.rs`) refuses to lift a value, and what each means. wasmtime reports these as
 /// untyped errors; a test builds a component for each, so a wasmtime upgrade that rewords one
 /// fails that test instead of silently turning a result into "no result".
-const LIFT_ERRORS: [(&str, AbiFault); 7] = [
+const LIFT_ERRORS: [(&str, AbiFault); 8] = [
     (
         "invalid expected discriminant",
         AbiFault::InvalidDiscriminant,
     ),
     ("unexpected discriminant", AbiFault::InvalidDiscriminant),
     ("out of bounds of memory", AbiFault::OutOfBounds),
+    // The return area (`... pointer not aligned`) and a list (`list pointer is not aligned`).
     ("pointer not aligned", AbiFault::Misaligned),
+    ("list pointer is not aligned", AbiFault::Misaligned),
     (
         "fuel allocated for hostcalls has been exhausted",
         AbiFault::CopyLimit,

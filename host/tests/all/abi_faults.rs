@@ -117,6 +117,16 @@ fn faults() -> Vec<(&'static str, String, AbiFault)> {
             AbiFault::OutOfBounds,
         ),
         (
+            "scores list misaligned",
+            format!(
+                "{} {} {} (i32.const {RET})",
+                store8(RET, 0),
+                store32(RET + 4, RET + 4),
+                store32(RET + 8, 1)
+            ),
+            AbiFault::Misaligned,
+        ),
+        (
             "misaligned return area",
             format!("(i32.const {})", RET + 1),
             AbiFault::Misaligned,
