@@ -899,7 +899,10 @@ mod tests {
         subs.insert(4, Some(&[1.0]), None).expect("insert");
         let json = serde_json::to_string(&subs).expect("json");
         assert!(json.contains(r#""parts":[1]"#), "{json}");
-        assert_eq!(serde_json::from_str::<Subs>(&json).expect("from json"), subs);
+        assert_eq!(
+            serde_json::from_str::<Subs>(&json).expect("from json"),
+            subs
+        );
     }
 
     #[test]
